@@ -1,0 +1,89 @@
+# flowkit - small composable programs that rebuild TCP streams from captures.
+#
+#   make            build bin/*
+#   make check      install missing packages, build, run all tests
+#   make demo       install missing packages, run the pipeline on examples/
+#   make asan       the whole suite under AddressSanitizer + UBSan
+#   make ubsan      the whole suite under UndefinedBehaviorSanitizer
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Every cmd/NAME.c is one program; common/*.c is the shared library.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+CC	?= cc
+# The build directory, so that sanitizer builds live beside the normal one.
+B	?= build
+
+WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Icommon $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS	= -lpcap -lz -lcrypto
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+CMDS	= $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+PROGS	= $(addprefix $(B)/bin/,$(CMDS))
+LIBSRC	= $(wildcard common/*.c)
+LIBOBJ	= $(patsubst common/%.c,$(B)/obj/%.o,$(LIBSRC))
+LIB	= $(B)/libflowkit.a
+HDRS	= $(wildcard common/*.h)
+MANS	= $(wildcard man/*.1 man/*.5)
+
+all: $(PROGS)
+
+$(B)/obj/%.o: common/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(B)/bin/%: cmd/%.c $(LIB) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	$(MAKE) all
+	FK_BIN=$(CURDIR)/$(B)/bin bats tests
+
+demo: deps
+	$(MAKE) all
+	sh examples/demo.sh $(B)/bin
+
+asan: deps
+	$(MAKE) B=build-asan CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+	FK_BIN=$(CURDIR)/build-asan/bin FK_SANITIZER=asan \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests
+
+ubsan: deps
+	$(MAKE) B=build-ubsan CFLAGS="-O1 -g" \
+	    EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=undefined" all
+	FK_BIN=$(CURDIR)/build-ubsan/bin FK_SANITIZER=ubsan \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests
+
+clang:
+	$(MAKE) B=build-clang CC=clang all
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	for p in $(CMDS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(wildcard man/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+
+lint-man:
+	@for m in $(MANS); do mandoc -Tlint -Wwarning $$m || exit 1; done
+
+clean:
+	rm -rf build build-asan build-ubsan build-clang build-fuzz
+
+.PHONY: all deps check demo asan ubsan clang install lint-man clean

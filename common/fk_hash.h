@@ -1,0 +1,39 @@
+/*
+ * fk_hash.h - seeded hashing and a u64-keyed map.
+ *
+ * fk_hash() is SipHash-1-3 keyed with a per-process random seed, so a
+ * hostile capture cannot pick keys that collide (as in redis' dict).
+ * fk_idmap is an open-addressing map from a non-zero 64-bit id to a
+ * pointer, with O(1) insert, lookup and delete (backward-shift deletion,
+ * no tombstones).
+ */
+#ifndef FK_HASH_H
+#define FK_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Seed from getrandom(2); FK_HASH_SEED in the environment fixes it (tests). */
+void fk_hash_seed_init(void);
+uint64_t fk_hash(const void *key, size_t len);
+
+struct fk_idmap_slot {
+	uint64_t id;		/* 0 = empty */
+	void *val;
+};
+
+struct fk_idmap {
+	struct fk_idmap_slot *slot;
+	size_t mask;		/* capacity - 1, capacity a power of two */
+	size_t count;
+};
+
+void fk_idmap_init(struct fk_idmap *);
+void fk_idmap_free(struct fk_idmap *);
+void *fk_idmap_get(const struct fk_idmap *, uint64_t id);
+/* Insert or replace. id must not be 0. */
+void fk_idmap_put(struct fk_idmap *, uint64_t id, void *val);
+/* Remove; returns the value or NULL. */
+void *fk_idmap_del(struct fk_idmap *, uint64_t id);
+
+#endif

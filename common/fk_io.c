@@ -1,0 +1,268 @@
+/* fk_io.c - record stream reader and writer, see fk_io.h. */
+#include <err.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fk_io.h"
+#include "fk_util.h"
+
+#define IN_CHUNK	(1u << 20)
+#define OUT_CAP		(1u << 20)
+
+void
+fk_in_open(struct fk_in *in, int fd, const char *name)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = fd;
+	in->name = name;
+	in->cap = 2 * IN_CHUNK;
+	in->buf = fk_malloc(in->cap);
+	in->need_hdr = 1;
+	if (fd >= 0)
+		fk_pipe_grow(fd);
+}
+
+void
+fk_in_open_mem(struct fk_in *in, const void *p, size_t len, const char *name)
+{
+	fk_in_open(in, -1, name);
+	in->mem = p;
+	in->memlen = len;
+}
+
+void
+fk_in_close(struct fk_in *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+}
+
+/* Make at least `want` bytes available at buf[start]; 0 if EOF first. */
+static int
+fill(struct fk_in *in, size_t want)
+{
+	while (in->end - in->start < want) {
+		size_t room;
+		ssize_t n;
+
+		if (in->eof)
+			return 0;
+		if (in->cap - in->start < want) {
+			memmove(in->buf, in->buf + in->start,
+			    in->end - in->start);
+			in->end -= in->start;
+			in->start = 0;
+			if (in->cap < want) {
+				size_t ncap = in->cap;
+				while (ncap < want)
+					ncap *= 2;
+				in->buf = fk_realloc(in->buf, ncap);
+				in->cap = ncap;
+			}
+		}
+		room = in->cap - in->end;
+		if (in->fd < 0) {
+			n = (ssize_t)(in->memlen - in->mempos);
+			if ((size_t)n > room)
+				n = (ssize_t)room;
+			memcpy(in->buf + in->end, in->mem + in->mempos,
+			    (size_t)n);
+			in->mempos += (size_t)n;
+		} else
+			n = read(in->fd, in->buf + in->end, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err(FK_EX_FAIL, "read %s", in->name);
+		}
+		if (n == 0)
+			in->eof = 1;
+		in->end += (size_t)n;
+	}
+	return 1;
+}
+
+static int
+damaged(struct fk_in *in, uint64_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(in->err, sizeof(in->err), "%s: offset %llu: ", in->name,
+	    (unsigned long long)off);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(in->err))
+		vsnprintf(in->err + n, sizeof(in->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+consume(struct fk_in *in, size_t n)
+{
+	in->start += n;
+	in->off += n;
+}
+
+int
+fk_in_next(struct fk_in *in, struct fk_rec *rec)
+{
+	const uint8_t *p;
+	uint32_t len;
+
+	if (in->err[0])
+		return -1;
+	for (;;) {
+		if (!fill(in, 1))
+			return 0;	/* clean end (an empty input too) */
+		if (!fill(in, FK_REC_HDR_LEN)) {
+			return damaged(in, in->off,
+			    "stream ends inside a record header "
+			    "(%zu of %d bytes)", in->end - in->start,
+			    FK_REC_HDR_LEN);
+		}
+		p = in->buf + in->start;
+		if (in->need_hdr || fk_le16(p) == FK_TYPE_STREAMHDR) {
+			if (!fill(in, FK_STREAM_HDR_LEN))
+				return damaged(in, in->off,
+				    "stream ends inside a stream header");
+			p = in->buf + in->start;
+			if (memcmp(p, FK_MAGIC, FK_MAGIC_LEN) != 0)
+				return damaged(in, in->off, in->need_hdr ?
+				    "not a flowkit record stream (bad magic)" :
+				    "garbled record header");
+			if (fk_le16(p + 8) != FK_VERSION_MAJOR)
+				return damaged(in, in->off,
+				    "record stream version %u, expected %u",
+				    fk_le16(p + 8), FK_VERSION_MAJOR);
+			consume(in, FK_STREAM_HDR_LEN);
+			in->need_hdr = 0;
+			continue;
+		}
+		len = fk_le32(p + 4);
+		if (len > FK_REC_MAX_BODY)
+			return damaged(in, in->off,
+			    "record type %#x claims %u body bytes (limit %u)",
+			    fk_le16(p), len, FK_REC_MAX_BODY);
+		if (!fill(in, FK_REC_HDR_LEN + (size_t)len))
+			return damaged(in, in->off,
+			    "stream ends inside a %s record (%zu of %u body "
+			    "bytes)", fk_rec_typename(fk_le16(p)) ?
+			    fk_rec_typename(fk_le16(p)) : "unknown",
+			    in->end - in->start - FK_REC_HDR_LEN, len);
+		p = in->buf + in->start;
+		rec->type = fk_le16(p);
+		rec->flags = fk_le16(p + 2);
+		rec->len = len;
+		rec->body = p + FK_REC_HDR_LEN;
+		rec->offset = in->off;
+		consume(in, FK_REC_HDR_LEN + (size_t)len);
+		in->nrec++;
+		return 1;
+	}
+}
+
+int
+fk_in_read(struct fk_in *in, struct fk_rec *rec)
+{
+	int r = fk_in_next(in, rec);
+
+	if (r < 0)
+		errx(FK_EX_DATA, "%s", in->err);
+	return r;
+}
+
+void
+fk_in_bad(const struct fk_in *in, const struct fk_rec *rec, const char *why)
+{
+	const char *t = fk_rec_typename(rec->type);
+
+	errx(FK_EX_DATA, "%s: offset %llu: %s record: %s", in->name,
+	    (unsigned long long)rec->offset, t ? t : "unknown", why);
+}
+
+void
+fk_out_open(struct fk_out *out, int fd, const char *name)
+{
+	uint8_t hdr[FK_STREAM_HDR_LEN] = { 0 };
+
+	memset(out, 0, sizeof(*out));
+	out->fd = fd;
+	out->name = name;
+	out->cap = OUT_CAP;
+	out->buf = fk_malloc(out->cap);
+	fk_pipe_grow(fd);
+	memcpy(hdr, FK_MAGIC, FK_MAGIC_LEN);
+	fk_put16(hdr + 8, FK_VERSION_MAJOR);
+	fk_put16(hdr + 10, FK_VERSION_MINOR);
+	memcpy(out->buf, hdr, sizeof(hdr));
+	out->len = sizeof(hdr);
+}
+
+void
+fk_out_flush(struct fk_out *out)
+{
+	if (out->len > 0) {
+		fk_write_all(out->fd, out->buf, out->len, out->name);
+		out->off += out->len;
+		out->len = 0;
+	}
+}
+
+static void
+put(struct fk_out *out, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (out->len + n > out->cap) {
+		fk_out_flush(out);
+		if (n >= out->cap) {
+			fk_write_all(out->fd, p, n, out->name);
+			out->off += n;
+			return;
+		}
+	}
+	memcpy(out->buf + out->len, p, n);
+	out->len += n;
+}
+
+void
+fk_out_rec(struct fk_out *out, uint16_t type, const void *fixed,
+    size_t fixedlen, const void *var, size_t varlen)
+{
+	uint8_t h[FK_REC_HDR_LEN];
+	size_t body = fixedlen + varlen;
+
+	if (body > FK_REC_MAX_BODY)
+		errx(FK_EX_FAIL, "internal: record of %zu bytes", body);
+	fk_put16(h, type);
+	fk_put16(h + 2, 0);
+	fk_put32(h + 4, (uint32_t)body);
+	put(out, h, sizeof(h));
+	put(out, fixed, fixedlen);
+	put(out, var, varlen);
+}
+
+void
+fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
+{
+	uint8_t h[FK_REC_HDR_LEN];
+
+	fk_put16(h, rec->type);
+	fk_put16(h + 2, rec->flags);
+	fk_put32(h + 4, rec->len);
+	put(out, h, sizeof(h));
+	put(out, rec->body, rec->len);
+}
+
+void
+fk_out_close(struct fk_out *out)
+{
+	fk_out_flush(out);
+	free(out->buf);
+	out->buf = NULL;
+}

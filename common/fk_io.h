@@ -1,0 +1,66 @@
+/*
+ * fk_io.h - buffered reading and writing of record streams.
+ *
+ * fk_in_next() returns one record at a time, zero-copy: rec->body points
+ * into the reader's buffer and stays valid until the next call.  A
+ * damaged stream is an error naming the byte offset where it starts.
+ * fk_out batches records into large writes; its writes are checked.
+ */
+#ifndef FK_IO_H
+#define FK_IO_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "fk_record.h"
+
+struct fk_in {
+	int fd;
+	const char *name;
+	uint8_t *buf;
+	size_t cap, start, end;
+	uint64_t off;		/* stream offset of buf[start] */
+	int eof;
+	int need_hdr;		/* a stream header is expected next */
+	uint64_t nrec;
+	char err[160];		/* set when fk_in_next() returns -1 */
+	/* Test hook: read from memory instead of fd (fd < 0). */
+	const uint8_t *mem;
+	size_t memlen, mempos;
+};
+
+void fk_in_open(struct fk_in *, int fd, const char *name);
+/* From memory (fuzzing, tests); the bytes must outlive the reader. */
+void fk_in_open_mem(struct fk_in *, const void *, size_t, const char *name);
+/* 1: a record in *rec; 0: clean end of input; -1: damaged (see in->err). */
+int fk_in_next(struct fk_in *, struct fk_rec *);
+/* fk_in_next() that exits FK_EX_DATA (damage) or FK_EX_FAIL (I/O). */
+int fk_in_read(struct fk_in *, struct fk_rec *);
+void fk_in_close(struct fk_in *);
+/*
+ * Report a record whose body does not decode, and exit FK_EX_DATA:
+ * "reasm: <stdin>: offset 1234: DATA record body too short".
+ */
+void fk_in_bad(const struct fk_in *, const struct fk_rec *, const char *why)
+    __attribute__((noreturn));
+
+struct fk_out {
+	int fd;
+	const char *name;
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t off;		/* bytes written so far */
+};
+
+/* Start an output stream on fd: the stream header is written first. */
+void fk_out_open(struct fk_out *, int fd, const char *name);
+/* Append a record: header, then fixed part, then variable part. */
+void fk_out_rec(struct fk_out *, uint16_t type, const void *fixed,
+    size_t fixedlen, const void *var, size_t varlen);
+/* Pass a record through unchanged. */
+void fk_out_copy(struct fk_out *, const struct fk_rec *);
+void fk_out_flush(struct fk_out *);
+/* Flush and close; exits on a write error. */
+void fk_out_close(struct fk_out *);
+
+#endif

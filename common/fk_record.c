@@ -1,0 +1,320 @@
+/* fk_record.c - record bodies to and from their wire layout. */
+#include <string.h>
+
+#include "fk_io.h"
+#include "fk_record.h"
+
+const char *
+fk_rec_typename(uint16_t type)
+{
+	switch (type) {
+	case FK_REC_PACKET:	return "PACKET";
+	case FK_REC_FLOW_OPEN:	return "FLOW_OPEN";
+	case FK_REC_DATA:	return "DATA";
+	case FK_REC_GAP:	return "GAP";
+	case FK_REC_OVERLAP:	return "OVERLAP";
+	case FK_REC_FLOW_CLOSE:	return "FLOW_CLOSE";
+	case FK_REC_FLOW_NAME:	return "FLOW_NAME";
+	case FK_REC_STATS:	return "STATS";
+	case FK_REC_HTTP:	return "HTTP";
+	}
+	return NULL;
+}
+
+const char *
+fk_close_reasonname(uint8_t r)
+{
+	switch (r) {
+	case FK_CLOSE_FIN:	return "fin";
+	case FK_CLOSE_RST:	return "rst";
+	case FK_CLOSE_TIMEOUT:	return "timeout";
+	case FK_CLOSE_END:	return "end";
+	case FK_CLOSE_EVICT:	return "evict";
+	case FK_CLOSE_REUSE:	return "reuse";
+	}
+	return "unknown";
+}
+
+/* ---- PACKET: ts 0/8, linktype 8/4, origlen 12/4, ifindex 16/4, rsv 20/4 */
+
+int
+fk_packet_decode(const struct fk_rec *r, struct fk_packet *p)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_PACKET_FIXED)
+		return -1;
+	p->ts_ns = fk_le64(b);
+	p->linktype = fk_le32(b + 8);
+	p->origlen = fk_le32(b + 12);
+	p->ifindex = fk_le32(b + 16);
+	p->caplen = r->len - FK_PACKET_FIXED;
+	p->data = b + FK_PACKET_FIXED;
+	return 0;
+}
+
+void
+fk_packet_emit(struct fk_out *o, const struct fk_packet *p)
+{
+	uint8_t b[FK_PACKET_FIXED] = { 0 };
+
+	fk_put64(b, p->ts_ns);
+	fk_put32(b + 8, p->linktype);
+	fk_put32(b + 12, p->origlen);
+	fk_put32(b + 16, p->ifindex);
+	fk_out_rec(o, FK_REC_PACKET, b, sizeof(b), p->data, p->caplen);
+}
+
+/*
+ * ---- FLOW_OPEN: flow_id 0/8, ts 8/8, family 16/1, proto 17/1,
+ * opener 18/1, rsv 19/1, flags 20/2, vlan 22/2, vlan_inner 24/2,
+ * port_a 26/2, port_b 28/2, rsv 30/2, addr_a 32/16, addr_b 48/16,
+ * eth_a 64/6, eth_b 70/6, ifindex 76/4
+ */
+
+int
+fk_open_decode(const struct fk_rec *r, struct fk_open *o)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_OPEN_FIXED)
+		return -1;
+	o->flow_id = fk_le64(b);
+	o->ts_ns = fk_le64(b + 8);
+	o->family = b[16];
+	o->proto = b[17];
+	o->opener = b[18];
+	o->flags = fk_le16(b + 20);
+	o->vlan = fk_le16(b + 22);
+	o->vlan_inner = fk_le16(b + 24);
+	o->port_a = fk_le16(b + 26);
+	o->port_b = fk_le16(b + 28);
+	memcpy(o->addr_a, b + 32, 16);
+	memcpy(o->addr_b, b + 48, 16);
+	memcpy(o->eth_a, b + 64, 6);
+	memcpy(o->eth_b, b + 70, 6);
+	o->ifindex = fk_le32(b + 76);
+	if (o->family != 4 && o->family != 6)
+		return -1;
+	return 0;
+}
+
+void
+fk_open_emit(struct fk_out *out, const struct fk_open *o)
+{
+	uint8_t b[FK_OPEN_FIXED] = { 0 };
+
+	fk_put64(b, o->flow_id);
+	fk_put64(b + 8, o->ts_ns);
+	b[16] = o->family;
+	b[17] = o->proto;
+	b[18] = o->opener;
+	fk_put16(b + 20, o->flags);
+	fk_put16(b + 22, o->vlan);
+	fk_put16(b + 24, o->vlan_inner);
+	fk_put16(b + 26, o->port_a);
+	fk_put16(b + 28, o->port_b);
+	memcpy(b + 32, o->addr_a, 16);
+	memcpy(b + 48, o->addr_b, 16);
+	memcpy(b + 64, o->eth_a, 6);
+	memcpy(b + 70, o->eth_b, 6);
+	fk_put32(b + 76, o->ifindex);
+	fk_out_rec(out, FK_REC_FLOW_OPEN, b, sizeof(b), NULL, 0);
+}
+
+/*
+ * ---- DATA and OVERLAP: flow_id 0/8, dir 8/1, flags 9/1, rsv 10/6,
+ * offset 16/8, ts 24/8, bytes 32/...
+ */
+
+static int
+dir_ok(uint8_t d)
+{
+	return d == FK_DIR_AB || d == FK_DIR_BA;
+}
+
+int
+fk_data_decode(const struct fk_rec *r, struct fk_data *d)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_DATA_FIXED)
+		return -1;
+	d->flow_id = fk_le64(b);
+	d->dir = b[8];
+	d->flags = b[9];
+	d->offset = fk_le64(b + 16);
+	d->ts_ns = fk_le64(b + 24);
+	d->len = r->len - FK_DATA_FIXED;
+	d->data = b + FK_DATA_FIXED;
+	return dir_ok(d->dir) ? 0 : -1;
+}
+
+static void
+data_like_emit(struct fk_out *o, uint16_t type, uint64_t id, uint8_t dir,
+    uint8_t flags, uint64_t off, uint64_t ts, const uint8_t *p, uint32_t len)
+{
+	uint8_t b[FK_DATA_FIXED] = { 0 };
+
+	fk_put64(b, id);
+	b[8] = dir;
+	b[9] = flags;
+	fk_put64(b + 16, off);
+	fk_put64(b + 24, ts);
+	fk_out_rec(o, type, b, sizeof(b), p, len);
+}
+
+void
+fk_data_emit(struct fk_out *o, const struct fk_data *d)
+{
+	data_like_emit(o, FK_REC_DATA, d->flow_id, d->dir, d->flags,
+	    d->offset, d->ts_ns, d->data, d->len);
+}
+
+int
+fk_overlap_decode(const struct fk_rec *r, struct fk_overlap *v)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_OVERLAP_FIXED)
+		return -1;
+	v->flow_id = fk_le64(b);
+	v->dir = b[8];
+	v->flags = b[9];
+	v->offset = fk_le64(b + 16);
+	v->ts_ns = fk_le64(b + 24);
+	v->len = r->len - FK_OVERLAP_FIXED;
+	v->data = b + FK_OVERLAP_FIXED;
+	return dir_ok(v->dir) ? 0 : -1;
+}
+
+void
+fk_overlap_emit(struct fk_out *o, const struct fk_overlap *v)
+{
+	data_like_emit(o, FK_REC_OVERLAP, v->flow_id, v->dir, v->flags,
+	    v->offset, v->ts_ns, v->data, v->len);
+}
+
+/* ---- GAP: flow_id 0/8, dir 8/1, reason 9/1, rsv 10/6, offset 16/8,
+ * len 24/8, ts 32/8 */
+
+int
+fk_gap_decode(const struct fk_rec *r, struct fk_gap *g)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_GAP_FIXED)
+		return -1;
+	g->flow_id = fk_le64(b);
+	g->dir = b[8];
+	g->reason = b[9];
+	g->offset = fk_le64(b + 16);
+	g->len = fk_le64(b + 24);
+	g->ts_ns = fk_le64(b + 32);
+	return dir_ok(g->dir) ? 0 : -1;
+}
+
+void
+fk_gap_emit(struct fk_out *o, const struct fk_gap *g)
+{
+	uint8_t b[FK_GAP_FIXED] = { 0 };
+
+	fk_put64(b, g->flow_id);
+	b[8] = g->dir;
+	b[9] = g->reason;
+	fk_put64(b + 16, g->offset);
+	fk_put64(b + 24, g->len);
+	fk_put64(b + 32, g->ts_ns);
+	fk_out_rec(o, FK_REC_GAP, b, sizeof(b), NULL, 0);
+}
+
+/*
+ * ---- FLOW_CLOSE: flow_id 0/8, ts 8/8, reason 16/1, rsv 17/7,
+ * then for A->B at 24 and B->A at 88, eight 8-byte counters:
+ * packets, wire_bytes, bytes, gap_bytes, retrans_bytes, ooo_packets,
+ * overlaps, last_ts_ns
+ */
+
+int
+fk_close_decode(const struct fk_rec *r, struct fk_close *c)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_CLOSE_FIXED)
+		return -1;
+	c->flow_id = fk_le64(b);
+	c->ts_ns = fk_le64(b + 8);
+	c->reason = b[16];
+	for (int d = 0; d < 2; d++) {
+		const uint8_t *s = b + 24 + d * FK_DIRSTATS_LEN;
+		struct fk_dirstats *ds = &c->dir[d];
+
+		ds->packets = fk_le64(s);
+		ds->wire_bytes = fk_le64(s + 8);
+		ds->bytes = fk_le64(s + 16);
+		ds->gap_bytes = fk_le64(s + 24);
+		ds->retrans_bytes = fk_le64(s + 32);
+		ds->ooo_packets = fk_le64(s + 40);
+		ds->overlaps = fk_le64(s + 48);
+		ds->last_ts_ns = fk_le64(s + 56);
+	}
+	return 0;
+}
+
+void
+fk_close_emit(struct fk_out *o, const struct fk_close *c)
+{
+	uint8_t b[FK_CLOSE_FIXED] = { 0 };
+
+	fk_put64(b, c->flow_id);
+	fk_put64(b + 8, c->ts_ns);
+	b[16] = c->reason;
+	for (int d = 0; d < 2; d++) {
+		uint8_t *s = b + 24 + d * FK_DIRSTATS_LEN;
+		const struct fk_dirstats *ds = &c->dir[d];
+
+		fk_put64(s, ds->packets);
+		fk_put64(s + 8, ds->wire_bytes);
+		fk_put64(s + 16, ds->bytes);
+		fk_put64(s + 24, ds->gap_bytes);
+		fk_put64(s + 32, ds->retrans_bytes);
+		fk_put64(s + 40, ds->ooo_packets);
+		fk_put64(s + 48, ds->overlaps);
+		fk_put64(s + 56, ds->last_ts_ns);
+	}
+	fk_out_rec(o, FK_REC_FLOW_CLOSE, b, sizeof(b), NULL, 0);
+}
+
+/* ---- FLOW_NAME: flow_id 0/8, dir 8/1, rsv 9/7, name 16/... */
+
+int
+fk_name_decode(const struct fk_rec *r, struct fk_name *n)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_NAME_FIXED)
+		return -1;
+	n->flow_id = fk_le64(b);
+	n->dir = b[8];
+	n->len = r->len - FK_NAME_FIXED;
+	n->name = (const char *)b + FK_NAME_FIXED;
+	return dir_ok(n->dir) ? 0 : -1;
+}
+
+void
+fk_name_emit(struct fk_out *o, const struct fk_name *n)
+{
+	uint8_t b[FK_NAME_FIXED] = { 0 };
+
+	fk_put64(b, n->flow_id);
+	b[8] = n->dir;
+	fk_out_rec(o, FK_REC_FLOW_NAME, b, sizeof(b), n->name, n->len);
+}
+
+/* ---- STATS: text */
+
+void
+fk_stats_emit(struct fk_out *o, const char *text, size_t len)
+{
+	fk_out_rec(o, FK_REC_STATS, NULL, 0, text, len);
+}

@@ -1,0 +1,200 @@
+/* fk_util.c - see fk_util.h. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fk_util.h"
+
+void
+fk_init(const char *argv0)
+{
+	(void)argv0;	/* err(3) uses program_invocation_short_name */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void *
+fk_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		err(FK_EX_FAIL, "malloc %zu", n);
+	return p;
+}
+
+void *
+fk_calloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (p == NULL)
+		err(FK_EX_FAIL, "calloc %zu*%zu", n, m);
+	return p;
+}
+
+void *
+fk_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		err(FK_EX_FAIL, "realloc %zu", n);
+	return p;
+}
+
+void *
+fk_reallocarray(void *p, size_t n, size_t m)
+{
+	if (m && n > SIZE_MAX / m)
+		errx(FK_EX_FAIL, "reallocarray %zu*%zu overflows", n, m);
+	return fk_realloc(p, n * m);
+}
+
+char *
+fk_strdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		err(FK_EX_FAIL, "strdup");
+	return p;
+}
+
+static long long
+parse_num(const char *s, long long min, long long max, const char *what,
+    int suffix)
+{
+	char *end;
+	long long v, mul = 1;
+
+	errno = 0;
+	if (s == NULL || *s == '\0' || (*s == '-' && min >= 0))
+		goto bad;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s)
+		goto bad;
+	if (suffix && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': mul = 1LL << 10; break;
+		case 'm': case 'M': mul = 1LL << 20; break;
+		case 'g': case 'G': mul = 1LL << 30; break;
+		default: goto bad;
+		}
+		end++;
+	}
+	if (*end != '\0')
+		goto bad;
+	if (v > LLONG_MAX / mul || v < LLONG_MIN / mul)
+		goto bad;
+	v *= mul;
+	if (v < min || v > max)
+		errx(FK_EX_USAGE, "%s: %s is out of range %lld..%lld", what, s,
+		    min, max);
+	return v;
+bad:
+	errx(FK_EX_USAGE, "%s: '%s' is not a number", what, s ? s : "");
+}
+
+long long
+fk_strtonum(const char *s, long long min, long long max, const char *what)
+{
+	return parse_num(s, min, max, what, 0);
+}
+
+long long
+fk_strtosize(const char *s, long long min, long long max, const char *what)
+{
+	return parse_num(s, min, max, what, 1);
+}
+
+static void
+write_failed(const char *name)
+{
+	if (errno == EPIPE)
+		_exit(FK_EX_OK);	/* reader went away: end quietly */
+	err(FK_EX_FAIL, "write %s", name);
+}
+
+void
+fk_write_all(int fd, const void *buf, size_t len, const char *name)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			write_failed(name);
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			write_failed(name);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+fk_pwrite_all(int fd, const void *buf, size_t len, off_t off, const char *name)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			write_failed(name);
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			write_failed(name);
+		}
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+fk_close_checked(int fd, const char *name)
+{
+	if (close(fd) != 0 && errno != EINTR)
+		write_failed(name);
+}
+
+void
+fk_pipe_grow(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	static const int sizes[] = { 1 << 20, 1 << 18, 1 << 16 };
+
+	for (size_t i = 0; i < FK_ARRAY_LEN(sizes); i++)
+		if (fcntl(fd, F_SETPIPE_SZ, sizes[i]) >= 0)
+			return;
+#else
+	(void)fd;
+#endif
+}
+
+void
+fk_fmt_time(char *buf, size_t len, uint64_t ts_ns)
+{
+	time_t t = (time_t)(ts_ns / 1000000000u);
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09uZ", date, (unsigned)(ts_ns % 1000000000u));
+}

@@ -1,0 +1,55 @@
+/*
+ * fk_util.h - what every flowkit program shares: exit codes, err(3)-style
+ * diagnostics, checked allocation, checked writes and number parsing.
+ */
+#ifndef FK_UTIL_H
+#define FK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit codes, the same for every program (see EXIT STATUS in the pages). */
+#define FK_EX_OK	0	/* success */
+#define FK_EX_FAIL	1	/* system or I/O error (open, write, ENOSPC) */
+#define FK_EX_USAGE	2	/* bad command line */
+#define FK_EX_DATA	3	/* damaged input: capture or record stream */
+
+#define FK_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Call first in main(): sets the name diagnostics use, ignores SIGPIPE. */
+void fk_init(const char *argv0);
+
+void *fk_malloc(size_t);
+void *fk_calloc(size_t, size_t);
+void *fk_realloc(void *, size_t);
+void *fk_reallocarray(void *, size_t, size_t);
+char *fk_strdup(const char *);
+
+/*
+ * Number parsing like OpenBSD strtonum(3): a whole decimal number in
+ * [min, max] or exit FK_EX_USAGE naming the option.
+ */
+long long fk_strtonum(const char *s, long long min, long long max,
+    const char *what);
+/* Same, accepting a k/m/g (binary) suffix: "16m". */
+long long fk_strtosize(const char *s, long long min, long long max,
+    const char *what);
+
+/*
+ * Checked writes.  Short writes are retried.  EPIPE exits quietly with
+ * FK_EX_OK (the reader went away: `| head`); every other error, ENOSPC
+ * included, exits FK_EX_FAIL with a message naming `name`.
+ */
+void fk_write_all(int fd, const void *, size_t, const char *name);
+void fk_pwrite_all(int fd, const void *, size_t, off_t, const char *name);
+/* Close, reporting deferred write errors the same way. */
+void fk_close_checked(int fd, const char *name);
+
+/* Enlarge a pipe's buffer (F_SETPIPE_SZ); harmless on non-pipes. */
+void fk_pipe_grow(int fd);
+
+/* Format ns-since-epoch as "2025-01-02T03:04:05.123456789Z". */
+void fk_fmt_time(char *buf, size_t len, uint64_t ts_ns);
+
+#endif
