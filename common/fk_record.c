@@ -311,6 +311,54 @@ fk_name_emit(struct fk_out *o, const struct fk_name *n)
 	fk_out_rec(o, FK_REC_FLOW_NAME, b, sizeof(b), n->name, n->len);
 }
 
+/*
+ * ---- HTTP: flow_id 0/8, dir 8/1, kind 9/1, flags 10/2, status 12/2,
+ * rsv 14/2, seq 16/4, rsv 20/4, hdr_offset 24/8, body_offset 32/8,
+ * body_len 40/8, decoded_len 48/8, ts 56/8, strings 64/...
+ */
+
+int
+fk_http_decode(const struct fk_rec *r, struct fk_http *h)
+{
+	const uint8_t *b = r->body;
+
+	if (r->len < FK_HTTP_FIXED)
+		return -1;
+	h->flow_id = fk_le64(b);
+	h->dir = b[8];
+	h->kind = b[9];
+	h->flags = fk_le16(b + 10);
+	h->status = fk_le16(b + 12);
+	h->seq = fk_le32(b + 16);
+	h->hdr_offset = fk_le64(b + 24);
+	h->body_offset = fk_le64(b + 32);
+	h->body_len = fk_le64(b + 40);
+	h->decoded_len = fk_le64(b + 48);
+	h->ts_ns = fk_le64(b + 56);
+	h->varlen = r->len - FK_HTTP_FIXED;
+	h->var = (const char *)b + FK_HTTP_FIXED;
+	return dir_ok(h->dir) ? 0 : -1;
+}
+
+void
+fk_http_emit(struct fk_out *o, const struct fk_http *h)
+{
+	uint8_t b[FK_HTTP_FIXED] = { 0 };
+
+	fk_put64(b, h->flow_id);
+	b[8] = h->dir;
+	b[9] = h->kind;
+	fk_put16(b + 10, h->flags);
+	fk_put16(b + 12, h->status);
+	fk_put32(b + 16, h->seq);
+	fk_put64(b + 24, h->hdr_offset);
+	fk_put64(b + 32, h->body_offset);
+	fk_put64(b + 40, h->body_len);
+	fk_put64(b + 48, h->decoded_len);
+	fk_put64(b + 56, h->ts_ns);
+	fk_out_rec(o, FK_REC_HTTP, b, sizeof(b), h->var, h->varlen);
+}
+
 /* ---- STATS: text */
 
 void

@@ -170,6 +170,37 @@ struct fk_name {
 };
 #define FK_NAME_FIXED	16
 
+/*
+ * HTTP: one HTTP message (httpsplit).  Offsets are stream offsets in
+ * direction dir of flow_id.  The variable part is five NUL-terminated
+ * strings: body file (relative to httpsplit's -o DIR, "" if none
+ * written), method ("" for a response), URI (request) or reason
+ * (response), Content-Type, Host.
+ */
+struct fk_http {
+	uint64_t flow_id;
+	uint8_t dir;
+	uint8_t kind;		/* FK_HTTP_REQUEST or FK_HTTP_RESPONSE */
+	uint16_t flags;		/* FK_HTTP_F_* */
+	uint16_t status;	/* response status code, 0 for requests */
+	uint32_t seq;		/* message number within the flow, from 0 */
+	uint64_t hdr_offset;	/* first byte of the start line */
+	uint64_t body_offset;	/* first body byte (after headers) */
+	uint64_t body_len;	/* body bytes on the wire (chunk framing incl.) */
+	uint64_t decoded_len;	/* body bytes after de-chunking and decoding */
+	uint64_t ts_ns;		/* time of the segment that started it */
+	uint32_t varlen;
+	const char *var;	/* the five strings, see above */
+};
+#define FK_HTTP_FIXED	64
+#define FK_HTTP_REQUEST		1
+#define FK_HTTP_RESPONSE	2
+#define FK_HTTP_F_INCOMPLETE	0x0001	/* body crossed a gap or was cut */
+#define FK_HTTP_F_CHUNKED	0x0002
+#define FK_HTTP_F_GZIP		0x0004	/* Content-Encoding gzip */
+#define FK_HTTP_F_DEFLATE	0x0008	/* Content-Encoding deflate */
+#define FK_HTTP_F_DECODE_ERR	0x0010	/* decoding failed; raw body kept */
+
 /* STATS: "key=value" text lines a stage reports (counters). */
 struct fk_stats {
 	uint32_t len;
@@ -236,6 +267,7 @@ int fk_gap_decode(const struct fk_rec *, struct fk_gap *);
 int fk_overlap_decode(const struct fk_rec *, struct fk_overlap *);
 int fk_close_decode(const struct fk_rec *, struct fk_close *);
 int fk_name_decode(const struct fk_rec *, struct fk_name *);
+int fk_http_decode(const struct fk_rec *, struct fk_http *);
 
 /*
  * Encoders: append one record to an output stream (see fk_io.h).
@@ -250,6 +282,7 @@ void fk_gap_emit(struct fk_out *, const struct fk_gap *);
 void fk_overlap_emit(struct fk_out *, const struct fk_overlap *);
 void fk_close_emit(struct fk_out *, const struct fk_close *);
 void fk_name_emit(struct fk_out *, const struct fk_name *);
+void fk_http_emit(struct fk_out *, const struct fk_http *);
 void fk_stats_emit(struct fk_out *, const char *text, size_t len);
 
 /* Name of a record type ("PACKET"), or NULL if not assigned. */
