@@ -119,22 +119,21 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 	for (;;) {
 		if (!fill(in, 1))
 			return 0;	/* clean end (an empty input too) */
-		if (!fill(in, FK_REC_HDR_LEN)) {
-			return damaged(in, in->off,
-			    "stream ends inside a record header "
-			    "(%zu of %d bytes)", in->end - in->start,
-			    FK_REC_HDR_LEN);
-		}
-		p = in->buf + in->start;
-		if (in->need_hdr || fk_le16(p) == FK_TYPE_STREAMHDR) {
-			if (!fill(in, FK_STREAM_HDR_LEN))
-				return damaged(in, in->off,
-				    "stream ends inside a stream header");
+		if (in->need_hdr || (fill(in, 2) &&
+		    fk_le16(in->buf + in->start) == FK_TYPE_STREAMHDR)) {
+			size_t have;
+
+			fill(in, FK_STREAM_HDR_LEN);
 			p = in->buf + in->start;
-			if (memcmp(p, FK_MAGIC, FK_MAGIC_LEN) != 0)
+			have = in->end - in->start;
+			if (memcmp(p, FK_MAGIC, have < FK_MAGIC_LEN ? have :
+			    FK_MAGIC_LEN) != 0)
 				return damaged(in, in->off, in->need_hdr ?
 				    "not a flowkit record stream (bad magic)" :
 				    "garbled record header");
+			if (have < FK_STREAM_HDR_LEN)
+				return damaged(in, in->off,
+				    "stream ends inside a stream header");
 			if (fk_le16(p + 8) != FK_VERSION_MAJOR)
 				return damaged(in, in->off,
 				    "record stream version %u, expected %u",
@@ -143,6 +142,13 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 			in->need_hdr = 0;
 			continue;
 		}
+		if (!fill(in, FK_REC_HDR_LEN)) {
+			return damaged(in, in->off,
+			    "stream ends inside a record header "
+			    "(%zu of %d bytes)", in->end - in->start,
+			    FK_REC_HDR_LEN);
+		}
+		p = in->buf + in->start;
 		len = fk_le32(p + 4);
 		if (len > FK_REC_MAX_BODY)
 			return damaged(in, in->off,
@@ -150,7 +156,7 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 			    fk_le16(p), len, FK_REC_MAX_BODY);
 		if (!fill(in, FK_REC_HDR_LEN + (size_t)len))
 			return damaged(in, in->off,
-			    "stream ends inside a %s record (%zu of %u body "
+			    "stream ends inside a record of type %s (%zu of %u body "
 			    "bytes)", fk_rec_typename(fk_le16(p)) ?
 			    fk_rec_typename(fk_le16(p)) : "unknown",
 			    in->end - in->start - FK_REC_HDR_LEN, len);

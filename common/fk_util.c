@@ -167,6 +167,16 @@ fk_pwrite_all(int fd, const void *buf, size_t len, off_t off, const char *name)
 }
 
 void
+fk_stdout_check(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == 0)
+			errno = EIO;
+		write_failed("<stdout>");
+	}
+}
+
+void
 fk_close_checked(int fd, const char *name)
 {
 	if (close(fd) != 0 && errno != EINTR)

@@ -43,6 +43,12 @@ long long fk_strtosize(const char *s, long long min, long long max,
  */
 void fk_write_all(int fd, const void *, size_t, const char *name);
 void fk_pwrite_all(int fd, const void *, size_t, off_t, const char *name);
+/*
+ * For programs that print text with stdio: call after the last output
+ * (and may be called periodically).  Flushes stdout; on EPIPE exits
+ * FK_EX_OK quietly, on any other error exits FK_EX_FAIL with a message.
+ */
+void fk_stdout_check(void);
 /* Close, reporting deferred write errors the same way. */
 void fk_close_checked(int fd, const char *name);
 
