@@ -50,7 +50,7 @@ deps:
 
 check: deps
 	$(MAKE) all
-	FK_BIN=$(CURDIR)/$(B)/bin bats tests
+	FK_BIN=$(CURDIR)/$(B)/bin sh tests/run.sh
 
 demo: deps
 	$(MAKE) all
@@ -62,14 +62,14 @@ asan: deps
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all
 	FK_BIN=$(CURDIR)/build-asan/bin FK_SANITIZER=asan \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
 ubsan: deps
 	$(MAKE) B=build-ubsan CFLAGS="-O1 -g" \
 	    EXTRA_CFLAGS="-fsanitize=undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=undefined" all
 	FK_BIN=$(CURDIR)/build-ubsan/bin FK_SANITIZER=ubsan \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
 clang:
 	$(MAKE) B=build-clang CC=clang all

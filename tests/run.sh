@@ -1,0 +1,20 @@
+#!/bin/sh
+# Run the bats suite (all of tests/*.bats, or the files given) and end with
+# a one-line summary "N passed, N failed, N skipped".  Exit status is
+# bats' own: 0 only when every test passed or was skipped.
+cd "$(dirname "$0")/.." || exit 1
+[ $# -eq 0 ] && set -- tests/*.bats
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bats --tap "$@" | tee "$log"
+rc=$?
+# POSIX sh has no PIPESTATUS: recompute failure from the TAP lines.
+pass=$(grep -c '^ok ' "$log" | tr -d ' ')
+skip=$(grep -c '^ok .* # skip' "$log" | tr -d ' ')
+fail=$(grep -c '^not ok ' "$log" | tr -d ' ')
+pass=$((pass - skip))
+echo "$pass passed, $fail failed, $skip skipped"
+if [ "$fail" -ne 0 ] || ! grep -q '^1\.\.' "$log"; then
+	exit 1
+fi
+exit 0
