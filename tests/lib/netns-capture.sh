@@ -214,7 +214,7 @@ done
 # --- tcpdump ----------------------------------------------------------------
 PCAP=$OUT/capture.pcap
 rm -f "$PCAP"
-ip netns exec $CLI tcpdump -n -i $VC -s 0 -B 262144 -Z root -w "$PCAP" tcp 2>"$W/tcpdump.err" &
+ip netns exec $CLI tcpdump -n -i $VC -s 0 -B 262144 --immediate-mode -U -Z root -w "$PCAP" tcp 2>"$W/tcpdump.err" &
 TCPDUMP_PID=$!
 for _ in $(seq 100); do
 	grep -q "listening on" "$W/tcpdump.err" 2>/dev/null && break
@@ -346,7 +346,7 @@ many)
 esac
 
 # --- stop tcpdump cleanly -------------------------------------------------------
-sleep 0.3	# let the last FIN/ACKs through
+sleep 1	# let the last FIN/ACKs through and the ring buffer drain
 kill -INT $TCPDUMP_PID
 wait $TCPDUMP_PID || true
 TCPDUMP_PID=
@@ -355,9 +355,9 @@ TCPDUMP_PID=
 	echo "loss	$LOSS_HOW"
 	for ns in $SRV $CLI; do
 		ip netns exec $ns nft list table inet fkloss 2>/dev/null |
-			awk -v ns="${ns%-*}" '/chain/ { c = $2 } /counter/ { for (i = 1; i < NF; i++) if ($i == "packets") print "dropped\t" ns " " c "\t" $(i + 1) }'
+			awk -v ns="${ns%-*}" '/chain/ { c = $2 } /counter/ { for (i = 1; i < NF; i++) if ($i == "packets") print "dropped\t" ns " " c "\t" $(i + 1) }' || true
 	done
-	grep -E 'captured|dropped by kernel|received by filter' "$W/tcpdump.err" | sed 's/^/tcpdump\t/'
+	grep -E 'captured|dropped by kernel|received by filter' "$W/tcpdump.err" | sed 's/^/tcpdump\t/' || true
 	[ -f "$W/info" ] && sed 's/^/ab\t/' "$W/info"
 } >"$OUT/info.txt"
 {
