@@ -87,3 +87,32 @@ clean:
 	rm -rf build build-asan build-ubsan build-clang build-fuzz
 
 .PHONY: all deps check demo asan ubsan clang install lint-man clean
+
+# Fuzzing (libFuzzer, clang): every tests/fuzz/fuzz_NAME.c is a harness,
+# run for FUZZ_SECONDS each, starting from tests/fuzz/seeds/NAME/ and
+# keeping what it finds in build-fuzz/corpus/NAME/.  Crashes land in
+# build-fuzz/ as crash-*; copy them into tests/fuzz/regress/NAME/.
+FUZZ_SECONDS ?= 60
+FUZZERS	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+fuzz-build: deps
+	$(MAKE) B=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" build-fuzz/libflowkit.a
+	@for f in $(FUZZERS); do \
+		echo "clang fuzz_$$f"; \
+		clang -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -O1 -g \
+		    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		    -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c build-fuzz/libflowkit.a \
+		    $(LDLIBS) || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus/$$f; \
+		echo "== fuzz_$$f for $(FUZZ_SECONDS)s"; \
+		(cd build-fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+		    -max_len=262144 -rss_limit_mb=2048 corpus/$$f \
+		    ../tests/fuzz/seeds/$$f ../tests/fuzz/regress/$$f 2>&1 | tail -3) || exit 1; \
+	done
+
+.PHONY: fuzz fuzz-build

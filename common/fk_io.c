@@ -13,23 +13,28 @@
 #define IN_CHUNK	(1u << 20)
 #define OUT_CAP		(1u << 20)
 
-void
-fk_in_open(struct fk_in *in, int fd, const char *name)
+static void
+in_init(struct fk_in *in, int fd, const char *name, size_t cap)
 {
 	memset(in, 0, sizeof(*in));
 	in->fd = fd;
 	in->name = name;
-	in->cap = 2 * IN_CHUNK;
+	in->cap = cap;
 	in->buf = fk_malloc(in->cap);
 	in->need_hdr = 1;
-	if (fd >= 0)
-		fk_pipe_grow(fd);
+}
+
+void
+fk_in_open(struct fk_in *in, int fd, const char *name)
+{
+	in_init(in, fd, name, 2 * IN_CHUNK);
+	fk_pipe_grow(fd);
 }
 
 void
 fk_in_open_mem(struct fk_in *in, const void *p, size_t len, const char *name)
 {
-	fk_in_open(in, -1, name);
+	in_init(in, -1, name, 4096);
 	in->mem = p;
 	in->memlen = len;
 }
@@ -113,6 +118,7 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 {
 	const uint8_t *p;
 	uint32_t len;
+	uint16_t type;
 
 	if (in->err[0])
 		return -1;
@@ -154,11 +160,12 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 			return damaged(in, in->off,
 			    "record type %#x claims %u body bytes (limit %u)",
 			    fk_le16(p), len, FK_REC_MAX_BODY);
-		if (!fill(in, FK_REC_HDR_LEN + (size_t)len))
+		type = fk_le16(p);
+		if (!fill(in, FK_REC_HDR_LEN + (size_t)len))	/* moves buf */
 			return damaged(in, in->off,
-			    "stream ends inside a record of type %s (%zu of %u body "
-			    "bytes)", fk_rec_typename(fk_le16(p)) ?
-			    fk_rec_typename(fk_le16(p)) : "unknown",
+			    "stream ends inside a record of type %s (%zu of %u "
+			    "body bytes)", fk_rec_typename(type) ?
+			    fk_rec_typename(type) : "unknown",
 			    in->end - in->start - FK_REC_HDR_LEN, len);
 		p = in->buf + in->start;
 		rec->type = fk_le16(p);
