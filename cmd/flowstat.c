@@ -1,0 +1,778 @@
+/*
+ * flowstat - a per-flow report of a record stream: addresses, packets,
+ * wire and payload bytes each way, times, gaps, retransmissions, how the
+ * flow ended, and totals.
+ *
+ * flowstat [-hpr] [-f format] [-n count] [-o file] [-s key]
+ *
+ * Without -s the report streams: a flow's row is printed when its
+ * FLOW_CLOSE arrives, so memory holds only the flows still open.  With
+ * -s every closed flow is kept in a compact array (or, with -n, a heap of
+ * the best count) and printed sorted at the end.  With -p the records
+ * pass through to stdout and the report goes to stderr or -o file.
+ */
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fk_hash.h"
+#include "fk_io.h"
+#include "fk_record.h"
+#include "fk_util.h"
+
+enum fmt { F_TEXT, F_TSV, F_JSON };
+
+enum key {
+	K_NONE, K_ID, K_START, K_END, K_DURATION, K_PACKETS, K_BYTES,
+	K_PAYLOAD, K_GAPS, K_RETRANS
+};
+
+static const struct {
+	const char *name;
+	enum key key;
+	int desc;		/* largest first */
+} keys[] = {
+	{ "bytes", K_BYTES, 1 },
+	{ "duration", K_DURATION, 1 },
+	{ "end", K_END, 0 },
+	{ "gaps", K_GAPS, 1 },
+	{ "id", K_ID, 0 },
+	{ "packets", K_PACKETS, 1 },
+	{ "payload", K_PAYLOAD, 1 },
+	{ "retrans", K_RETRANS, 1 },
+	{ "start", K_START, 0 },
+};
+
+struct dstat {
+	uint64_t packets, wire, bytes, gap, retrans;
+	uint32_t ooo, overlaps;		/* saturating */
+};
+
+struct flow {
+	uint64_t id;
+	uint64_t first_ns, last_ns;
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint16_t vlan;
+	uint8_t family;		/* 0: no FLOW_OPEN was seen */
+	uint8_t reason;		/* 0: still open at the end of input */
+	uint8_t hasvlan;
+	struct dstat d[2];
+};
+
+static enum fmt fmt = F_TEXT;
+static enum key sortkey = K_NONE;
+static int sortdesc, rflag;
+static long long nmax = -1;		/* -n, -1 = all */
+static FILE *rep;			/* the report */
+static const char *repname = "<stdout>";
+
+static struct fk_idmap open_flows;
+static struct flow *kept;		/* -s: closed flows, or the -n heap */
+static size_t nkept, capkept;
+static uint64_t nprinted;
+
+static struct {
+	uint64_t flows, reasons[8];
+	struct dstat d[2];
+} tot;
+
+/* STATS lines seen, printed with the totals (bounded). */
+#define STATS_MAX	(64 * 1024)
+static char *stats;
+static size_t statslen;
+static uint64_t stats_dropped;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: flowstat [-hpr] [-f format] [-n count] "
+	    "[-o file] [-s key]\n");
+	exit(FK_EX_USAGE);
+}
+
+static void
+check_rep(void)
+{
+	if (!ferror(rep))
+		return;
+	if (errno == EPIPE)
+		exit(FK_EX_OK);
+	err(FK_EX_FAIL, "%s", repname);
+}
+
+static uint64_t
+sadd(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static uint32_t
+sadd32(uint32_t a, uint64_t b)
+{
+	return b >= UINT32_MAX - a ? UINT32_MAX : a + (uint32_t)b;
+}
+
+static void
+seen_ts(struct flow *f, uint64_t ts)
+{
+	if (ts == 0)
+		return;
+	if (ts < f->first_ns)
+		f->first_ns = ts;
+	if (ts > f->last_ns)
+		f->last_ns = ts;
+}
+
+static uint64_t
+duration(const struct flow *f)
+{
+	if (f->first_ns == UINT64_MAX || f->last_ns < f->first_ns)
+		return 0;
+	return f->last_ns - f->first_ns;
+}
+
+static uint64_t
+keyval(const struct flow *f)
+{
+	switch (sortkey) {
+	case K_ID:	return f->id;
+	case K_START:	return f->first_ns;
+	case K_END:	return f->last_ns;
+	case K_DURATION: return duration(f);
+	case K_PACKETS:	return sadd(f->d[0].packets, f->d[1].packets);
+	case K_BYTES:	return sadd(f->d[0].wire, f->d[1].wire);
+	case K_PAYLOAD:	return sadd(f->d[0].bytes, f->d[1].bytes);
+	case K_GAPS:	return sadd(f->d[0].gap, f->d[1].gap);
+	case K_RETRANS:	return sadd(f->d[0].retrans, f->d[1].retrans);
+	case K_NONE:	break;
+	}
+	return 0;
+}
+
+/* <0: a is printed before b. */
+static int
+cmpflow(const void *pa, const void *pb)
+{
+	const struct flow *a = pa, *b = pb;
+	uint64_t ka = keyval(a), kb = keyval(b);
+	int c = 0;
+
+	if (ka != kb)
+		c = ka < kb ? -1 : 1;
+	if (sortdesc)
+		c = -c;
+	if (rflag)
+		c = -c;
+	if (c == 0 && a->id != b->id)
+		c = a->id < b->id ? -1 : 1;
+	if (c == 0 && a->first_ns != b->first_ns)
+		c = a->first_ns < b->first_ns ? -1 : 1;
+	return c;
+}
+
+/* ---- formatting */
+
+static void
+fmt_addr(char *buf, size_t len, const struct flow *f, int side, int withport)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (f->family == 4)
+		inet_ntop(AF_INET, f->addr[side], a, sizeof(a));
+	else if (f->family == 6)
+		inet_ntop(AF_INET6, f->addr[side], a, sizeof(a));
+	else {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (!withport)
+		snprintf(buf, len, "%s", a);
+	else if (f->family == 6)
+		snprintf(buf, len, "[%s]:%u", a, f->port[side]);
+	else
+		snprintf(buf, len, "%s:%u", a, f->port[side]);
+}
+
+/* ns since the epoch as seconds: "1258589770.049012000". */
+static void
+fmt_secs(char *buf, size_t len, uint64_t ns, int digits)
+{
+	if (digits == 6)
+		snprintf(buf, len, "%llu.%06llu",
+		    (unsigned long long)(ns / 1000000000u),
+		    (unsigned long long)(ns % 1000000000u / 1000u));
+	else
+		snprintf(buf, len, "%llu.%09llu",
+		    (unsigned long long)(ns / 1000000000u),
+		    (unsigned long long)(ns % 1000000000u));
+}
+
+static void
+fmt_iso(char *buf, size_t len, uint64_t ns)
+{
+	if (ns == 0 || ns == UINT64_MAX)
+		snprintf(buf, len, "-");
+	else
+		fk_fmt_time(buf, len, ns);
+}
+
+static const char *
+reasonname(uint8_t r)
+{
+	return r == 0 ? "open" : fk_close_reasonname(r);
+}
+
+static unsigned long long
+ull(uint64_t v)
+{
+	return (unsigned long long)v;
+}
+
+static void
+text_header(void)
+{
+	fprintf(rep, "%-6s %-30s %12s %-23s %-23s %8s %8s %11s %11s "
+	    "%11s %11s %9s %9s %s\n", "ID", "START", "DURATION", "A", "B",
+	    "PKTS_AB", "PKTS_BA", "BYTES_AB", "BYTES_BA", "DATA_AB", "DATA_BA",
+	    "GAP", "RETRANS", "CLOSE");
+}
+
+static void
+tsv_header(void)
+{
+	fputs("id\tfamily\ta_addr\ta_port\tb_addr\tb_port\tvlan\tstart\tend\t"
+	    "duration\tab_packets\tba_packets\tab_wire_bytes\tba_wire_bytes\t"
+	    "ab_bytes\tba_bytes\tab_gap_bytes\tba_gap_bytes\t"
+	    "ab_retrans_bytes\tba_retrans_bytes\tab_ooo_packets\t"
+	    "ba_ooo_packets\tab_overlaps\tba_overlaps\tclose\n", rep);
+}
+
+static void
+json_dstat(const char *name, const struct dstat *d)
+{
+	fprintf(rep, "\"%s\": {\"packets\": %llu, \"wire_bytes\": %llu, "
+	    "\"bytes\": %llu, \"gap_bytes\": %llu, \"retrans_bytes\": %llu, "
+	    "\"ooo_packets\": %llu, \"overlaps\": %llu}", name, ull(d->packets),
+	    ull(d->wire), ull(d->bytes), ull(d->gap), ull(d->retrans),
+	    ull(d->ooo), ull(d->overlaps));
+}
+
+static void
+print_flow(const struct flow *f)
+{
+	char a[64], b[64], t0[48], t1[48], du[32];
+
+	if (nmax >= 0 && nprinted >= (uint64_t)nmax)
+		return;
+	nprinted++;
+	switch (fmt) {
+	case F_TEXT:
+		fmt_addr(a, sizeof(a), f, 0, 1);
+		fmt_addr(b, sizeof(b), f, 1, 1);
+		fmt_iso(t0, sizeof(t0), f->first_ns);
+		fmt_secs(du, sizeof(du), duration(f), 6);
+		fprintf(rep, "%-6llu %-30s %12s %-23s %-23s %8llu %8llu %11llu "
+		    "%11llu %11llu %11llu %9llu %9llu %s\n", ull(f->id), t0, du,
+		    a, b, ull(f->d[0].packets), ull(f->d[1].packets),
+		    ull(f->d[0].wire), ull(f->d[1].wire), ull(f->d[0].bytes),
+		    ull(f->d[1].bytes), ull(sadd(f->d[0].gap, f->d[1].gap)),
+		    ull(sadd(f->d[0].retrans, f->d[1].retrans)),
+		    reasonname(f->reason));
+		break;
+	case F_TSV:
+		fmt_addr(a, sizeof(a), f, 0, 0);
+		fmt_addr(b, sizeof(b), f, 1, 0);
+		fmt_secs(t0, sizeof(t0), f->first_ns == UINT64_MAX ? 0 :
+		    f->first_ns, 9);
+		fmt_secs(t1, sizeof(t1), f->last_ns, 9);
+		fmt_secs(du, sizeof(du), duration(f), 9);
+		fprintf(rep, "%llu\t%u\t%s\t%u\t%s\t%u\t", ull(f->id), f->family,
+		    a, f->port[0], b, f->port[1]);
+		if (f->hasvlan)
+			fprintf(rep, "%u", f->vlan);
+		else
+			fputc('-', rep);
+		fprintf(rep, "\t%s\t%s\t%s", t0, t1, du);
+		fprintf(rep, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu"
+		    "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%s\n",
+		    ull(f->d[0].packets), ull(f->d[1].packets),
+		    ull(f->d[0].wire), ull(f->d[1].wire),
+		    ull(f->d[0].bytes), ull(f->d[1].bytes),
+		    ull(f->d[0].gap), ull(f->d[1].gap),
+		    ull(f->d[0].retrans), ull(f->d[1].retrans),
+		    ull(f->d[0].ooo), ull(f->d[1].ooo),
+		    ull(f->d[0].overlaps), ull(f->d[1].overlaps),
+		    reasonname(f->reason));
+		break;
+	case F_JSON:
+		fmt_addr(a, sizeof(a), f, 0, 0);
+		fmt_addr(b, sizeof(b), f, 1, 0);
+		fmt_iso(t0, sizeof(t0), f->first_ns);
+		fmt_iso(t1, sizeof(t1), f->last_ns);
+		fmt_secs(du, sizeof(du), duration(f), 9);
+		fprintf(rep, "%s\n  {\"id\": %llu, \"family\": %u, "
+		    "\"a\": {\"addr\": \"%s\", \"port\": %u}, "
+		    "\"b\": {\"addr\": \"%s\", \"port\": %u}, ",
+		    nprinted > 1 ? "," : "", ull(f->id), f->family, a,
+		    f->port[0], b, f->port[1]);
+		if (f->hasvlan)
+			fprintf(rep, "\"vlan\": %u, ", f->vlan);
+		else
+			fputs("\"vlan\": null, ", rep);
+		fprintf(rep, "\"start\": \"%s\", \"end\": \"%s\", "
+		    "\"duration\": %s, \"close\": \"%s\",\n   ", t0, t1, du,
+		    reasonname(f->reason));
+		json_dstat("ab", &f->d[0]);
+		fputs(",\n   ", rep);
+		json_dstat("ba", &f->d[1]);
+		fputc('}', rep);
+		break;
+	}
+	check_rep();
+}
+
+/* Bytes of a STATS line, printable ASCII only (text) or JSON-escaped. */
+static void
+put_clean(const char *s, size_t n, int json)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((json && c == '"') || c == '\\')
+			fprintf(rep, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			fputc(c, rep);
+		else if (json)
+			fprintf(rep, "\\u%04x", c);
+		else
+			fprintf(rep, "\\x%02x", c);
+	}
+}
+
+static void
+print_totals(void)
+{
+	struct dstat *a = &tot.d[0], *b = &tot.d[1];
+	size_t i, s, e;
+	int first = 1;
+
+	switch (fmt) {
+	case F_TEXT:
+		fprintf(rep, "\nflows %llu (", ull(tot.flows));
+		for (i = 0; i < FK_ARRAY_LEN(tot.reasons); i++)
+			if (tot.reasons[i]) {
+				fprintf(rep, "%s%s %llu", first ? "" : ", ",
+				    i == 7 ? "other" : reasonname((uint8_t)i),
+				    ull(tot.reasons[i]));
+				first = 0;
+			}
+		fprintf(rep, ")%s\n", nmax >= 0 && nprinted < tot.flows ?
+		    ", rows limited by -n" : "");
+		fprintf(rep, "%-10s %14s %14s %14s\n", "", "A->B", "B->A",
+		    "TOTAL");
+#define ROW(label, field) fprintf(rep, "%-10s %14llu %14llu %14llu\n", \
+	    label, ull(a->field), ull(b->field), ull(sadd(a->field, b->field)))
+		ROW("packets", packets);
+		ROW("bytes", wire);
+		ROW("data", bytes);
+		ROW("gap", gap);
+		ROW("retrans", retrans);
+		ROW("ooo", ooo);
+		ROW("overlaps", overlaps);
+#undef ROW
+		if (statslen > 0 || stats_dropped)
+			fputs("\nstats\n", rep);
+		for (s = 0; s < statslen; s = e + 1) {
+			for (e = s; e < statslen && stats[e] != '\n'; e++)
+				continue;
+			fputs("  ", rep);
+			put_clean(stats + s, e - s, 0);
+			fputc('\n', rep);
+		}
+		if (stats_dropped)
+			fprintf(rep, "  (%llu more STATS bytes not shown)\n",
+			    ull(stats_dropped));
+		break;
+	case F_TSV:
+		break;
+	case F_JSON:
+		fprintf(rep, "\n ],\n \"totals\": {\"flows\": %llu, "
+		    "\"close\": {", ull(tot.flows));
+		for (i = 0; i < FK_ARRAY_LEN(tot.reasons); i++)
+			if (tot.reasons[i]) {
+				fprintf(rep, "%s\"%s\": %llu", first ? "" : ", ",
+				    i == 7 ? "other" : reasonname((uint8_t)i),
+				    ull(tot.reasons[i]));
+				first = 0;
+			}
+		fputs("},\n  ", rep);
+		json_dstat("ab", a);
+		fputs(",\n  ", rep);
+		json_dstat("ba", b);
+		fputs("},\n \"stats\": [", rep);
+		first = 1;
+		for (s = 0; s < statslen; s = e + 1) {
+			for (e = s; e < statslen && stats[e] != '\n'; e++)
+				continue;
+			if (e == s)
+				continue;
+			fprintf(rep, "%s\n  \"", first ? "" : ",");
+			put_clean(stats + s, e - s, 1);
+			fputc('"', rep);
+			first = 0;
+		}
+		fprintf(rep, "%s]\n}\n", first ? "" : "\n ");
+		break;
+	}
+	check_rep();
+}
+
+/* ---- flows */
+
+static struct flow *
+getflow(uint64_t id)
+{
+	struct flow *f;
+
+	if (id == 0)
+		return NULL;
+	if ((f = fk_idmap_get(&open_flows, id)) != NULL)
+		return f;
+	f = fk_calloc(1, sizeof(*f));
+	f->id = id;
+	f->first_ns = UINT64_MAX;
+	fk_idmap_put(&open_flows, id, f);
+	return f;
+}
+
+static void
+heap_down(size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct flow t;
+
+		/* The root is the flow printed last: a max-heap by cmpflow. */
+		if (l < nkept && cmpflow(&kept[l], &kept[m]) > 0)
+			m = l;
+		if (r < nkept && cmpflow(&kept[r], &kept[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		t = kept[i];
+		kept[i] = kept[m];
+		kept[m] = t;
+		i = m;
+	}
+}
+
+static void
+heap_up(size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		struct flow t;
+
+		if (cmpflow(&kept[i], &kept[p]) <= 0)
+			return;
+		t = kept[i];
+		kept[i] = kept[p];
+		kept[p] = t;
+		i = p;
+	}
+}
+
+static void
+keep(const struct flow *f)
+{
+	if (nmax >= 0 && nkept == (size_t)nmax) {
+		/* Full heap: replace the last-printed flow if f beats it. */
+		if (nmax > 0 && cmpflow(f, &kept[0]) < 0) {
+			kept[0] = *f;
+			heap_down(0);
+		}
+		return;
+	}
+	if (nkept == capkept) {
+		capkept = capkept ? capkept * 2 : 1024;
+		kept = fk_reallocarray(kept, capkept, sizeof(*kept));
+	}
+	kept[nkept++] = *f;
+	if (nmax >= 0)
+		heap_up(nkept - 1);
+}
+
+/* A flow is complete (closed, or open at the end): count and print it. */
+static void
+finish(struct flow *f)
+{
+	fk_idmap_del(&open_flows, f->id);
+	tot.flows++;
+	tot.reasons[f->reason < 7 ? f->reason : 7]++;
+	for (int d = 0; d < 2; d++) {
+		tot.d[d].packets = sadd(tot.d[d].packets, f->d[d].packets);
+		tot.d[d].wire = sadd(tot.d[d].wire, f->d[d].wire);
+		tot.d[d].bytes = sadd(tot.d[d].bytes, f->d[d].bytes);
+		tot.d[d].gap = sadd(tot.d[d].gap, f->d[d].gap);
+		tot.d[d].retrans = sadd(tot.d[d].retrans, f->d[d].retrans);
+		tot.d[d].ooo = sadd32(tot.d[d].ooo, f->d[d].ooo);
+		tot.d[d].overlaps = sadd32(tot.d[d].overlaps, f->d[d].overlaps);
+	}
+	if (sortkey == K_NONE)
+		print_flow(f);
+	else
+		keep(f);
+	free(f);
+}
+
+static void
+on_open(const struct fk_open *o)
+{
+	struct flow *f = fk_idmap_get(&open_flows, o->flow_id);
+
+	if (f != NULL)		/* the id again before its close */
+		finish(f);
+	f = getflow(o->flow_id);
+	f->family = o->family;
+	memcpy(f->addr[0], o->addr_a, 16);
+	memcpy(f->addr[1], o->addr_b, 16);
+	f->port[0] = o->port_a;
+	f->port[1] = o->port_b;
+	f->hasvlan = (o->flags & FK_OPEN_F_VLAN) != 0;
+	f->vlan = o->vlan;
+	seen_ts(f, o->ts_ns);
+}
+
+static void
+on_close(const struct fk_close *c)
+{
+	struct flow *f = getflow(c->flow_id);
+
+	if (f == NULL)
+		return;
+	f->reason = c->reason ? c->reason : 7;
+	for (int d = 0; d < 2; d++) {
+		const struct fk_dirstats *s = &c->dir[d];
+
+		f->d[d].packets = s->packets;
+		f->d[d].wire = s->wire_bytes;
+		f->d[d].bytes = s->bytes;
+		f->d[d].gap = s->gap_bytes;
+		f->d[d].retrans = s->retrans_bytes;
+		f->d[d].ooo = sadd32(0, s->ooo_packets);
+		f->d[d].overlaps = sadd32(0, s->overlaps);
+		if (s->packets > 0)
+			seen_ts(f, s->last_ts_ns);
+	}
+	seen_ts(f, c->ts_ns);
+	finish(f);
+}
+
+static void
+on_stats(const struct fk_rec *rec)
+{
+	size_t n = rec->len;
+
+	if (statslen + n + 1 > STATS_MAX) {
+		stats_dropped = sadd(stats_dropped, n);
+		return;
+	}
+	if (stats == NULL)
+		stats = fk_malloc(STATS_MAX);
+	memcpy(stats + statslen, rec->body, n);
+	statslen += n;
+	if (n > 0 && stats[statslen - 1] != '\n')
+		stats[statslen++] = '\n';
+}
+
+static int
+cmpid(const void *pa, const void *pb)
+{
+	const struct flow *a = *(struct flow *const *)pa;
+	const struct flow *b = *(struct flow *const *)pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Flows without a FLOW_CLOSE at the end of input, in id order. */
+static void
+finish_open(void)
+{
+	struct flow **v;
+	size_t i, n = 0;
+
+	if (open_flows.count == 0)
+		return;
+	v = fk_reallocarray(NULL, open_flows.count, sizeof(*v));
+	for (i = 0; i <= open_flows.mask; i++)
+		if (open_flows.slot[i].id != 0)
+			v[n++] = open_flows.slot[i].val;
+	qsort(v, n, sizeof(*v), cmpid);
+	for (i = 0; i < n; i++)
+		finish(v[i]);
+	free(v);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fk_in in;
+	struct fk_out out;
+	struct fk_rec rec;
+	const char *ofile = NULL;
+	int ch, pflag = 0;
+	size_t i;
+
+	fk_init(argv[0]);
+	while ((ch = getopt(argc, argv, "f:hn:o:prs:")) != -1)
+		switch (ch) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				fmt = F_TEXT;
+			else if (strcmp(optarg, "tsv") == 0)
+				fmt = F_TSV;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = F_JSON;
+			else {
+				warnx("-f: text, tsv or json, not %s", optarg);
+				usage();
+			}
+			break;
+		case 'n':
+			nmax = fk_strtonum(optarg, 0, 1000000000, "-n");
+			break;
+		case 'o':
+			ofile = optarg;
+			break;
+		case 'p':
+			pflag = 1;
+			break;
+		case 'r':
+			rflag = 1;
+			break;
+		case 's':
+			for (i = 0; i < FK_ARRAY_LEN(keys); i++)
+				if (strcmp(optarg, keys[i].name) == 0)
+					break;
+			if (i == FK_ARRAY_LEN(keys)) {
+				warnx("-s: unknown key %s", optarg);
+				usage();
+			}
+			sortkey = keys[i].key;
+			sortdesc = keys[i].desc;
+			break;
+		case 'h':
+		default:
+			usage();
+		}
+	if (optind != argc)
+		usage();
+	if (rflag && sortkey == K_NONE)
+		errx(FK_EX_USAGE, "-r needs -s");
+
+	if (ofile != NULL) {
+		if ((rep = fopen(ofile, "w")) == NULL)
+			err(FK_EX_FAIL, "%s", ofile);
+		repname = ofile;
+	} else if (pflag) {
+		rep = stderr;
+		repname = "<stderr>";
+	} else
+		rep = stdout;
+
+	fk_hash_seed_init();
+	fk_idmap_init(&open_flows);
+	fk_in_open(&in, 0, "<stdin>");
+	if (pflag)
+		fk_out_open(&out, 1, "<stdout>");
+	if (fmt == F_TEXT)
+		text_header();
+	else if (fmt == F_TSV)
+		tsv_header();
+	else
+		fputs("{\"flows\": [", rep);
+	check_rep();
+
+	while (fk_in_read(&in, &rec)) {
+		switch (rec.type) {
+		case FK_REC_FLOW_OPEN: {
+			struct fk_open o;
+
+			if (fk_open_decode(&rec, &o) < 0)
+				fk_in_bad(&in, &rec, "FLOW_OPEN record bad");
+			on_open(&o);
+			break;
+		}
+		case FK_REC_DATA: {
+			struct fk_data d;
+			struct flow *f;
+
+			if (fk_data_decode(&rec, &d) < 0)
+				fk_in_bad(&in, &rec, "DATA record bad");
+			if ((f = getflow(d.flow_id)) != NULL) {
+				f->d[d.dir].bytes = sadd(f->d[d.dir].bytes, d.len);
+				seen_ts(f, d.ts_ns);
+			}
+			break;
+		}
+		case FK_REC_GAP: {
+			struct fk_gap g;
+			struct flow *f;
+
+			if (fk_gap_decode(&rec, &g) < 0)
+				fk_in_bad(&in, &rec, "GAP record bad");
+			if ((f = getflow(g.flow_id)) != NULL)
+				f->d[g.dir].gap = sadd(f->d[g.dir].gap, g.len);
+			break;
+		}
+		case FK_REC_OVERLAP: {
+			struct fk_overlap v;
+			struct flow *f;
+
+			if (fk_overlap_decode(&rec, &v) < 0)
+				fk_in_bad(&in, &rec, "OVERLAP record bad");
+			if ((f = getflow(v.flow_id)) != NULL)
+				f->d[v.dir].overlaps =
+				    sadd32(f->d[v.dir].overlaps, 1);
+			break;
+		}
+		case FK_REC_FLOW_CLOSE: {
+			struct fk_close c;
+
+			if (fk_close_decode(&rec, &c) < 0)
+				fk_in_bad(&in, &rec, "FLOW_CLOSE record bad");
+			on_close(&c);
+			break;
+		}
+		case FK_REC_STATS:
+			on_stats(&rec);
+			break;
+		}
+		if (pflag)
+			fk_out_copy(&out, &rec);
+	}
+	finish_open();
+	if (sortkey != K_NONE) {
+		qsort(kept, nkept, sizeof(*kept), cmpflow);
+		for (i = 0; i < nkept; i++)
+			print_flow(&kept[i]);
+	}
+	print_totals();
+	if (rep != stderr && fclose(rep) == EOF) {
+		if (errno == EPIPE)
+			exit(FK_EX_OK);
+		err(FK_EX_FAIL, "%s", repname);
+	}
+	if (pflag)
+		fk_out_close(&out);
+	fk_in_close(&in);
+	free(kept);
+	free(stats);
+	fk_idmap_free(&open_flows);
+	return FK_EX_OK;
+}
