@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# The record stream contract every stage keeps (flowkit-records(5)):
+# unknown records pass through unchanged, damage is an error naming the
+# offset (exit 3), a full disk is an error (exit 1), a closed pipe is not.
+load helper
+
+# Each stage that reads records, with the arguments it needs to run here.
+stage_cmd() {
+	case "$1" in
+	reasm) echo "reasm" ;;
+	flowname) echo "flowname" ;;
+	flowsplit) echo "flowsplit -o out" ;;
+	httpsplit) echo "httpsplit -o out" ;;
+	dfxmlgen) echo "dfxmlgen -o report.xml" ;;
+	flowstat) echo "flowstat" ;;
+	flowcat) echo "flowcat" ;;
+	esac
+}
+STAGES="reasm flowname flowsplit httpsplit dfxmlgen flowstat flowcat"
+# Stages whose standard output is the record stream.
+FILTERS="reasm flowname flowsplit httpsplit dfxmlgen"
+
+have() { [ -x "$FK_BIN/$1" ]; }
+
+local_setup() {
+	mkdir -p out
+	# A stream with only records no stage consumes: an unknown type and
+	# a private one, with odd flags, and a STATS record.
+	python3 - <<'PY'
+import struct
+h = b"FLOWKIT\0" + struct.pack("<HHI", 1, 0, 0)
+def rec(t, body, flags=0):
+    return struct.pack("<HHI", t, flags, len(body)) + body
+s = h + rec(0x8001, b"private\0bytes", 0x5a5a) + rec(0x0042, b"") \
+      + rec(0x0008, b"test.key=1\n") + rec(0x7fff, bytes(range(256)) * 3)
+open("unknown.fk", "wb").write(s)
+open("garbage.fk", "wb").write(b"this is not a record stream\n" * 4)
+open("trunc.fk", "wb").write(s[:-100])
+open("badlen.fk", "wb").write(h + struct.pack("<HHI", 3, 0, 0xFFFFFFF0))
+PY
+}
+
+@test "every filter passes unknown record types through byte for byte" {
+	n=0
+	for s in $FILTERS; do
+		have "$s" || continue
+		$(stage_cmd "$s") < unknown.fk > got.fk
+		cmp unknown.fk got.fk || { echo "$s changed the stream"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || skip "no stage built yet"
+}
+
+@test "garbage input: exit 3 with a message naming offset 0" {
+	for s in $STAGES; do
+		have "$s" || continue
+		run $(stage_cmd "$s") < garbage.fk
+		[ "$status" -eq 3 ] || { echo "$s: status $status: $output"; return 1; }
+		[[ "$output" == *"offset 0"* ]] || { echo "$s: $output"; return 1; }
+	done
+}
+
+@test "truncated stream: exit 3 naming the offset of the cut record" {
+	for s in $STAGES; do
+		have "$s" || continue
+		run $(stage_cmd "$s") < trunc.fk
+		[ "$status" -eq 3 ] || { echo "$s: status $status: $output"; return 1; }
+		[[ "$output" == *"offset 64"* ]] || { echo "$s: $output"; return 1; }
+	done
+}
+
+@test "absurd record length: exit 3, no huge allocation" {
+	for s in $STAGES; do
+		have "$s" || continue
+		run $(stage_cmd "$s") < badlen.fk
+		[ "$status" -eq 3 ] || { echo "$s: status $status: $output"; return 1; }
+		[[ "$output" == *"offset 16"* ]] || { echo "$s: $output"; return 1; }
+	done
+}
+
+@test "empty input is an empty stream: exit 0" {
+	for s in $STAGES; do
+		have "$s" || continue
+		run $(stage_cmd "$s") < /dev/null
+		[ "$status" -eq 0 ] || { echo "$s: status $status: $output"; return 1; }
+	done
+}
+
+@test "concatenated streams are one stream" {
+	have flowcat || skip
+	cat unknown.fk unknown.fk | flowcat > both.txt
+	[ "$(grep -c 'type=0x8001' both.txt)" -eq 2 ]
+}
+
+@test "output to a full disk: exit 1 with a message" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	# Enough records that the writer must flush before exit.
+	python3 - <<'PY'
+import struct
+h = b"FLOWKIT\0" + struct.pack("<HHI", 1, 0, 0)
+body = b"x" * 60000
+open("big.fk", "wb").write(h + (struct.pack("<HHI", 0x8001, 0, len(body)) + body) * 100)
+PY
+	for s in $FILTERS; do
+		have "$s" || continue
+		run $(stage_cmd "$s") < big.fk > /dev/full
+		[ "$status" -eq 1 ] || { echo "$s: status $status: $output"; return 1; }
+		[[ "$output" == *"No space left on device"* ]] || { echo "$s: $output"; return 1; }
+	done
+}
+
+@test "a reader that goes away ends the stage quietly (EPIPE)" {
+	python3 - <<'PY'
+import struct
+h = b"FLOWKIT\0" + struct.pack("<HHI", 1, 0, 0)
+body = b"x" * 60000
+open("big.fk", "wb").write(h + (struct.pack("<HHI", 0x8001, 0, len(body)) + body) * 200)
+PY
+	for s in $FILTERS flowcat; do
+		have "$s" || continue
+		rm -f err
+		$(stage_cmd "$s") < big.fk 2>err | head -c 10 > /dev/null
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -eq 0 ] || { echo "$s: status $rc"; cat err; return 1; }
+		[ ! -s err ] || { echo "$s wrote to stderr:"; cat err; return 1; }
+	done
+}
