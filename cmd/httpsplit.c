@@ -1,0 +1,694 @@
+/*
+ * httpsplit - extract HTTP/1.x bodies from a record stream.
+ *
+ * Every DATA/GAP record feeds a per-direction streaming parser
+ * (fk_http.h).  Bodies go straight to files in the output directory,
+ * written at their entity offset, so memory stays bounded whatever the
+ * body size; Content-Encoding gzip/deflate is decoded on the fly.  One
+ * HTTP record per message follows the record that completed it; all
+ * input records pass through unchanged.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fk_hash.h"
+#include "fk_http.h"
+#include "fk_io.h"
+#include "fk_record.h"
+#include "fk_util.h"
+
+#define MAX_OPEN	64	/* output files kept open at once */
+#define MAX_PENDING	256	/* unanswered requests remembered per flow */
+#define NAME_MAX_LEN	200	/* flow-name part of an output file name */
+
+/* An output file, opened lazily and reopened after eviction. */
+struct ofile {
+	char *path;		/* relative to the output directory */
+	int fd;
+	int created;		/* exists (truncated on first open) */
+	int slot;		/* index in open_files, -1 if closed */
+	uint64_t size;		/* end of the furthest write */
+};
+
+struct pending {		/* a request waiting for its response */
+	int head, connect;
+	char *uri, *host;
+};
+
+struct flow;
+
+struct hdir {
+	struct flow *f;
+	int dir;
+	struct fk_hp hp;
+	/* the message in progress */
+	int kind, status, coding;
+	uint16_t flags;
+	uint64_t hdr_offset, body_offset, ts_ns;
+	char *method, *text, *ctype, *host;
+	struct ofile body, raw;
+	int want_raw;
+	struct fk_inflate inf;
+	int inflating, dec_stopped;
+	uint64_t ent_next;
+};
+
+struct flow {
+	uint64_t id;
+	struct fk_open o;
+	int have_open;
+	char *name[2];
+	struct hdir d[2];
+	struct pending q[MAX_PENDING];
+	unsigned qhead, qlen;
+	struct ofile hdrs;	/* <response-name>-HTTP */
+};
+
+static struct fk_out out;
+static int dirfd_out = -1;
+static const char *outdir;
+static int opt_raw, opt_quiet;
+static struct ofile *open_files[MAX_OPEN];
+static unsigned open_next, open_count;
+static struct fk_idmap flows;
+
+static struct {
+	uint64_t requests, responses, bodies, incomplete, decode_err;
+	uint64_t resync, hdr_too_big, bad_msg, dropped_pending, unpaired;
+} st;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: httpsplit [-qr] -o dir\n");
+	exit(FK_EX_USAGE);
+}
+
+/* ---- output files */
+
+static void
+of_init(struct ofile *of)
+{
+	memset(of, 0, sizeof(*of));
+	of->fd = -1;
+	of->slot = -1;
+}
+
+static void
+of_closefd(struct ofile *of)
+{
+	char buf[PATH_MAX];
+
+	if (of->fd < 0)
+		return;
+	snprintf(buf, sizeof(buf), "%s/%s", outdir, of->path);
+	fk_close_checked(of->fd, buf);
+	of->fd = -1;
+	open_files[of->slot] = NULL;
+	of->slot = -1;
+	open_count--;
+}
+
+/* Create the directories leading to path (flow names may have '/'). */
+static void
+make_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	char *s;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (s = strchr(buf, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdirat(dirfd_out, buf, 0755) < 0 && errno != EEXIST)
+			err(FK_EX_FAIL, "%s/%s", outdir, buf);
+		*s = '/';
+	}
+}
+
+static int
+of_fd(struct ofile *of)
+{
+	int fl = O_WRONLY | O_CREAT | O_CLOEXEC;
+	unsigned i;
+
+	if (of->fd >= 0)
+		return of->fd;
+	if (open_count == MAX_OPEN) {
+		/* Close the oldest-opened file; it reopens if needed. */
+		while (open_files[open_next % MAX_OPEN] == NULL)
+			open_next++;
+		of_closefd(open_files[open_next % MAX_OPEN]);
+	}
+	if (!of->created) {
+		fl |= O_TRUNC;
+		make_parents(of->path);
+	}
+	of->fd = openat(dirfd_out, of->path, fl, 0644);
+	if (of->fd < 0)
+		err(FK_EX_FAIL, "%s/%s", outdir, of->path);
+	of->created = 1;
+	for (i = 0; open_files[(open_next + i) % MAX_OPEN] != NULL; i++)
+		;
+	of->slot = (int)((open_next + i) % MAX_OPEN);
+	open_files[of->slot] = of;
+	open_count++;
+	return of->fd;
+}
+
+static void
+of_write(struct ofile *of, const void *p, size_t n, uint64_t off)
+{
+	if (n == 0)
+		return;
+	fk_pwrite_all(of_fd(of), p, n, (off_t)off, of->path);
+	if (off + n > of->size)
+		of->size = off + n;
+}
+
+static void
+of_finish(struct ofile *of)
+{
+	of_closefd(of);
+	free(of->path);
+	of_init(of);
+}
+
+static void
+of_unlink(struct ofile *of)
+{
+	of_closefd(of);
+	if (of->created && unlinkat(dirfd_out, of->path, 0) < 0)
+		err(FK_EX_FAIL, "%s/%s", outdir, of->path);
+	free(of->path);
+	of_init(of);
+}
+
+/* ---- names */
+
+/* Flow name as a safe relative path: no "..", no leading '/', no NUL. */
+static char *
+safe_name(const char *s, size_t n)
+{
+	char *d = fk_malloc(NAME_MAX_LEN + 1);
+	size_t i = 0, j = 0;
+
+	while (i < n && j < NAME_MAX_LEN) {
+		size_t e = i, k;
+
+		while (e < n && s[e] != '/')
+			e++;
+		if (e > i) {
+			int dots = (e - i == 1 && s[i] == '.') ||
+			    (e - i == 2 && s[i] == '.' && s[i + 1] == '.');
+
+			if (j > 0 && j < NAME_MAX_LEN)
+				d[j++] = '/';
+			for (k = i; k < e && j < NAME_MAX_LEN; k++) {
+				unsigned char c = (unsigned char)s[k];
+
+				d[j++] = (c < ' ' || c == 0x7f || dots) ?
+				    '_' : (char)c;
+			}
+		}
+		i = e + 1;
+	}
+	while (j > 0 && d[j - 1] == '/')
+		j--;
+	if (j == 0)
+		d[j++] = '_';
+	d[j] = '\0';
+	return d;
+}
+
+static void
+fmt_addr(char *b, size_t len, int family, const uint8_t *a, uint16_t port)
+{
+	if (family == 6) {
+		char ip[64];
+
+		if (inet_ntop(AF_INET6, a, ip, sizeof(ip)) == NULL)
+			snprintf(ip, sizeof(ip), "ipv6");
+		snprintf(b, len, "%s.%05u", ip, port);
+	} else
+		snprintf(b, len, "%03u.%03u.%03u.%03u.%05u", a[0], a[1], a[2],
+		    a[3], port);
+}
+
+/* tcpflow's default name for direction dir: src-dst. */
+static const char *
+flow_name(struct flow *f, int dir)
+{
+	char a[80], b[80], buf[200];
+
+	if (f->name[dir])
+		return f->name[dir];
+	if (!f->have_open)
+		snprintf(buf, sizeof(buf), "flow%" PRIu64 "-%d", f->id, dir);
+	else {
+		fmt_addr(a, sizeof(a), f->o.family, f->o.addr_a, f->o.port_a);
+		fmt_addr(b, sizeof(b), f->o.family, f->o.addr_b, f->o.port_b);
+		snprintf(buf, sizeof(buf), "%s-%s", dir ? b : a, dir ? a : b);
+	}
+	f->name[dir] = safe_name(buf, strlen(buf));
+	return f->name[dir];
+}
+
+/* ---- HTTP record */
+
+static void
+emit_http(struct hdir *h, uint64_t wire_len, uint64_t dec_len,
+    const char *file)
+{
+	struct fk_http r;
+	const char *s[5];
+	size_t len[5], tot = 0, i;
+	char *var, *p;
+
+	memset(&r, 0, sizeof(r));
+	r.flow_id = h->f->id;
+	r.dir = (uint8_t)h->dir;
+	r.kind = h->kind == FK_HP_REQ ? FK_HTTP_REQUEST : FK_HTTP_RESPONSE;
+	r.flags = h->flags;
+	r.status = (uint16_t)h->status;
+	r.seq = (uint32_t)(h->hp.msgs - 1);
+	r.hdr_offset = h->hdr_offset;
+	r.body_offset = h->body_offset;
+	r.body_len = wire_len;
+	r.decoded_len = dec_len;
+	r.ts_ns = h->ts_ns;
+	s[0] = file;
+	s[1] = h->method ? h->method : "";
+	s[2] = h->text ? h->text : "";
+	s[3] = h->ctype ? h->ctype : "";
+	s[4] = h->host ? h->host : "";
+	for (i = 0; i < 5; i++)
+		tot += (len[i] = strlen(s[i])) + 1;
+	p = var = fk_malloc(tot);
+	for (i = 0; i < 5; i++) {
+		memcpy(p, s[i], len[i] + 1);
+		p += len[i] + 1;
+	}
+	r.varlen = (uint32_t)tot;
+	r.var = var;
+	fk_http_emit(&out, &r);
+	free(var);
+}
+
+/* ---- parser callbacks */
+
+static void
+msg_clear(struct hdir *h)
+{
+	free(h->method);
+	free(h->text);
+	free(h->ctype);
+	free(h->host);
+	h->method = h->text = h->ctype = h->host = NULL;
+	if (h->inflating)
+		fk_inflate_end(&h->inf);
+	h->inflating = 0;
+}
+
+static int
+cb_headers(void *arg, const struct fk_hp_msg *m)
+{
+	struct hdir *h = arg;
+	struct flow *f = h->f;
+	const char *ext, *fn;
+	char path[PATH_MAX];
+	int how = FK_HP_AS_USUAL;
+	struct pending *pq = NULL;
+
+	msg_clear(h);
+	h->kind = m->kind;
+	h->status = m->status;
+	h->flags = 0;
+	h->hdr_offset = m->hdr_offset;
+	h->body_offset = m->body_offset;
+	h->ts_ns = m->ts_ns;
+	h->ctype = fk_strdup(m->ctype);
+	if (m->kind == FK_HP_REQ) {
+		st.requests++;
+		h->method = fk_strdup(m->method);
+		h->text = fk_strdup(m->uri);
+		h->host = fk_strdup(m->host);
+		if (f->qlen == MAX_PENDING) {
+			pq = &f->q[f->qhead];
+			free(pq->uri);
+			free(pq->host);
+			f->qhead = (f->qhead + 1) % MAX_PENDING;
+			f->qlen--;
+			st.dropped_pending++;
+		}
+		pq = &f->q[(f->qhead + f->qlen) % MAX_PENDING];
+		f->qlen++;
+		pq->head = strcmp(m->method, "HEAD") == 0;
+		pq->connect = strcmp(m->method, "CONNECT") == 0;
+		pq->uri = fk_strdup(m->uri);
+		pq->host = fk_strdup(m->host);
+		if (pq->connect)
+			how = FK_HP_STOP;	/* a tunnel follows */
+	} else {
+		st.responses++;
+		h->text = fk_strdup(m->reason);
+		if (f->qlen > 0)
+			pq = &f->q[f->qhead];
+		else
+			st.unpaired++;
+		h->host = fk_strdup(pq ? pq->host : "");
+		if (pq && pq->head)
+			how = FK_HP_NO_BODY;
+		if (pq && pq->connect && m->status >= 200 && m->status < 300)
+			how = FK_HP_STOP;
+		/* 1xx are interim: the request still awaits its answer. */
+		if (pq && (m->status < 100 || m->status >= 200)) {
+			free(pq->uri);
+			free(pq->host);
+			f->qhead = (f->qhead + 1) % MAX_PENDING;
+			f->qlen--;
+		}
+	}
+
+	/* All header blocks, both directions, in the flow's -HTTP file. */
+	if (f->hdrs.path == NULL) {
+		snprintf(path, sizeof(path), "%s-HTTP",
+		    flow_name(f, m->kind == FK_HP_RESP ? h->dir : !h->dir));
+		f->hdrs.path = fk_strdup(path);
+	}
+	of_write(&f->hdrs, m->raw, m->rawlen, f->hdrs.size);
+
+	if (m->chunked)
+		h->flags |= FK_HTTP_F_CHUNKED;
+	h->coding = m->coding;
+	if (m->coding == FK_HP_CODING_GZIP)
+		h->flags |= FK_HTTP_F_GZIP;
+	else if (m->coding == FK_HP_CODING_DEFLATE)
+		h->flags |= FK_HTTP_F_DEFLATE;
+
+	fn = flow_name(f, h->dir);
+	ext = fk_http_mime_ext(m->ctype);
+	snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s", fn,
+	    h->hp.msgs, ext ? "." : "", ext ? ext : "");
+	of_init(&h->body);
+	h->body.path = fk_strdup(path);
+	snprintf(path, sizeof(path), "%s.raw", h->body.path);
+	of_init(&h->raw);
+	h->raw.path = fk_strdup(path);
+	h->inflating = h->coding == FK_HP_CODING_GZIP ||
+	    h->coding == FK_HP_CODING_DEFLATE;
+	h->want_raw = opt_raw || h->inflating;
+	if (h->inflating)
+		fk_inflate_init(&h->inf);
+	h->dec_stopped = 0;
+	h->ent_next = 0;
+	return how;
+}
+
+static void
+dec_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct hdir *h = arg;
+
+	of_write(&h->body, p, n, h->body.size);
+}
+
+static void
+cb_body(void *arg, const uint8_t *p, size_t n, uint64_t eoff)
+{
+	struct hdir *h = arg;
+
+	if (!h->inflating)
+		of_write(&h->body, p, n, eoff);
+	else if (!h->dec_stopped) {
+		if (eoff != h->ent_next)
+			h->dec_stopped = 1;	/* a hole: cannot go on */
+		else if (fk_inflate_feed(&h->inf, p, n, dec_out, h) < 0) {
+			h->dec_stopped = 1;
+			h->flags |= FK_HTTP_F_DECODE_ERR;
+		}
+	}
+	h->ent_next = eoff + n;
+}
+
+static void
+cb_wire(void *arg, const uint8_t *p, size_t n, uint64_t woff)
+{
+	struct hdir *h = arg;
+
+	if (h->want_raw)
+		of_write(&h->raw, p, n, woff);
+}
+
+static void
+cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
+{
+	struct hdir *h = arg;
+	char file[PATH_MAX];
+	uint64_t dec_len;
+	int keep_raw;
+
+	if (fl & FK_HP_END_INCOMPLETE)
+		h->flags |= FK_HTTP_F_INCOMPLETE;
+	if (h->inflating && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
+	    ent_len > 0 && !h->inf.done)
+		h->flags |= FK_HTTP_F_DECODE_ERR;	/* stream cut short */
+	dec_len = h->body.size;
+	file[0] = '\0';
+	if (h->body.created) {
+		st.bodies++;
+		if (h->flags & FK_HTTP_F_INCOMPLETE) {
+			/* Say so in the name: the bytes are right, not all. */
+			snprintf(file, sizeof(file), "%s.partial",
+			    h->body.path);
+			of_closefd(&h->body);
+			if (renameat(dirfd_out, h->body.path, dirfd_out,
+			    file) < 0)
+				err(FK_EX_FAIL, "%s/%s", outdir, file);
+		} else
+			snprintf(file, sizeof(file), "%s", h->body.path);
+	}
+	if (h->flags & FK_HTTP_F_INCOMPLETE)
+		st.incomplete++;
+	if (h->flags & FK_HTTP_F_DECODE_ERR)
+		st.decode_err++;
+	keep_raw = opt_raw || (h->flags & (FK_HTTP_F_DECODE_ERR |
+	    FK_HTTP_F_INCOMPLETE));
+	if (keep_raw)
+		of_finish(&h->raw);
+	else
+		of_unlink(&h->raw);
+	of_finish(&h->body);
+	emit_http(h, wire_len, dec_len, file);
+	msg_clear(h);
+}
+
+/* ---- flows */
+
+static struct flow *
+flow_get(uint64_t id)
+{
+	struct flow *f = fk_idmap_get(&flows, id);
+	static const struct fk_hp_cb cb0 = {
+		NULL, cb_headers, cb_body, cb_wire, cb_end
+	};
+	int i;
+
+	if (f)
+		return f;
+	f = fk_calloc(1, sizeof(*f));
+	f->id = id;
+	of_init(&f->hdrs);
+	for (i = 0; i < 2; i++) {
+		struct fk_hp_cb cb = cb0;
+
+		cb.arg = &f->d[i];
+		f->d[i].f = f;
+		f->d[i].dir = i;
+		fk_hp_init(&f->d[i].hp, &cb);
+		of_init(&f->d[i].body);
+		of_init(&f->d[i].raw);
+	}
+	fk_idmap_put(&flows, id, f);
+	return f;
+}
+
+static void
+count_hp(const struct fk_hp *hp)
+{
+	st.resync += hp->st.resync;
+	st.hdr_too_big += hp->st.hdr_too_big;
+	st.bad_msg += hp->st.bad_msg;
+}
+
+static void
+flow_end(struct flow *f, int clean)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		fk_hp_eof(&f->d[i].hp, clean);
+		count_hp(&f->d[i].hp);
+		fk_hp_free(&f->d[i].hp);
+		msg_clear(&f->d[i]);
+		free(f->name[i]);
+	}
+	for (i = 0; i < f->qlen; i++) {
+		free(f->q[(f->qhead + i) % MAX_PENDING].uri);
+		free(f->q[(f->qhead + i) % MAX_PENDING].host);
+	}
+	of_finish(&f->hdrs);
+	fk_idmap_del(&flows, f->id);
+	free(f);
+}
+
+static void
+emit_stats(void)
+{
+	char buf[1024];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+	    "httpsplit.requests=%" PRIu64 "\n"
+	    "httpsplit.responses=%" PRIu64 "\n"
+	    "httpsplit.bodies=%" PRIu64 "\n"
+	    "httpsplit.incomplete=%" PRIu64 "\n"
+	    "httpsplit.decode_errors=%" PRIu64 "\n"
+	    "httpsplit.resync=%" PRIu64 "\n"
+	    "httpsplit.header_too_big=%" PRIu64 "\n"
+	    "httpsplit.bad_messages=%" PRIu64 "\n"
+	    "httpsplit.unpaired_responses=%" PRIu64 "\n"
+	    "httpsplit.dropped_requests=%" PRIu64 "\n",
+	    st.requests, st.responses, st.bodies, st.incomplete,
+	    st.decode_err, st.resync, st.hdr_too_big, st.bad_msg,
+	    st.unpaired, st.dropped_pending);
+	fk_stats_emit(&out, buf, (size_t)n);
+	if (!opt_quiet && (st.incomplete || st.decode_err || st.hdr_too_big))
+		warnx("%" PRIu64 " bodies, %" PRIu64 " incomplete, %" PRIu64
+		    " not decodable, %" PRIu64 " header blocks too big",
+		    st.bodies, st.incomplete, st.decode_err, st.hdr_too_big);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fk_in in;
+	struct fk_rec rec;
+	struct flow *f;
+	int ch;
+	size_t i;
+
+	fk_init(argv[0]);
+	while ((ch = getopt(argc, argv, "o:qr")) != -1) {
+		switch (ch) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'q':
+			opt_quiet = 1;
+			break;
+		case 'r':
+			opt_raw = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || outdir == NULL)
+		usage();
+	if (mkdir(outdir, 0755) < 0 && errno != EEXIST)
+		err(FK_EX_FAIL, "%s", outdir);
+	dirfd_out = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd_out < 0)
+		err(FK_EX_FAIL, "%s", outdir);
+
+	fk_idmap_init(&flows);
+	fk_in_open(&in, 0, "<stdin>");
+	fk_out_open(&out, 1, "<stdout>");
+	while (fk_in_read(&in, &rec)) {
+		switch (rec.type) {
+		case FK_REC_FLOW_OPEN: {
+			struct fk_open o;
+
+			if (fk_open_decode(&rec, &o) < 0)
+				fk_in_bad(&in, &rec, "FLOW_OPEN body too short");
+			fk_out_copy(&out, &rec);
+			if ((f = fk_idmap_get(&flows, o.flow_id)) != NULL)
+				flow_end(f, 0);		/* reused id */
+			f = flow_get(o.flow_id);
+			f->o = o;
+			f->have_open = 1;
+			if (o.opener == FK_OPEN_MIDSTREAM)
+				f->d[0].hp.midstream = f->d[1].hp.midstream = 1;
+			break;
+		}
+		case FK_REC_FLOW_NAME: {
+			struct fk_name n;
+
+			if (fk_name_decode(&rec, &n) < 0)
+				fk_in_bad(&in, &rec, "bad FLOW_NAME record");
+			fk_out_copy(&out, &rec);
+			f = flow_get(n.flow_id);
+			free(f->name[n.dir]);
+			f->name[n.dir] = safe_name(n.name, n.len);
+			break;
+		}
+		case FK_REC_DATA: {
+			struct fk_data d;
+
+			if (fk_data_decode(&rec, &d) < 0)
+				fk_in_bad(&in, &rec, "bad DATA record");
+			fk_out_copy(&out, &rec);
+			f = flow_get(d.flow_id);
+			fk_hp_feed(&f->d[d.dir].hp, d.data, d.len, d.offset,
+			    d.ts_ns);
+			break;
+		}
+		case FK_REC_GAP: {
+			struct fk_gap g;
+
+			if (fk_gap_decode(&rec, &g) < 0)
+				fk_in_bad(&in, &rec, "bad GAP record");
+			fk_out_copy(&out, &rec);
+			f = flow_get(g.flow_id);
+			fk_hp_gap(&f->d[g.dir].hp, g.offset, g.len);
+			break;
+		}
+		case FK_REC_FLOW_CLOSE: {
+			struct fk_close c;
+
+			if (fk_close_decode(&rec, &c) < 0)
+				fk_in_bad(&in, &rec, "bad FLOW_CLOSE record");
+			if ((f = fk_idmap_get(&flows, c.flow_id)) != NULL)
+				flow_end(f, c.reason == FK_CLOSE_FIN);
+			fk_out_copy(&out, &rec);
+			break;
+		}
+		default:
+			fk_out_copy(&out, &rec);
+			break;
+		}
+	}
+	/* End of input: whatever is still open was cut off. */
+	/* Deletion shifts entries back into slot i: look at it again. */
+	for (i = 0; flows.count > 0 && i <= flows.mask;) {
+		if (flows.slot[i].id != 0)
+			flow_end(flows.slot[i].val, 0);
+		else
+			i++;
+	}
+	emit_stats();
+	fk_out_close(&out);
+	fk_in_close(&in);
+	fk_idmap_free(&flows);
+	close(dirfd_out);
+	return FK_EX_OK;
+}
