@@ -1,0 +1,586 @@
+/*
+ * reasm - reassemble TCP streams: PACKET records in, FLOW_OPEN, DATA,
+ * GAP, OVERLAP and FLOW_CLOSE records out.  See reasm(1).
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fk_decode.h"
+#include "fk_hash.h"
+#include "fk_io.h"
+#include "fk_record.h"
+#include "fk_tcp.h"
+#include "fk_util.h"
+
+#define NS		1000000000ULL
+/* Capture time a closed (FIN/RST) flow lingers for stray packets. */
+#define LINGER_NS	(2 * NS)
+
+/* Canonical (direction-independent) flow key: lower endpoint first. */
+struct key {
+	uint8_t family;
+	uint8_t nvlan;
+	uint16_t vlan[2];
+	uint16_t port[2];
+	uint8_t addr[2][16];
+};
+
+struct flow {
+	struct flow *hnext;		/* hash chain */
+	struct flow *prev, *next;	/* LRU or closing list */
+	struct key key;
+	uint8_t a_is_0;			/* A is key endpoint 0 */
+	uint8_t closing;		/* pending close reason, 0 = open */
+	uint64_t id;
+	uint64_t last_ts;		/* capture time of last packet */
+	uint64_t seen_ts;		/* max time seen when last active */
+	struct fk_tcp_dir dir[2];	/* [FK_DIR_AB], [FK_DIR_BA] */
+};
+
+struct list {
+	struct flow *head, *tail;
+};
+
+static struct fk_tcp_ctx tcp;
+static struct fk_out out;
+static struct flow **table;
+static size_t tmask;			/* table size - 1 */
+static uint64_t nflows, maxflows = 1000000;
+static struct list lru, closing;
+static struct flow *freelist;
+static struct flow **slabs;
+static size_t nslabs;
+static uint64_t next_id = 1;
+static uint64_t now;			/* latest capture time seen */
+static uint64_t idle_ns = 300 * NS;
+static uint64_t global_cap = 1ULL << 30;
+static int keep, verbose;
+
+static uint64_t n_packets, n_tcp, n_orphan, n_flows, n_reuse;
+static uint64_t n_skip[FK_DEC_NERR];
+static uint64_t n_closed[8];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: reasm [-kv] [-B bytes] [-M bytes] "
+	    "[-n maxflows] [-t seconds]\n");
+	exit(FK_EX_USAGE);
+}
+
+static void
+list_del(struct list *l, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void
+list_add(struct list *l, struct flow *f)
+{
+	f->next = NULL;
+	f->prev = l->tail;
+	if (l->tail)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static struct list *
+list_of(struct flow *f)
+{
+	return f->closing ? &closing : &lru;
+}
+
+static uint64_t
+key_hash(const struct key *k)
+{
+	return fk_hash(k, sizeof(*k));
+}
+
+static void
+table_grow(void)
+{
+	size_t n = (tmask + 1) * 2, i;
+	struct flow **nt = fk_calloc(n, sizeof(*nt));
+
+	for (i = 0; i <= tmask; i++) {
+		struct flow *f, *fn;
+
+		for (f = table[i]; f != NULL; f = fn) {
+			size_t b = key_hash(&f->key) & (n - 1);
+
+			fn = f->hnext;
+			f->hnext = nt[b];
+			nt[b] = f;
+		}
+	}
+	free(table);
+	table = nt;
+	tmask = n - 1;
+}
+
+static struct flow *
+lookup(const struct key *k)
+{
+	struct flow *f;
+
+	for (f = table[key_hash(k) & tmask]; f != NULL; f = f->hnext)
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+	return NULL;
+}
+
+static void
+table_del(struct flow *f)
+{
+	struct flow **pp = &table[key_hash(&f->key) & tmask];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+}
+
+static struct flow *
+flow_alloc(void)
+{
+	struct flow *f;
+
+	if (freelist == NULL) {
+		size_t i, n = 256;
+		struct flow *slab = fk_calloc(n, sizeof(*slab));
+
+		/* slabs live until exit; flows are recycled */
+		slabs = fk_reallocarray(slabs, nslabs + 1, sizeof(*slabs));
+		slabs[nslabs++] = slab;
+		for (i = 0; i < n; i++) {
+			slab[i].hnext = freelist;
+			freelist = &slab[i];
+		}
+	}
+	f = freelist;
+	freelist = f->hnext;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static void
+flow_close(struct flow *f, uint8_t reason)
+{
+	struct fk_close c;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		struct fk_tcp_dir *t = &f->dir[d];
+
+		fk_tcp_flush(&tcp, t, FK_GAP_CLOSE, f->last_ts);
+		if (t->fin_seen && t->nxt < t->fin_off)
+			fk_tcp_gap_to(&tcp, t, t->fin_off, FK_GAP_CLOSE,
+			    f->last_ts);
+		fk_tcp_dir_free(&tcp, t);
+	}
+	memset(&c, 0, sizeof(c));
+	c.flow_id = f->id;
+	c.ts_ns = f->last_ts;
+	c.reason = reason;
+	c.dir[0] = f->dir[0].st;
+	c.dir[1] = f->dir[1].st;
+	fk_close_emit(&out, &c);
+	if (reason < FK_ARRAY_LEN(n_closed))
+		n_closed[reason]++;
+	list_del(list_of(f), f);
+	table_del(f);
+	nflows--;
+	f->hnext = freelist;
+	freelist = f;
+}
+
+/* Close flows idle too long, and closed flows done lingering. */
+static void
+expire(void)
+{
+	struct flow *f;
+
+	while ((f = closing.head) != NULL && f->seen_ts + LINGER_NS < now)
+		flow_close(f, f->closing);
+	if (idle_ns == 0)
+		return;
+	while ((f = lru.head) != NULL && f->seen_ts + idle_ns < now)
+		flow_close(f, FK_CLOSE_TIMEOUT);
+}
+
+static void
+evict_one(void)
+{
+	struct flow *f = closing.head;
+
+	if (f != NULL)
+		flow_close(f, f->closing);
+	else if ((f = lru.head) != NULL)
+		flow_close(f, FK_CLOSE_EVICT);
+}
+
+/* Build the canonical key; *fwd = 1 if the packet's source is endpoint 0. */
+static void
+make_key(const struct fk_pkt *k, struct key *key, int *fwd)
+{
+	size_t alen = k->family == 4 ? 4 : 16;
+	int c;
+
+	memset(key, 0, sizeof(*key));
+	key->family = k->family;
+	key->nvlan = k->nvlan;
+	key->vlan[0] = k->vlan[0];
+	key->vlan[1] = k->vlan[1];
+	c = memcmp(k->src, k->dst, alen);
+	if (c == 0)
+		c = k->sport < k->dport ? -1 : k->sport > k->dport;
+	*fwd = c <= 0;
+	memcpy(key->addr[*fwd ? 0 : 1], k->src, alen);
+	memcpy(key->addr[*fwd ? 1 : 0], k->dst, alen);
+	key->port[*fwd ? 0 : 1] = k->sport;
+	key->port[*fwd ? 1 : 0] = k->dport;
+}
+
+static struct flow *
+flow_new(const struct key *key, int fwd, const struct fk_pkt *k,
+    const struct fk_packet *pk, int reuse)
+{
+	struct flow *f;
+	struct fk_open o;
+	int sender_is_a, a;
+	size_t alen = k->family == 4 ? 4 : 16;
+
+	while (nflows >= maxflows)
+		evict_one();
+	if (nflows + 1 > tmask + 1)
+		table_grow();
+	f = flow_alloc();
+	f->key = *key;
+	f->id = next_id++;
+	memset(&o, 0, sizeof(o));
+	if ((k->tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN) {
+		o.opener = FK_OPEN_SYN;
+		sender_is_a = 1;
+	} else if ((k->tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) ==
+	    (FK_TCP_SYN | FK_TCP_ACK)) {
+		o.opener = FK_OPEN_SYNACK;
+		sender_is_a = 0;
+	} else {
+		o.opener = FK_OPEN_MIDSTREAM;
+		sender_is_a = 1;
+	}
+	/* key endpoint 0 is the sender iff fwd */
+	f->a_is_0 = (uint8_t)(sender_is_a ? fwd : !fwd);
+	a = f->a_is_0 ? 0 : 1;
+	o.flow_id = f->id;
+	o.ts_ns = pk->ts_ns;
+	o.family = k->family;
+	o.proto = 6;
+	o.vlan = k->vlan[0];
+	o.vlan_inner = k->vlan[1];
+	if (k->nvlan >= 1)
+		o.flags |= FK_OPEN_F_VLAN;
+	if (k->nvlan >= 2)
+		o.flags |= FK_OPEN_F_VLAN2;
+	if (reuse)
+		o.flags |= FK_OPEN_F_PORTREUSE;
+	o.port_a = key->port[a];
+	o.port_b = key->port[!a];
+	memcpy(o.addr_a, key->addr[a], alen);
+	memcpy(o.addr_b, key->addr[!a], alen);
+	if (k->flags & FK_PKT_F_ETH) {
+		o.flags |= FK_OPEN_F_ETH;
+		memcpy(o.eth_a, sender_is_a ? k->src_mac : k->dst_mac, 6);
+		memcpy(o.eth_b, sender_is_a ? k->dst_mac : k->src_mac, 6);
+	}
+	o.ifindex = pk->ifindex;
+	fk_open_emit(&out, &o);
+	fk_tcp_dir_init(&f->dir[FK_DIR_AB], f->id, FK_DIR_AB);
+	fk_tcp_dir_init(&f->dir[FK_DIR_BA], f->id, FK_DIR_BA);
+	f->last_ts = pk->ts_ns;
+	f->seen_ts = now;
+	{
+		size_t b = key_hash(key) & tmask;
+
+		f->hnext = table[b];
+		table[b] = f;
+	}
+	list_add(&lru, f);
+	nflows++;
+	n_flows++;
+	return f;
+}
+
+/* Does a SYN (without ACK) on a known flow start a new connection? */
+static int
+syn_is_new(const struct flow *f, const struct fk_tcp_dir *t, uint32_t seq)
+{
+	int64_t o;
+
+	if (f->closing)
+		return 1;
+	if (t->syn_seen)
+		return seq != t->isn;	/* same ISN: retransmitted SYN */
+	if (!t->have_base)
+		return 0;		/* first packet of this side */
+	o = fk_tcp_seq2off(t, seq + 1);
+	return !(o >= 0 && (uint64_t)o <= t->nxt);	/* late SYN? */
+}
+
+static void
+segment(struct flow *f, int d, const struct fk_pkt *k,
+    const struct fk_packet *pk)
+{
+	struct fk_tcp_dir *t = &f->dir[d], *peer = &f->dir[!d];
+	uint8_t fl = k->tcp_flags;
+	uint32_t dseq = k->seq;
+	int64_t off = 0;
+
+	t->st.packets++;
+	t->st.wire_bytes += pk->origlen;
+	t->st.last_ts_ns = pk->ts_ns;
+	if (pk->ts_ns > f->last_ts)
+		f->last_ts = pk->ts_ns;
+	f->seen_ts = now;
+	if (fl & FK_TCP_SYN) {
+		dseq = k->seq + 1;
+		if (!t->syn_seen && (!t->have_base ||
+		    fk_tcp_seq2off(t, dseq) == 0)) {
+			t->syn_seen = 1;
+			t->isn = k->seq;
+			if (!t->have_base) {
+				t->base = dseq;
+				t->have_base = 1;
+			}
+		}
+	}
+	if (!t->have_base && (k->seg_len > 0 || (fl & FK_TCP_FIN))) {
+		t->base = dseq;
+		t->have_base = 1;
+	}
+	if (t->have_base) {
+		off = fk_tcp_seq2off(t, dseq);
+		if (k->seg_len > 0)
+			fk_tcp_add(&tcp, t, off, k->payload, k->payload_len,
+			    k->seg_len, pk->ts_ns);
+		if ((fl & FK_TCP_FIN) && !t->fin_seen && off >= 0) {
+			t->fin_seen = 1;
+			t->fin_off = (uint64_t)off + k->seg_len;
+		}
+	}
+	if ((fl & FK_TCP_ACK) && peer->have_base && peer->head != NULL)
+		fk_tcp_acked(&tcp, peer, fk_tcp_seq2off(peer, k->ack),
+		    pk->ts_ns);
+	if (!f->closing) {
+		uint8_t reason = 0;
+
+		if (fl & FK_TCP_RST)
+			reason = FK_CLOSE_RST;
+		else if (t->fin_seen && peer->fin_seen &&
+		    t->nxt >= t->fin_off && peer->nxt >= peer->fin_off)
+			reason = FK_CLOSE_FIN;
+		if (reason) {
+			list_del(&lru, f);
+			f->closing = reason;
+			list_add(&closing, f);
+			return;
+		}
+	}
+	list_del(list_of(f), f);
+	list_add(list_of(f), f);
+}
+
+static void
+packet(const struct fk_rec *rec, const struct fk_packet *pk)
+{
+	struct fk_pkt k;
+	struct key key;
+	struct flow *f;
+	int e, fwd, d;
+
+	n_packets++;
+	e = fk_decode(pk->linktype, pk->data, pk->caplen, pk->origlen, &k);
+	if (keep)
+		fk_out_copy(&out, rec);
+	if (e != FK_DEC_OK) {
+		n_skip[e]++;
+		return;
+	}
+	n_tcp++;
+	if (pk->ts_ns > now)
+		now = pk->ts_ns;
+	expire();
+	make_key(&k, &key, &fwd);
+	f = lookup(&key);
+	if (f != NULL) {
+		d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
+		if ((k.tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN &&
+		    syn_is_new(f, &f->dir[d], k.seq)) {
+			flow_close(f, f->closing ? f->closing :
+			    FK_CLOSE_REUSE);
+			n_reuse++;
+			f = flow_new(&key, fwd, &k, pk, 1);
+		}
+	} else {
+		if (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0) {
+			/* a bare ACK/FIN/RST of no flow we know */
+			n_orphan++;
+			return;
+		}
+		f = flow_new(&key, fwd, &k, pk, 0);
+	}
+	d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
+	segment(f, d, &k, pk);
+	if (tcp.buffered > global_cap)
+		fk_tcp_shrink(&tcp, global_cap, pk->ts_ns);
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct flow *x = *(struct flow *const *)a;
+	const struct flow *y = *(struct flow *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* End of input: close every flow, in flow id order. */
+static void
+close_all(void)
+{
+	struct flow **v, *f;
+	size_t n = 0, i;
+
+	v = fk_reallocarray(NULL, nflows + 1, sizeof(*v));
+	for (f = closing.head; f != NULL; f = f->next)
+		v[n++] = f;
+	for (f = lru.head; f != NULL; f = f->next)
+		v[n++] = f;
+	qsort(v, n, sizeof(*v), by_id);
+	for (i = 0; i < n; i++)
+		flow_close(v[i], v[i]->closing ? v[i]->closing :
+		    FK_CLOSE_END);
+	free(v);
+}
+
+static void
+stats(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int i;
+
+	if (m == NULL)
+		err(FK_EX_FAIL, "open_memstream");
+	fprintf(m, "reasm.packets=%llu\n", (unsigned long long)n_packets);
+	fprintf(m, "reasm.tcp=%llu\n", (unsigned long long)n_tcp);
+	for (i = 1; i < FK_DEC_NERR; i++)
+		if (n_skip[i])
+			fprintf(m, "reasm.skipped.%s=%llu\n",
+			    fk_decode_errname(i),
+			    (unsigned long long)n_skip[i]);
+	if (n_orphan)
+		fprintf(m, "reasm.skipped.no_flow=%llu\n",
+		    (unsigned long long)n_orphan);
+	fprintf(m, "reasm.flows=%llu\n", (unsigned long long)n_flows);
+	for (i = 1; i < (int)FK_ARRAY_LEN(n_closed); i++)
+		if (n_closed[i])
+			fprintf(m, "reasm.closed.%s=%llu\n",
+			    fk_close_reasonname((uint8_t)i),
+			    (unsigned long long)n_closed[i]);
+	fprintf(m, "reasm.port_reuse=%llu\n", (unsigned long long)n_reuse);
+	fprintf(m, "reasm.bytes=%llu\n", (unsigned long long)tcp.bytes);
+	fprintf(m, "reasm.gap_bytes=%llu\n",
+	    (unsigned long long)tcp.gap_bytes);
+	fprintf(m, "reasm.retrans_bytes=%llu\n",
+	    (unsigned long long)tcp.retrans_bytes);
+	fprintf(m, "reasm.ooo_packets=%llu\n",
+	    (unsigned long long)tcp.ooo_packets);
+	fprintf(m, "reasm.overlaps=%llu\n", (unsigned long long)tcp.overlaps);
+	if (fclose(m) != 0)
+		err(FK_EX_FAIL, "open_memstream");
+	fk_stats_emit(&out, buf, len);
+	if (verbose)
+		fwrite(buf, 1, len, stderr);
+	free(buf);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fk_in in;
+	struct fk_rec rec;
+	struct fk_packet pk;
+	int ch;
+
+	fk_init(argv[0]);
+	tcp.dir_cap = 4ULL << 20;
+	while ((ch = getopt(argc, argv, "B:M:kn:t:v")) != -1) {
+		switch (ch) {
+		case 'B':
+			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
+			    1LL << 40, "-B");
+			break;
+		case 'M':
+			global_cap = (uint64_t)fk_strtosize(optarg, 1,
+			    1LL << 50, "-M");
+			break;
+		case 'k':
+			keep = 1;
+			break;
+		case 'n':
+			maxflows = (uint64_t)fk_strtonum(optarg, 1,
+			    1LL << 40, "-n");
+			break;
+		case 't':
+			idle_ns = (uint64_t)fk_strtonum(optarg, 0,
+			    1LL << 32, "-t") * NS;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	tmask = 1023;
+	table = fk_calloc(tmask + 1, sizeof(*table));
+	fk_in_open(&in, 0, "<stdin>");
+	fk_out_open(&out, 1, "<stdout>");
+	tcp.out = &out;
+	while (fk_in_read(&in, &rec)) {
+		switch (rec.type) {
+		case FK_REC_PACKET:
+			if (fk_packet_decode(&rec, &pk) != 0)
+				fk_in_bad(&in, &rec, "body too short");
+			packet(&rec, &pk);
+			break;
+		default:
+			fk_out_copy(&out, &rec);
+		}
+	}
+	close_all();
+	stats();
+	fk_out_close(&out);
+	fk_in_close(&in);
+	free(table);
+	while (nslabs > 0)
+		free(slabs[--nslabs]);
+	free(slabs);
+	return FK_EX_OK;
+}

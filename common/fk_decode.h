@@ -1,0 +1,64 @@
+/*
+ * fk_decode.h - dissect one captured frame down to its TCP segment.
+ *
+ * fk_decode() is a pure function (no I/O, no allocation, no globals):
+ * every read goes through a bounds-checked cursor, so it is safe on any
+ * bytes and is the natural fuzzing target.  On success the result points
+ * into the frame; payload_len counts only the bytes that were captured
+ * (the IP length, not the frame length, bounds the segment, so Ethernet
+ * padding is never data), while seg_len is the length the segment had on
+ * the wire according to its IP header.
+ */
+#ifndef FK_DECODE_H
+#define FK_DECODE_H
+
+#include <stdint.h>
+
+/* Return codes: 0 is a TCP segment, everything else a skip reason. */
+enum fk_decode_err {
+	FK_DEC_OK = 0,
+	FK_DEC_LINKTYPE,	/* unsupported link type */
+	FK_DEC_SHORT_LINK,	/* frame too short for its link header */
+	FK_DEC_NOT_IP,		/* not IPv4/IPv6 (ARP, LLC, ...) */
+	FK_DEC_BAD_IP,		/* malformed IPv4/IPv6 header */
+	FK_DEC_SHORT_IP,	/* IP header not fully captured */
+	FK_DEC_FRAGMENT,	/* IP fragment (not reassembled yet) */
+	FK_DEC_NOT_TCP,		/* UDP, ICMP, ... */
+	FK_DEC_BAD_TCP,		/* malformed TCP header */
+	FK_DEC_SHORT_TCP,	/* TCP header not fully captured */
+	FK_DEC_NERR
+};
+
+#define FK_TCP_FIN	0x01
+#define FK_TCP_SYN	0x02
+#define FK_TCP_RST	0x04
+#define FK_TCP_PSH	0x08
+#define FK_TCP_ACK	0x10
+#define FK_TCP_URG	0x20
+
+#define FK_PKT_F_ETH	0x01	/* src_mac/dst_mac valid */
+#define FK_PKT_F_TRUNC	0x02	/* payload_len < seg_len (snaplen) */
+
+struct fk_pkt {
+	uint8_t flags;		/* FK_PKT_F_* */
+	uint8_t nvlan;		/* VLAN tags stored (0-2; deeper skipped) */
+	uint16_t vlan[2];	/* outer first */
+	uint8_t src_mac[6], dst_mac[6];
+	uint8_t family;		/* 4 or 6 */
+	uint8_t src[16], dst[16];	/* IPv4 in the first 4 bytes */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint16_t win;
+	uint8_t tcp_flags;	/* FK_TCP_* */
+	uint32_t seg_len;	/* payload length on the wire (IP length) */
+	uint32_t payload_len;	/* bytes of it captured, <= seg_len */
+	const uint8_t *payload;
+};
+
+int fk_decode(uint32_t linktype, const uint8_t *p, uint32_t caplen,
+    uint32_t origlen, struct fk_pkt *out);
+
+/* Short name of a decode error, for "reasm.skipped.<name>" counters. */
+const char *fk_decode_errname(int err);
+
+#endif

@@ -1,0 +1,363 @@
+/* fk_tcp.c - per-direction TCP reassembly, see fk_tcp.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fk_io.h"
+#include "fk_record.h"
+#include "fk_tcp.h"
+#include "fk_util.h"
+
+void
+fk_tcp_dir_init(struct fk_tcp_dir *t, uint64_t flow_id, uint8_t d)
+{
+	memset(t, 0, sizeof(*t));
+	t->flow_id = flow_id;
+	t->d = d;
+}
+
+static void
+emit_data(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
+    const uint8_t *p, uint32_t len, uint64_t ts)
+{
+	struct fk_data r;
+
+	if (len == 0)
+		return;
+	r.flow_id = t->flow_id;
+	r.dir = t->d;
+	r.flags = 0;
+	r.offset = off;
+	r.ts_ns = ts;
+	r.len = len;
+	r.data = p;
+	fk_data_emit(c->out, &r);
+	t->st.bytes += len;
+	c->bytes += len;
+}
+
+static void
+emit_gap(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
+    uint64_t len, uint8_t reason, uint64_t ts)
+{
+	struct fk_gap g;
+
+	if (len == 0)
+		return;
+	g.flow_id = t->flow_id;
+	g.dir = t->d;
+	g.reason = reason;
+	g.offset = off;
+	g.len = len;
+	g.ts_ns = ts;
+	fk_gap_emit(c->out, &g);
+	t->st.gap_bytes += len;
+	c->gap_bytes += len;
+}
+
+/* Compare a losing copy with the kept one; OVERLAP if they differ. */
+static void
+overlap(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
+    const uint8_t *kept, const uint8_t *lost, uint32_t len, uint64_t ts)
+{
+	struct fk_overlap o;
+
+	if (len == 0 || memcmp(kept, lost, len) == 0)
+		return;
+	o.flow_id = t->flow_id;
+	o.dir = t->d;
+	o.flags = 0;
+	o.offset = off;
+	o.ts_ns = ts;
+	o.len = len;
+	o.data = lost;
+	fk_overlap_emit(c->out, &o);
+	t->st.overlaps++;
+	c->overlaps++;
+}
+
+static void
+blist_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	if (t->in_blist)
+		return;
+	t->in_blist = 1;
+	t->bnext = NULL;
+	t->bprev = c->btail;
+	if (c->btail)
+		c->btail->bnext = t;
+	else
+		c->bhead = t;
+	c->btail = t;
+}
+
+static void
+blist_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	if (!t->in_blist)
+		return;
+	t->in_blist = 0;
+	if (t->bprev)
+		t->bprev->bnext = t->bnext;
+	else
+		c->bhead = t->bnext;
+	if (t->bnext)
+		t->bnext->bprev = t->bprev;
+	else
+		c->btail = t->bprev;
+	t->bnext = t->bprev = NULL;
+}
+
+static void
+seg_unlink(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, struct fk_tcp_seg *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		t->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		t->tail = s->prev;
+	t->buffered -= s->len;
+	c->buffered -= s->len;
+	free(s);
+	if (t->head == NULL)
+		blist_del(c, t);
+}
+
+/* Insert a copy of p[0..len) at offset off before `before` (NULL: tail). */
+static void
+seg_insert(struct fk_tcp_ctx *c, struct fk_tcp_dir *t,
+    struct fk_tcp_seg *before, uint64_t off, const uint8_t *p, uint32_t len,
+    uint64_t ts)
+{
+	struct fk_tcp_seg *s;
+
+	if (len == 0)
+		return;
+	s = fk_malloc(sizeof(*s) + len);
+	s->off = off;
+	s->len = len;
+	s->ts_ns = ts;
+	memcpy(s->data, p, len);
+	s->next = before;
+	s->prev = before ? before->prev : t->tail;
+	if (s->prev)
+		s->prev->next = s;
+	else
+		t->head = s;
+	if (before)
+		before->prev = s;
+	else
+		t->tail = s;
+	t->buffered += len;
+	c->buffered += len;
+	blist_add(c, t);
+}
+
+/* Deliver buffered segments that start at the delivery point. */
+static void
+deliver_run(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	struct fk_tcp_seg *s;
+
+	while ((s = t->head) != NULL && s->off <= t->nxt) {
+		uint64_t end = s->off + s->len;
+
+		if (end > t->nxt) {
+			uint32_t skip = (uint32_t)(t->nxt - s->off);
+
+			emit_data(c, t, t->nxt, s->data + skip, s->len - skip,
+			    s->ts_ns);
+			t->nxt = end;
+		}
+		seg_unlink(c, t, s);
+	}
+}
+
+void
+fk_tcp_gap_to(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t upto,
+    uint8_t reason, uint64_t ts)
+{
+	while (t->nxt < upto) {
+		struct fk_tcp_seg *s = t->head;
+
+		if (s != NULL && s->off <= t->nxt) {
+			deliver_run(c, t);
+			continue;
+		}
+		if (s != NULL && s->off < upto) {
+			emit_gap(c, t, t->nxt, s->off - t->nxt, reason, ts);
+			t->nxt = s->off;
+			deliver_run(c, t);
+			continue;
+		}
+		emit_gap(c, t, t->nxt, upto - t->nxt, reason, ts);
+		t->nxt = upto;
+	}
+}
+
+/* Drop or trim buffered copies of bytes below nxt, which were just
+ * delivered from p (covering stream offsets [poff, nxt)). */
+static void
+trim_delivered(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t poff,
+    const uint8_t *p, uint64_t ts)
+{
+	struct fk_tcp_seg *s;
+
+	while ((s = t->head) != NULL && s->off < t->nxt) {
+		uint64_t lo = s->off > poff ? s->off : poff;
+		uint64_t end = s->off + s->len;
+		uint64_t hi = end < t->nxt ? end : t->nxt;
+
+		if (hi > lo) {
+			overlap(c, t, lo, p + (lo - poff), s->data +
+			    (lo - s->off), (uint32_t)(hi - lo), ts);
+			t->st.retrans_bytes += hi - lo;
+			c->retrans_bytes += hi - lo;
+		}
+		if (end > t->nxt) {
+			/* keep the tail as a new segment at nxt */
+			uint32_t skip = (uint32_t)(t->nxt - s->off);
+
+			seg_insert(c, t, s->next, t->nxt, s->data + skip,
+			    s->len - skip, s->ts_ns);
+		}
+		seg_unlink(c, t, s);
+	}
+}
+
+/* Buffer [off, off+len) out of order; existing buffered bytes win. */
+static void
+buffer(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
+    const uint8_t *p, uint32_t len, uint64_t ts)
+{
+	struct fk_tcp_seg *s = t->tail;
+	uint64_t cur = off, end = off + len;
+
+	/* Walk back to the first segment ending after off (usually none). */
+	while (s != NULL && s->off + s->len > off)
+		s = s->prev;
+	s = s ? s->next : t->head;
+	for (; s != NULL && s->off < end && cur < end; s = s->next) {
+		uint64_t send = s->off + s->len, lo, hi;
+
+		if (cur < s->off)
+			seg_insert(c, t, s, cur, p + (cur - off),
+			    (uint32_t)(s->off - cur), ts);
+		lo = cur > s->off ? cur : s->off;
+		hi = end < send ? end : send;
+		if (hi > lo) {
+			overlap(c, t, lo, s->data + (lo - s->off),
+			    p + (lo - off), (uint32_t)(hi - lo), ts);
+			t->st.retrans_bytes += hi - lo;
+			c->retrans_bytes += hi - lo;
+		}
+		if (send > cur)
+			cur = send;
+	}
+	if (cur < end)
+		seg_insert(c, t, s, cur, p + (cur - off), (uint32_t)(end - cur),
+		    ts);
+}
+
+static void give_up_one(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint8_t,
+    uint64_t);
+
+void
+fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
+    const uint8_t *p, uint32_t caplen, uint32_t wire_len, uint64_t ts)
+{
+	uint64_t off, wend;
+
+	if (wire_len == 0)
+		return;
+	if (soff + (int64_t)wire_len <= (int64_t)t->nxt) {
+		/* all of it was delivered or given up before */
+		t->st.retrans_bytes += wire_len;
+		c->retrans_bytes += wire_len;
+		return;
+	}
+	if (soff < (int64_t)t->nxt) {
+		uint64_t trim = (uint64_t)((int64_t)t->nxt - soff);
+
+		t->st.retrans_bytes += trim;
+		c->retrans_bytes += trim;
+		wire_len -= (uint32_t)trim;
+		if (trim >= caplen) {
+			caplen = 0;
+		} else {
+			p += trim;
+			caplen -= (uint32_t)trim;
+		}
+		soff = (int64_t)t->nxt;
+	}
+	off = (uint64_t)soff;
+	wend = off + wire_len;
+	if (off == t->nxt && caplen > 0) {
+		emit_data(c, t, off, p, caplen, ts);
+		t->nxt = off + caplen;
+		trim_delivered(c, t, off, p, ts);
+	} else if (off > t->nxt) {
+		t->st.ooo_packets++;
+		c->ooo_packets++;
+		buffer(c, t, off, p, caplen, ts);
+	}
+	if (caplen < wire_len && off <= t->nxt)
+		/* snaplen-cut at the delivery point: the rest is lost */
+		fk_tcp_gap_to(c, t, wend, FK_GAP_LOST, ts);
+	deliver_run(c, t);
+	while (t->buffered > c->dir_cap && t->head != NULL)
+		give_up_one(c, t, FK_GAP_BUFFER, ts);
+}
+
+/* Give up the first hole and deliver the run after it. */
+static void
+give_up_one(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint8_t reason,
+    uint64_t ts)
+{
+	if (t->head->off <= t->nxt)
+		deliver_run(c, t);
+	else
+		fk_tcp_gap_to(c, t, t->head->off, reason, ts);
+}
+
+void
+fk_tcp_acked(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t ack,
+    uint64_t ts)
+{
+	while (t->head != NULL && t->head->off > t->nxt &&
+	    (int64_t)t->head->off <= ack)
+		fk_tcp_gap_to(c, t, t->head->off, FK_GAP_LOST, ts);
+}
+
+void
+fk_tcp_flush(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint8_t reason,
+    uint64_t ts)
+{
+	while (t->head != NULL)
+		give_up_one(c, t, reason, ts);
+}
+
+void
+fk_tcp_shrink(struct fk_tcp_ctx *c, uint64_t cap, uint64_t ts)
+{
+	while (c->buffered > cap && c->bhead != NULL) {
+		struct fk_tcp_dir *t = c->bhead;
+
+		give_up_one(c, t, FK_GAP_BUFFER, ts);
+		/* move it to the back: give up one hole per turn */
+		if (t->in_blist && c->bhead == t && t->bnext != NULL) {
+			blist_del(c, t);
+			blist_add(c, t);
+		}
+	}
+}
+
+void
+fk_tcp_dir_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	while (t->head != NULL)
+		seg_unlink(c, t, t->head);
+	blist_del(c, t);
+}

@@ -1,0 +1,101 @@
+/*
+ * fk_tcp.h - one direction of a TCP stream: sequence numbers to stream
+ * offsets, and out-of-order reassembly into DATA/GAP/OVERLAP records.
+ *
+ * Rules (see reasm(1)):
+ *  - Stream offsets are 64-bit; sequence numbers are mapped with 32-bit
+ *    serial arithmetic relative to the next expected byte, so streams
+ *    may wrap 2^32 any number of times.
+ *  - Bytes are delivered exactly once, in order.  In-order data goes out
+ *    straight from the packet; only out-of-order segments are copied.
+ *  - The first copy of a byte wins, except that a segment arriving at the
+ *    delivery point is delivered whole and beats out-of-order copies
+ *    buffered for the same bytes (as tshark's follow does).  Whenever a
+ *    losing copy differs from the winner, an OVERLAP record carries it.
+ *  - Bytes that are given up (ACKed by the peer but never captured, the
+ *    buffer cap, the flow closing) are reported by a GAP record before
+ *    any later DATA: nothing is skipped silently.
+ */
+#ifndef FK_TCP_H
+#define FK_TCP_H
+
+#include <stdint.h>
+
+#include "fk_record.h"
+
+struct fk_out;
+
+struct fk_tcp_seg {
+	struct fk_tcp_seg *next, *prev;
+	uint64_t off;		/* stream offset of data[0] */
+	uint64_t ts_ns;
+	uint32_t len;
+	uint8_t data[];
+};
+
+/* Shared by all directions of one reassembler (one reasm process). */
+struct fk_tcp_ctx {
+	struct fk_out *out;
+	uint64_t dir_cap;	/* max bytes buffered per direction */
+	uint64_t buffered;	/* bytes buffered in all directions */
+	/* Directions holding buffered data, oldest first (global cap). */
+	struct fk_tcp_dir *bhead, *btail;
+	/* Totals for the STATS record. */
+	uint64_t bytes, gap_bytes, retrans_bytes, overlaps, ooo_packets;
+};
+
+struct fk_tcp_dir {
+	uint64_t flow_id;
+	uint8_t d;		/* FK_DIR_AB or FK_DIR_BA */
+	uint8_t have_base;	/* base is set */
+	uint8_t syn_seen;	/* isn is valid */
+	uint8_t fin_seen;	/* fin_off is valid */
+	uint32_t base;		/* sequence number of stream offset 0 */
+	uint32_t isn;
+	uint64_t nxt;		/* next stream offset to deliver */
+	uint64_t fin_off;	/* stream offset of the FIN */
+	struct fk_tcp_seg *head, *tail;	/* buffered, sorted, disjoint */
+	uint64_t buffered;
+	struct fk_tcp_dir *bnext, *bprev;	/* ctx buffered list */
+	int in_blist;
+	struct fk_dirstats st;
+};
+
+void fk_tcp_dir_init(struct fk_tcp_dir *, uint64_t flow_id, uint8_t d);
+
+/* Stream offset of a sequence number (may be negative: before start). */
+static inline int64_t
+fk_tcp_seq2off(const struct fk_tcp_dir *t, uint32_t seq)
+{
+	uint32_t nseq = t->base + (uint32_t)t->nxt;
+
+	return (int64_t)t->nxt + (int32_t)(seq - nseq);
+}
+
+/*
+ * A segment of `wire_len` bytes at stream offset `off`, of which the
+ * first `caplen` were captured (caplen < wire_len: a snaplen-cut packet;
+ * the rest is a GAP if it is at the delivery point).
+ */
+void fk_tcp_add(struct fk_tcp_ctx *, struct fk_tcp_dir *, int64_t off,
+    const uint8_t *p, uint32_t caplen, uint32_t wire_len, uint64_t ts_ns);
+
+/* The peer acknowledged up to stream offset `ack`: give up holes below. */
+void fk_tcp_acked(struct fk_tcp_ctx *, struct fk_tcp_dir *, int64_t ack,
+    uint64_t ts_ns);
+
+/* Give up every hole and deliver everything buffered (GAP reason). */
+void fk_tcp_flush(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint8_t reason,
+    uint64_t ts_ns);
+
+/* Flush the oldest buffering directions until ctx->buffered <= cap. */
+void fk_tcp_shrink(struct fk_tcp_ctx *, uint64_t cap, uint64_t ts_ns);
+
+/* Report [nxt, upto) as a GAP without delivering anything buffered. */
+void fk_tcp_gap_to(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint64_t upto,
+    uint8_t reason, uint64_t ts_ns);
+
+/* Free buffered segments (after a flush, or when discarding). */
+void fk_tcp_dir_free(struct fk_tcp_ctx *, struct fk_tcp_dir *);
+
+#endif
