@@ -1,0 +1,754 @@
+/*
+ * dfxmlgen - a DFXML report of the flows in a record stream, shaped like
+ * tcpflow's -X report.xml: one <fileobject> per flow direction with the
+ * file name flowsplit writes, its size, a <tcpflow .../> element with the
+ * flow's addresses, ports, times and counters, MD5/SHA1/SHA256 of the
+ * file bytes (gaps hashed as the zeros flowsplit leaves in their place),
+ * and <byte_runs> locating HTTP bodies in the file.
+ *
+ * dfxmlgen [-h] [-a digests] [-b dir] [-d dir] -o file
+ *
+ * Hashes are computed as DATA streams by, never buffering a flow.  A
+ * direction's <fileobject> is written when its FLOW_CLOSE arrives (flows
+ * still open at the end of input are written then).  Records pass
+ * through to stdout unchanged, unless stdout is a terminal or the report
+ * itself goes to stdout (-o -).
+ */
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <pcap/pcap.h>
+#include <zlib.h>
+
+#include "fk_digest.h"
+#include "fk_hash.h"
+#include "fk_io.h"
+#include "fk_record.h"
+#include "fk_util.h"
+#include "fk_xml.h"
+
+#ifndef FLOWKIT_VERSION
+#define FLOWKIT_VERSION	"0.1"
+#endif
+
+/* A FLOW_NAME longer than this can not be a file name anyway. */
+#define NAME_MAX_LEN	4096
+/* Per direction: HTTP byte runs kept for the report, and their strings. */
+#define RUNS_MAX	100000
+#define RUNS_STR_MAX	(4u * 1024 * 1024)
+/* A hole larger than TCP's sequence space is not a real stream gap. */
+#define HOLE_MAX	(1ull << 32)
+
+struct run {
+	uint64_t offset, len, decoded_len;
+	char *file;		/* "" if httpsplit wrote no file */
+};
+
+struct side {
+	char *name;		/* FLOW_NAME, or NULL for the default */
+	size_t namelen;
+	struct fk_digest *dg;	/* created at the first byte */
+	uint64_t size;		/* file size: end of the last DATA or GAP */
+	uint64_t first_ns, last_ns;
+	uint64_t violations;	/* DATA before the current end, etc. */
+	int nohash;		/* a hole too large to hash */
+	struct run *runs;
+	size_t nruns, capruns, runstr;
+	uint64_t runs_dropped;
+};
+
+struct flow {
+	uint64_t id;
+	int have_open;
+	struct fk_open o;
+	struct side s[2];
+};
+
+static FILE *rep;
+static const char *repname;
+static const char *outdir, *bodydir;
+static unsigned algs = FK_DIGEST_ALL;
+static struct fk_idmap flows;
+static size_t max_open;
+static uint64_t total_flows, total_packets;
+static struct timespec t_start;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dfxmlgen [-h] [-a digests] [-b dir] [-d dir] "
+	    "-o file\n");
+	exit(FK_EX_USAGE);
+}
+
+static void
+check_rep(void)
+{
+	if (!ferror(rep))
+		return;
+	if (errno == EPIPE)
+		exit(FK_EX_OK);
+	err(FK_EX_FAIL, "%s", repname);
+}
+
+static unsigned long long
+ull(uint64_t v)
+{
+	return (unsigned long long)v;
+}
+
+/* DFXML times: microseconds, like tcpflow ("2009-11-19T00:16:10.239700Z"). */
+static void
+fmt_time(char *buf, size_t len, uint64_t ns)
+{
+	char t[64];
+
+	fk_fmt_time(t, sizeof(t), ns);
+	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ": keep 6 digits. */
+	if (strlen(t) >= 27 && t[19] == '.')
+		t[26] = '\0';
+	snprintf(buf, len, "%sZ", t);
+}
+
+static void
+fmt_ip(char *buf, size_t len, const struct fk_open *o, int side)
+{
+	const uint8_t *a = side ? o->addr_b : o->addr_a;
+
+	if (inet_ntop(o->family == 6 ? AF_INET6 : AF_INET, a, buf,
+	    (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+/*
+ * The file name flowsplit uses when no FLOW_NAME names the direction:
+ * tcpflow's "SRCIP.SRCPORT-DSTIP.DSTPORT" with zero-padded fields.
+ */
+static void
+default_name(char *buf, size_t len, const struct fk_open *o, int dir)
+{
+	const uint8_t *s = dir ? o->addr_b : o->addr_a;
+	const uint8_t *d = dir ? o->addr_a : o->addr_b;
+	unsigned sp = dir ? o->port_b : o->port_a;
+	unsigned dp = dir ? o->port_a : o->port_b;
+	char sa[64], da[64];
+
+	if (o->family == 4) {
+		snprintf(sa, sizeof(sa), "%03u.%03u.%03u.%03u", s[0], s[1],
+		    s[2], s[3]);
+		snprintf(da, sizeof(da), "%03u.%03u.%03u.%03u", d[0], d[1],
+		    d[2], d[3]);
+	} else {
+		inet_ntop(AF_INET6, s, sa, sizeof(sa));
+		inet_ntop(AF_INET6, d, da, sizeof(da));
+	}
+	snprintf(buf, len, "%s.%05u-%s.%05u", sa, sp, da, dp);
+}
+
+/* ---- the report */
+
+static void
+put_elem(int indent, const char *tag, const char *val)
+{
+	fprintf(rep, "%*s<%s>", indent, "", tag);
+	fk_xml_escs(rep, val);
+	fprintf(rep, "</%s>\n", tag);
+}
+
+static void
+header(int argc, char *argv[])
+{
+	struct utsname u;
+	struct passwd *pw;
+	char host[256], when[64];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	fmt_time(when, sizeof(when), (uint64_t)now.tv_sec * 1000000000u);
+	when[19] = '\0';
+	strcat(when, "Z");
+	fputs("<?xml version='1.0' encoding='UTF-8'?>\n"
+	    "<dfxml xmloutputversion='1.0'>\n"
+	    "  <metadata \n"
+	    "  xmlns='http://afflib.org/tcpflow/' \n"
+	    "  xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' \n"
+	    "  xmlns:dc='http://purl.org/dc/elements/1.1/'>\n"
+	    "    <dc:type>Feature Extraction</dc:type>\n"
+	    "  </metadata>\n"
+	    "  <creator version='1.0'>\n"
+	    "    <program>DFXMLGEN</program>\n", rep);
+	put_elem(4, "version", FLOWKIT_VERSION);
+	fputs("    <build_environment>\n", rep);
+#ifdef __VERSION__
+	put_elem(6, "compiler", __VERSION__);
+#endif
+	put_elem(6, "compilation_date", __DATE__ " " __TIME__);
+	fputs("      <library name='libpcap' version='", rep);
+	fk_xml_escs(rep, pcap_lib_version());
+	fputs("'/>\n      <library name='zlib' version='", rep);
+	fk_xml_escs(rep, zlibVersion());
+	fputs("'/>\n      <library name='openssl' version='", rep);
+	fk_xml_escs(rep, OpenSSL_version(OPENSSL_VERSION));
+	fputs("'/>\n    </build_environment>\n"
+	    "    <execution_environment>\n", rep);
+	if (uname(&u) == 0) {
+		put_elem(6, "os_sysname", u.sysname);
+		put_elem(6, "os_release", u.release);
+		put_elem(6, "os_version", u.version);
+	}
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		put_elem(6, "host", host);
+	}
+	if (uname(&u) == 0)
+		put_elem(6, "arch", u.machine);
+	fputs("      <command_line>", rep);
+	for (int i = 0; i < argc; i++) {
+		if (i > 0)
+			fputc(' ', rep);
+		fk_xml_escs(rep, argv[i]);
+	}
+	fputs("</command_line>\n", rep);
+	fprintf(rep, "      <uid>%lu</uid>\n", (unsigned long)getuid());
+	if ((pw = getpwuid(getuid())) != NULL)
+		put_elem(6, "username", pw->pw_name);
+	put_elem(6, "start_time", when);
+	fputs("    </execution_environment>\n"
+	    "  </creator>\n"
+	    "  <configuration>\n"
+	    "  </configuration>\n"
+	    "  <tdelta>0</tdelta>\n"
+	    "  <configuration>\n", rep);
+	check_rep();
+}
+
+static void
+put_mac(const char *attr, const uint8_t *m)
+{
+	fprintf(rep, " %s='%02x:%02x:%02x:%02x:%02x:%02x'", attr, m[0], m[1],
+	    m[2], m[3], m[4], m[5]);
+}
+
+/* DFXML path: -d dir, a slash, the name. */
+static void
+put_path(const char *dir, const char *name, size_t len)
+{
+	if (dir != NULL && *dir != '\0') {
+		fk_xml_escs(rep, dir);
+		if (dir[strlen(dir) - 1] != '/')
+			fputc('/', rep);
+	}
+	fk_xml_esc(rep, name, len);
+}
+
+static void
+put_side(const struct flow *f, int dir, const struct fk_close *c)
+{
+	const struct side *s = &f->s[dir];
+	const struct fk_open *o = &f->o;
+	const struct fk_dirstats *ds = c ? &c->dir[dir] : NULL;
+	char buf[256], t0[64], t1[64];
+	uint64_t first = s->first_ns, last = s->last_ns;
+
+	fputs("    <fileobject>\n", rep);
+	if (s->size > 0) {
+		fputs("      <filename>", rep);
+		if (s->name != NULL)
+			put_path(outdir, s->name, s->namelen);
+		else {
+			default_name(buf, sizeof(buf), o, dir);
+			put_path(outdir, buf, strlen(buf));
+		}
+		fputs("</filename>\n", rep);
+	}
+	fprintf(rep, "      <filesize>%llu</filesize>\n", ull(s->size));
+
+	if (ds != NULL && ds->packets > 0 && ds->last_ts_ns > last)
+		last = ds->last_ts_ns;
+	if (first == UINT64_MAX)
+		first = last;
+	if (last < first)
+		last = first;
+	fmt_time(t0, sizeof(t0), first);
+	fmt_time(t1, sizeof(t1), last);
+	fprintf(rep, "      <tcpflow startime='%s' endtime='%s'", t0, t1);
+	if (f->have_open && (o->flags & FK_OPEN_F_ETH)) {
+		put_mac("mac_daddr", dir ? o->eth_a : o->eth_b);
+		put_mac("mac_saddr", dir ? o->eth_b : o->eth_a);
+	}
+	if (f->have_open) {
+		char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+
+		fmt_ip(sa, sizeof(sa), o, dir);
+		fmt_ip(da, sizeof(da), o, !dir);
+		/* AF_INET and AF_INET6 as Linux numbers them, like tcpflow. */
+		fprintf(rep, " family='%d' src_ipn='%s' dst_ipn='%s' "
+		    "srcport='%u' dstport='%u'", o->family == 6 ? 10 : 2,
+		    sa, da, dir ? o->port_b : o->port_a,
+		    dir ? o->port_a : o->port_b);
+		if (o->flags & FK_OPEN_F_VLAN)
+			fprintf(rep, " vlan='%u'", o->vlan);
+	}
+	if (ds != NULL) {
+		fprintf(rep, " packets='%llu'", ull(ds->packets));
+		if (ds->ooo_packets)
+			fprintf(rep, " out_of_order_count='%llu'",
+			    ull(ds->ooo_packets));
+	}
+	if (s->violations)
+		fprintf(rep, " violations='%llu'", ull(s->violations));
+	if (ds != NULL) {
+		fprintf(rep, " len='%llu'", ull(ds->wire_bytes));
+		if (ds->gap_bytes)
+			fprintf(rep, " gap_bytes='%llu'", ull(ds->gap_bytes));
+		if (ds->retrans_bytes)
+			fprintf(rep, " retrans_bytes='%llu'",
+			    ull(ds->retrans_bytes));
+		if (ds->overlaps)
+			fprintf(rep, " overlaps='%llu'", ull(ds->overlaps));
+	}
+	fprintf(rep, " close='%s' flow_id='%llu' />\n",
+	    c ? fk_close_reasonname(c->reason) : "open", ull(f->id));
+
+	if (s->size > 0 && s->dg != NULL && !s->nohash) {
+		char hex[FK_DIGEST_NALG][FK_DIGEST_HEXLEN];
+
+		fk_digest_final(s->dg, hex);
+		for (int i = 0; i < FK_DIGEST_NALG; i++)
+			if (hex[i][0] != '\0')
+				fprintf(rep, "      <hashdigest type='%s'>%s"
+				    "</hashdigest>\n", fk_digest_name(i),
+				    hex[i]);
+	}
+	if (s->nruns > 0 || s->runs_dropped) {
+		fputs("      <byte_runs>\n", rep);
+		for (size_t i = 0; i < s->nruns; i++) {
+			const struct run *r = &s->runs[i];
+
+			fprintf(rep, "       <byte_run file_offset='%llu' "
+			    "len='%llu'", ull(r->offset), ull(r->len));
+			if (r->file[0] == '\0') {
+				fputs("/>\n", rep);
+				continue;
+			}
+			fputs("><fileobject><filename>", rep);
+			put_path(bodydir, r->file, strlen(r->file));
+			fprintf(rep, "</filename><filesize>%llu</filesize>"
+			    "</fileobject></byte_run>\n", ull(r->decoded_len));
+		}
+		if (s->runs_dropped)
+			fprintf(rep, "       <!-- %llu more byte runs not "
+			    "listed -->\n", ull(s->runs_dropped));
+		fputs("      </byte_runs>\n", rep);
+	}
+	fputs("    </fileobject>\n", rep);
+	check_rep();
+}
+
+/* ---- flows */
+
+static struct flow *
+getflow(uint64_t id)
+{
+	struct flow *f;
+
+	if (id == 0)
+		return NULL;
+	if ((f = fk_idmap_get(&flows, id)) != NULL)
+		return f;
+	f = fk_calloc(1, sizeof(*f));
+	f->id = id;
+	f->s[0].first_ns = f->s[1].first_ns = UINT64_MAX;
+	fk_idmap_put(&flows, id, f);
+	if (flows.count > max_open)
+		max_open = flows.count;
+	return f;
+}
+
+static void
+freeflow(struct flow *f)
+{
+	for (int d = 0; d < 2; d++) {
+		struct side *s = &f->s[d];
+
+		free(s->name);
+		fk_digest_free(s->dg);
+		for (size_t i = 0; i < s->nruns; i++)
+			free(s->runs[i].file);
+		free(s->runs);
+	}
+	free(f);
+}
+
+/* Write a flow's fileobjects and forget it. */
+static void
+finish(struct flow *f, const struct fk_close *c)
+{
+	fk_idmap_del(&flows, f->id);
+	total_flows++;
+	for (int d = 0; d < 2; d++) {
+		const struct side *s = &f->s[d];
+		int seen = s->size > 0 || s->nruns > 0 || s->first_ns !=
+		    UINT64_MAX;
+
+		if (c != NULL) {
+			total_packets += c->dir[d].packets;
+			seen |= c->dir[d].packets > 0;
+		}
+		/* Like tcpflow: no fileobject for a silent direction. */
+		if (seen || (d == 0 && c == NULL && f->have_open))
+			put_side(f, d, c);
+	}
+	freeflow(f);
+}
+
+static void
+seen_ts(struct side *s, uint64_t ts)
+{
+	if (ts == 0)
+		return;
+	if (ts < s->first_ns)
+		s->first_ns = ts;
+	if (ts > s->last_ns)
+		s->last_ns = ts;
+}
+
+/* Advance the file end to `end`, hashing zeros for the hole. */
+static void
+fill_to(struct side *s, uint64_t end)
+{
+	if (end <= s->size)
+		return;
+	if (end - s->size > HOLE_MAX) {
+		if (!s->nohash)
+			warnx("hole of %llu bytes not hashed",
+			    ull(end - s->size));
+		s->nohash = 1;
+	}
+	if (!s->nohash) {
+		if (s->dg == NULL)
+			s->dg = fk_digest_new(algs);
+		fk_digest_zeros(s->dg, end - s->size);
+	}
+	s->size = end;
+}
+
+static void
+on_data(const struct fk_data *d)
+{
+	struct flow *f = getflow(d->flow_id);
+	struct side *s;
+	uint64_t skip = 0;
+
+	if (f == NULL)
+		return;
+	s = &f->s[d->dir];
+	seen_ts(s, d->ts_ns);
+	if (d->len == 0)
+		return;
+	if (d->offset > UINT64_MAX - d->len) {
+		s->violations++;
+		return;
+	}
+	if (d->offset < s->size) {
+		/* Out of order for a DATA record: the first bytes stand. */
+		s->violations++;
+		skip = s->size - d->offset;
+		if (skip >= d->len)
+			return;
+	} else
+		fill_to(s, d->offset);
+	if (!s->nohash) {
+		if (s->dg == NULL)
+			s->dg = fk_digest_new(algs);
+		fk_digest_update(s->dg, d->data + skip, d->len - skip);
+	}
+	s->size = d->offset + d->len;
+}
+
+static void
+on_gap(const struct fk_gap *g)
+{
+	struct flow *f = getflow(g->flow_id);
+
+	if (f == NULL)
+		return;
+	if (g->offset > UINT64_MAX - g->len) {
+		f->s[g->dir].violations++;
+		return;
+	}
+	fill_to(&f->s[g->dir], g->offset + g->len);
+}
+
+static void
+on_name(const struct fk_name *n)
+{
+	struct flow *f = getflow(n->flow_id);
+	struct side *s;
+	size_t len = n->len;
+
+	if (f == NULL)
+		return;
+	s = &f->s[n->dir];
+	if (len > NAME_MAX_LEN)
+		len = NAME_MAX_LEN;
+	free(s->name);
+	s->name = fk_malloc(len + 1);
+	memcpy(s->name, n->name, len);
+	s->name[len] = '\0';
+	s->namelen = len;
+}
+
+static void
+on_http(const struct fk_http *h)
+{
+	struct flow *f = getflow(h->flow_id);
+	struct side *s;
+	struct run *r;
+	size_t flen;
+
+	if (f == NULL)
+		return;
+	s = &f->s[h->dir];
+	/* The first string of the variable part is the body file. */
+	flen = strnlen(h->var, h->varlen);
+	if (h->body_len == 0 && flen == 0)
+		return;
+	if (s->nruns >= RUNS_MAX || s->runstr + flen > RUNS_STR_MAX) {
+		s->runs_dropped++;
+		return;
+	}
+	if (s->nruns == s->capruns) {
+		s->capruns = s->capruns ? s->capruns * 2 : 8;
+		s->runs = fk_reallocarray(s->runs, s->capruns, sizeof(*r));
+	}
+	r = &s->runs[s->nruns++];
+	r->offset = h->body_offset;
+	r->len = h->body_len;
+	r->decoded_len = h->decoded_len;
+	r->file = fk_malloc(flen + 1);
+	memcpy(r->file, h->var, flen);
+	r->file[flen] = '\0';
+	s->runstr += flen;
+}
+
+static void
+on_open(const struct fk_open *o)
+{
+	struct flow *f = fk_idmap_get(&flows, o->flow_id);
+
+	if (f != NULL)
+		finish(f, NULL);	/* the id again before its close */
+	f = getflow(o->flow_id);
+	f->o = *o;
+	f->have_open = 1;
+	seen_ts(&f->s[0], o->ts_ns);
+}
+
+static int
+cmpid(const void *pa, const void *pb)
+{
+	const struct flow *a = *(struct flow *const *)pa;
+	const struct flow *b = *(struct flow *const *)pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void
+finish_open(void)
+{
+	struct flow **v;
+	size_t i, n = 0;
+
+	if (flows.count == 0)
+		return;
+	v = fk_reallocarray(NULL, flows.count, sizeof(*v));
+	for (i = 0; i <= flows.mask; i++)
+		if (flows.slot[i].id != 0)
+			v[n++] = flows.slot[i].val;
+	qsort(v, n, sizeof(*v), cmpid);
+	for (i = 0; i < n; i++)
+		finish(v[i], NULL);
+	free(v);
+}
+
+static double
+tv(struct timeval t)
+{
+	return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+static void
+trailer(void)
+{
+	struct rusage ru;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(rep, "  </configuration>\n"
+	    "  <summary />\n"
+	    "  <max_open_flows>%zu</max_open_flows>\n"
+	    "  <total_flows>%llu</total_flows>\n"
+	    "  <total_packets>%llu</total_packets>\n", max_open,
+	    ull(total_flows), ull(total_packets));
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(rep, "  <rusage>\n"
+		    "    <utime>%.6f</utime>\n"
+		    "    <stime>%.6f</stime>\n"
+		    "    <maxrss>%ld</maxrss>\n"
+		    "    <minflt>%ld</minflt>\n"
+		    "    <majflt>%ld</majflt>\n"
+		    "    <nswap>%ld</nswap>\n"
+		    "    <inblock>%ld</inblock>\n"
+		    "    <oublock>%ld</oublock>\n"
+		    "    <clocktime>%.6f</clocktime>\n"
+		    "  </rusage>\n", tv(ru.ru_utime), tv(ru.ru_stime),
+		    ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt, ru.ru_nswap,
+		    ru.ru_inblock, ru.ru_oublock,
+		    (double)(now.tv_sec - t_start.tv_sec) +
+		    (double)(now.tv_nsec - t_start.tv_nsec) / 1e9);
+	fputs("</dfxml>\n", rep);
+	check_rep();
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fk_in in;
+	struct fk_out out;
+	struct fk_rec rec;
+	const char *ofile = NULL;
+	int ch, pass;
+
+	fk_init(argv[0]);
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	while ((ch = getopt(argc, argv, "a:b:d:ho:")) != -1)
+		switch (ch) {
+		case 'a': {
+			int m = fk_digest_parse(optarg);
+
+			if (m < 0) {
+				warnx("-a: md5, sha1, sha256, all or none, "
+				    "not %s", optarg);
+				usage();
+			}
+			algs = (unsigned)m;
+			break;
+		}
+		case 'b':
+			bodydir = optarg;
+			break;
+		case 'd':
+			outdir = optarg;
+			break;
+		case 'o':
+			ofile = optarg;
+			break;
+		case 'h':
+		default:
+			usage();
+		}
+	if (optind != argc || ofile == NULL)
+		usage();
+	if (bodydir == NULL)
+		bodydir = outdir;
+
+	if (strcmp(ofile, "-") == 0) {
+		rep = stdout;
+		repname = "<stdout>";
+		pass = 0;
+	} else {
+		if ((rep = fopen(ofile, "w")) == NULL)
+			err(FK_EX_FAIL, "%s", ofile);
+		repname = ofile;
+		pass = !isatty(1);
+	}
+
+	fk_hash_seed_init();
+	fk_idmap_init(&flows);
+	fk_in_open(&in, 0, "<stdin>");
+	if (pass)
+		fk_out_open(&out, 1, "<stdout>");
+	header(argc, argv);
+
+	while (fk_in_read(&in, &rec)) {
+		switch (rec.type) {
+		case FK_REC_FLOW_OPEN: {
+			struct fk_open o;
+
+			if (fk_open_decode(&rec, &o) < 0)
+				fk_in_bad(&in, &rec, "FLOW_OPEN record bad");
+			on_open(&o);
+			break;
+		}
+		case FK_REC_DATA: {
+			struct fk_data d;
+
+			if (fk_data_decode(&rec, &d) < 0)
+				fk_in_bad(&in, &rec, "DATA record bad");
+			on_data(&d);
+			break;
+		}
+		case FK_REC_GAP: {
+			struct fk_gap g;
+
+			if (fk_gap_decode(&rec, &g) < 0)
+				fk_in_bad(&in, &rec, "GAP record bad");
+			on_gap(&g);
+			break;
+		}
+		case FK_REC_FLOW_NAME: {
+			struct fk_name n;
+
+			if (fk_name_decode(&rec, &n) < 0)
+				fk_in_bad(&in, &rec, "FLOW_NAME record bad");
+			on_name(&n);
+			break;
+		}
+		case FK_REC_HTTP: {
+			struct fk_http h;
+
+			if (fk_http_decode(&rec, &h) < 0)
+				fk_in_bad(&in, &rec, "HTTP record bad");
+			on_http(&h);
+			break;
+		}
+		case FK_REC_FLOW_CLOSE: {
+			struct fk_close c;
+			struct flow *f;
+
+			if (fk_close_decode(&rec, &c) < 0)
+				fk_in_bad(&in, &rec, "FLOW_CLOSE record bad");
+			if ((f = getflow(c.flow_id)) != NULL)
+				finish(f, &c);
+			break;
+		}
+		}
+		if (pass)
+			fk_out_copy(&out, &rec);
+	}
+	finish_open();
+	trailer();
+	if (fclose(rep) == EOF) {
+		if (errno == EPIPE)
+			exit(FK_EX_OK);
+		err(FK_EX_FAIL, "%s", repname);
+	}
+	if (pass)
+		fk_out_close(&out);
+	fk_in_close(&in);
+	fk_idmap_free(&flows);
+	return FK_EX_OK;
+}
