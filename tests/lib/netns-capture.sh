@@ -20,6 +20,9 @@
 # Needs root, ip, nginx, curl, tcpdump, python3; ethtool (offloads off, so
 # packets are wire-sized), nft (loss), ab (profile many) if present.
 # Env: FK_NS_TIMEOUT  seconds before the workload is abandoned (default 300)
+#      FK_BULK_RATE   bulk: server egress rate limit (tc tbf; default 800mbit)
+#      FK_MANY_CONNS  many: number of connections (default 152000)
+#      FK_KEEP_BODIES 1: keep what the client received in OUTDIR/bodies
 
 set -euo pipefail
 
@@ -214,7 +217,7 @@ done
 # --- tcpdump ----------------------------------------------------------------
 PCAP=$OUT/capture.pcap
 rm -f "$PCAP"
-ip netns exec $CLI tcpdump -n -i $VC -s 0 -B 262144 --immediate-mode -U -Z root -w "$PCAP" tcp 2>"$W/tcpdump.err" &
+ip netns exec $CLI tcpdump -n -i $VC -s 0 -B 262144 -U -Z root -w "$PCAP" tcp 2>"$W/tcpdump.err" &
 TCPDUMP_PID=$!
 for _ in $(seq 100); do
 	grep -q "listening on" "$W/tcpdump.err" 2>/dev/null && break
@@ -318,7 +321,11 @@ http)
 	done
 	;;
 bulk)
-	# 50 parallel flows x 20 MB = 1000 MB of payload
+	# 50 parallel flows x 20 MB = 1000 MB of payload.  Unthrottled, veth
+	# outruns tcpdump (which then drops); a token bucket on the server's
+	# egress keeps the capture complete.
+	ip netns exec $SRV tc qdisc add dev $VS root tbf rate "${FK_BULK_RATE:-800mbit}" \
+		burst 256kb latency 100ms 2>/dev/null || log "tbf not available: capture may drop packets"
 	pids=()
 	for i in $(seq 1 50); do
 		cli curl -s --max-time "$TIMEOUT" -o /dev/null "$U4/bulk20m.bin?flow=$i" &
@@ -346,7 +353,9 @@ many)
 esac
 
 # --- stop tcpdump cleanly -------------------------------------------------------
-sleep 1	# let the last FIN/ACKs through and the ring buffer drain
+# Let the last FIN/ACKs through; without immediate mode the capture ring
+# hands over a block when it fills or after 1 s, so wait for that.
+sleep 2
 kill -INT $TCPDUMP_PID
 wait $TCPDUMP_PID || true
 TCPDUMP_PID=
