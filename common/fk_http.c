@@ -514,6 +514,11 @@ line_len(const struct fk_hp *hp)
 	return l;
 }
 
+/*
+ * Chunk size: hex digits after optional blanks.  Like browsers, accept
+ * whatever follows them (extensions after ';', stray CR, junk): the
+ * evasion cases in the corpus decode the way a client would see them.
+ */
 static int
 parse_chunk_size(const uint8_t *p, size_t n, uint64_t *out)
 {
@@ -521,7 +526,8 @@ parse_chunk_size(const uint8_t *p, size_t n, uint64_t *out)
 	uint64_t v = 0;
 	int digits = 0;
 
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\v' ||
+	    p[i] == '\f' || p[i] == '\r'))
 		i++;
 	for (; i < n && isxdigit(p[i]); i++, digits++) {
 		int d = isdigit(p[i]) ? p[i] - '0' :
@@ -533,10 +539,6 @@ parse_chunk_size(const uint8_t *p, size_t n, uint64_t *out)
 	}
 	if (!digits)
 		return -1;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i < n && p[i] != ';')
-		return -1;		/* extensions after ';' are ignored */
 	*out = v;
 	return 0;
 }
@@ -695,6 +697,11 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 				}
 				hp->state = S_CHUNK_SIZE;
 			} else {
+				/* A blank line ends the trailers. */
+				while (l > 0 && (hp->line[l - 1] == ' ' ||
+				    hp->line[l - 1] == '\t' ||
+				    hp->line[l - 1] == '\r'))
+					l--;
 				hp->llen = 0;
 				hp->ltoolong = 0;
 				if (l == 0)
@@ -813,11 +820,14 @@ fk_hp_eof(struct fk_hp *hp, int clean)
 		hp->stop_after = 1;
 		end_msg(hp);
 		break;
+	case S_TRAILER:		/* all the body is there */
+		hp->stop_after = 1;
+		end_msg(hp);
+		break;
 	case S_BODY_LEN:
 	case S_CHUNK_SIZE:
 	case S_CHUNK_DATA:
 	case S_CHUNK_CRLF:
-	case S_TRAILER:
 		hp->incomplete = 1;
 		hp->stop_after = 1;
 		end_msg(hp);
