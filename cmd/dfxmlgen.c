@@ -277,8 +277,8 @@ put_side(const struct flow *f, int dir, const struct fk_close *c)
 
 	if (ds != NULL && ds->packets > 0 && ds->last_ts_ns > last)
 		last = ds->last_ts_ns;
-	if (first == UINT64_MAX)
-		first = last;
+	if (first == UINT64_MAX)	/* no payload: the flow's start */
+		first = f->have_open && f->o.ts_ns ? f->o.ts_ns : last;
 	if (last < first)
 		last = first;
 	fmt_time(t0, sizeof(t0), first);
