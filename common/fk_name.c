@@ -1,0 +1,253 @@
+/* fk_name.c - tcpflow-compatible flow file names, see fk_name.h. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fk_addr.h"
+#include "fk_name.h"
+
+static const char tokens[] = "AaBbEeTtVvCc#NKMGS%";
+
+const char *
+fk_name_template_check(const char *t)
+{
+	struct fk_open o;
+	struct fk_name_vars v;
+	char buf[FK_NAME_MAX];
+	size_t i;
+
+	if (*t == '\0')
+		return "empty template";
+	for (i = 0; t[i] != '\0'; i++) {
+		if (t[i] != '%')
+			continue;
+		if (t[i + 1] == '\0')
+			return "template ends with %";
+		if (strchr(tokens, t[i + 1]) == NULL)
+			return "unknown % token in template";
+		i++;
+	}
+	/* Expand for a sample flow: literal '..', '/x' and the like fail. */
+	memset(&o, 0, sizeof(o));
+	memset(&v, 0, sizeof(v));
+	o.family = 4;
+	o.flags = FK_OPEN_F_VLAN;
+	v.count = 1;
+	if (fk_name_expand(buf, sizeof(buf), t, &o, FK_DIR_AB, &v) < 0)
+		return "template makes an unsafe or too long name "
+		    "(absolute, '.' or '..' component, empty component)";
+	v.count = 0;
+	o.flags = 0;
+	if (fk_name_expand(buf, sizeof(buf), t, &o, FK_DIR_AB, &v) < 0)
+		return "template makes an unsafe or empty name without a "
+		    "VLAN or connection count";
+	return NULL;
+}
+
+int
+fk_name_template_counts(const char *t)
+{
+	for (; *t != '\0'; t++)
+		if (*t == '%') {
+			if (t[1] == 'c' || t[1] == '#')
+				return 1;
+			if (t[1] == '\0')
+				break;
+			t++;
+		}
+	return 0;
+}
+
+int
+fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
+    int dir, const struct fk_name_vars *v)
+{
+	const uint8_t *sa, *da, *se, *de;
+	uint16_t sp, dp;
+	int vlan = (o->flags & FK_OPEN_F_VLAN) && !v->novlan;
+	int eth = (o->flags & FK_OPEN_F_ETH) != 0;
+	static const uint8_t zero[6];
+	size_t n = 0;
+	char tmp[64];
+	time_t ts = (time_t)(o->ts_ns / 1000000000u);
+	struct tm tm;
+
+	if (len == 0)
+		return -1;
+	if (dir == FK_DIR_AB) {
+		sa = o->addr_a, da = o->addr_b, sp = o->port_a, dp = o->port_b;
+		se = o->eth_a, de = o->eth_b;
+	} else {
+		sa = o->addr_b, da = o->addr_a, sp = o->port_b, dp = o->port_a;
+		se = o->eth_b, de = o->eth_a;
+	}
+	if (!eth)
+		se = de = zero;
+	for (; *t != '\0'; t++) {
+		size_t k;
+
+		if (*t != '%') {
+			tmp[0] = *t;
+			tmp[1] = '\0';
+		} else {
+			tmp[0] = '\0';
+			switch (*++t) {
+			case 'A':
+				fk_addr_str_padded(tmp, sizeof(tmp), o->family,
+				    sa);
+				break;
+			case 'B':
+				fk_addr_str_padded(tmp, sizeof(tmp), o->family,
+				    da);
+				break;
+			case 'a':
+				snprintf(tmp, sizeof(tmp), "%05u", sp);
+				break;
+			case 'b':
+				snprintf(tmp, sizeof(tmp), "%05u", dp);
+				break;
+			case 'E':
+				fk_mac_str(tmp, sizeof(tmp), se);
+				break;
+			case 'e':
+				fk_mac_str(tmp, sizeof(tmp), de);
+				break;
+			case 'T':
+				gmtime_r(&ts, &tm);
+				strftime(tmp, sizeof(tmp),
+				    "%Y-%m-%dT%H:%M:%SZ", &tm);
+				break;
+			case 't':
+				snprintf(tmp, sizeof(tmp), "%llu",
+				    (unsigned long long)ts);
+				break;
+			case 'V':
+				if (vlan)
+					snprintf(tmp, sizeof(tmp), "--");
+				break;
+			case 'v':
+				if (vlan)
+					snprintf(tmp, sizeof(tmp), "%u",
+					    o->vlan);
+				break;
+			case 'C':
+				if (v->count > 0)
+					snprintf(tmp, sizeof(tmp), "c");
+				break;
+			case 'c':
+				if (v->count > 0)
+					snprintf(tmp, sizeof(tmp), "%u",
+					    v->count);
+				break;
+			case '#':
+				snprintf(tmp, sizeof(tmp), "%u", v->count);
+				break;
+			case 'N':
+				snprintf(tmp, sizeof(tmp), "%03u",
+				    (unsigned)(v->number % 1000));
+				break;
+			case 'K':
+				snprintf(tmp, sizeof(tmp), "%03u",
+				    (unsigned)(v->number / 1000 % 1000));
+				break;
+			case 'M':
+				snprintf(tmp, sizeof(tmp), "%03u",
+				    (unsigned)(v->number / 1000000 % 1000));
+				break;
+			case 'G':
+				snprintf(tmp, sizeof(tmp), "%03u",
+				    (unsigned)(v->number / 1000000000 % 1000));
+				break;
+			case 'S':
+				snprintf(tmp, sizeof(tmp), "%020llu",
+				    (unsigned long long)v->session);
+				break;
+			case '%':
+				snprintf(tmp, sizeof(tmp), "%%");
+				break;
+			default:	/* unknown token or '%' at the end */
+				return -1;
+			}
+		}
+		k = strlen(tmp);
+		if (k >= len - n)
+			return -1;
+		memcpy(buf + n, tmp, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return fk_name_safe(buf, n) ? (int)n : -1;
+}
+
+int
+fk_name_default(char *buf, size_t len, const struct fk_open *o, int dir)
+{
+	struct fk_name_vars v;
+
+	memset(&v, 0, sizeof(v));
+	return fk_name_expand(buf, len, FK_NAME_TEMPLATE, o, dir, &v);
+}
+
+int
+fk_name_safe(const char *name, size_t len)
+{
+	size_t i, start = 0;
+
+	if (len == 0 || len >= FK_NAME_MAX || name[0] == '/' ||
+	    name[len - 1] == '/')
+		return 0;
+	for (i = 0; i <= len; i++) {
+		if (i < len && (unsigned char)name[i] < 0x20)
+			return 0;
+		if (i < len && (unsigned char)name[i] == 0x7f)
+			return 0;
+		if (i == len || name[i] == '/') {
+			size_t cl = i - start;
+
+			if (cl == 0 || (cl == 1 && name[start] == '.') ||
+			    (cl == 2 && name[start] == '.' &&
+			    name[start + 1] == '.'))
+				return 0;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+size_t
+fk_name_sanitize(char *buf, size_t len, const char *name, size_t namelen)
+{
+	size_t i = 0, n = 0;
+
+	if (len < 2)
+		return 0;
+	if (len > FK_NAME_MAX)
+		len = FK_NAME_MAX;
+	while (i < namelen) {
+		size_t s = i, cl;
+
+		while (i < namelen && name[i] != '/')
+			i++;
+		cl = i - s;
+		i++;			/* past the '/' */
+		if (cl == 0 || (cl == 1 && name[s] == '.') ||
+		    (cl == 2 && name[s] == '.' && name[s + 1] == '.'))
+			continue;
+		if (n > 0) {
+			if (n + 2 >= len)
+				break;
+			buf[n++] = '/';
+		}
+		for (; cl > 0 && n + 1 < len; cl--, s++) {
+			unsigned char c = (unsigned char)name[s];
+
+			buf[n++] = (c < 0x20 || c == 0x7f) ? '_' : (char)c;
+		}
+	}
+	while (n > 0 && buf[n - 1] == '/')
+		n--;
+	if (n == 0)
+		buf[n++] = '_';
+	buf[n] = '\0';
+	return n;
+}
