@@ -1,0 +1,517 @@
+/*
+ * pcapcat - read packet captures (or capture live) and emit a flowkit
+ * record stream: one PACKET record per frame, then one STATS record.
+ *
+ * pcapcat [-hpqv] [-c count] [-i iface] [-r file]... [-s snaplen]
+ *     [-Z user] [expression]
+ *
+ * Files are read by common/fk_capfile.c through zlib, so pcap, pcapng
+ * and their gzip-compressed forms all take the same path.  libpcap is
+ * used for live capture and for compiling the BPF expression only.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fk_capfile.h"
+#include "fk_io.h"
+#include "fk_record.h"
+#include "fk_util.h"
+
+#define LIVE_SNAPLEN	262144
+#define LIVE_BUFSIZE	(64 << 20)
+#define GZ_BUFSIZE	(1u << 20)
+
+static struct fk_out out;
+static int qflag, vflag;
+static uint64_t maxcount;	/* -c; 0: no limit */
+static uint32_t snaplen;	/* -s; 0: not given */
+static char *expr;		/* the BPF expression, or NULL */
+static uint64_t npackets, nfiltered, ndamaged;
+static int ioerror;
+
+/* One compiled filter per link type, made when first needed. */
+struct filter {
+	uint32_t linktype;
+	int ok;
+	struct bpf_program prog;
+};
+static struct filter *filters;
+static size_t nfilters;
+
+static pcap_t *live;
+static volatile sig_atomic_t stopsig;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pcapcat [-hpqv] [-c count] [-i iface] "
+	    "[-r file] ... [-s snaplen] [-Z user]\n"
+	    "               [expression]\n");
+	exit(FK_EX_USAGE);
+}
+
+/*
+ * LINKTYPE_* values (files) and DLT_* values (libpcap) differ for a few
+ * link types; see pcap-linktype(7).
+ */
+static const struct {
+	uint32_t linktype;
+	int dlt;
+} ltmap[] = {
+	{ 100, DLT_ATM_RFC1483 },
+	{ 101, DLT_RAW },
+	{ 102, DLT_SLIP_BSDOS },
+	{ 103, DLT_PPP_BSDOS },
+	{ 106, DLT_ATM_CLIP },
+};
+
+static int
+lt_to_dlt(uint32_t lt)
+{
+	for (size_t i = 0; i < FK_ARRAY_LEN(ltmap); i++)
+		if (ltmap[i].linktype == lt)
+			return ltmap[i].dlt;
+	return (int)lt;
+}
+
+static uint32_t
+dlt_to_lt(int dlt)
+{
+	for (size_t i = 0; i < FK_ARRAY_LEN(ltmap); i++)
+		if (ltmap[i].dlt == dlt)
+			return ltmap[i].linktype;
+	return (uint32_t)dlt;
+}
+
+/* Compile expr for a DLT; NULL, or libpcap's message in msg. */
+static int
+compile(int dlt, struct bpf_program *prog, char *msg, size_t msglen)
+{
+	pcap_t *p = pcap_open_dead(dlt, LIVE_SNAPLEN);
+
+	if (p == NULL) {
+		snprintf(msg, msglen, "pcap_open_dead failed");
+		return -1;
+	}
+	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(msg, msglen, "%s", pcap_geterr(p));
+		pcap_close(p);
+		return -1;
+	}
+	pcap_close(p);
+	return 0;
+}
+
+/*
+ * Check the expression before any output: it must compile for Ethernet
+ * or for raw IP.  Link types it does not fit are handled per packet.
+ */
+static void
+check_expr(void)
+{
+	struct bpf_program prog;
+	char msg[PCAP_ERRBUF_SIZE + 64], msg2[PCAP_ERRBUF_SIZE + 64];
+
+	if (compile(DLT_EN10MB, &prog, msg, sizeof(msg)) == 0 ||
+	    compile(DLT_RAW, &prog, msg2, sizeof(msg2)) == 0) {
+		pcap_freecode(&prog);
+		return;
+	}
+	errx(FK_EX_USAGE, "bad filter expression: %s", msg);
+}
+
+static struct filter *
+filter_for(uint32_t lt)
+{
+	char msg[PCAP_ERRBUF_SIZE + 64];
+	struct filter *f;
+
+	for (size_t i = 0; i < nfilters; i++)
+		if (filters[i].linktype == lt)
+			return &filters[i];
+	filters = fk_reallocarray(filters, nfilters + 1, sizeof(*filters));
+	f = &filters[nfilters++];
+	f->linktype = lt;
+	f->ok = compile(lt_to_dlt(lt), &f->prog, msg, sizeof(msg)) == 0;
+	if (!f->ok)
+		warnx("filter does not apply to link type %u, its packets "
+		    "are dropped: %s", lt, msg);
+	return f;
+}
+
+static int
+match(const struct fk_cap_pkt *pkt)
+{
+	struct filter *f;
+	struct pcap_pkthdr h;
+
+	if (expr == NULL)
+		return 1;
+	if (nfilters > 0 && filters[0].linktype == pkt->linktype)
+		f = &filters[0];
+	else
+		f = filter_for(pkt->linktype);
+	if (!f->ok)
+		return 0;
+	memset(&h, 0, sizeof(h));
+	h.caplen = pkt->caplen;
+	h.len = pkt->origlen;
+	return pcap_offline_filter(&f->prog, &h, pkt->data) != 0;
+}
+
+/* Emit one packet unless filtered out; 0 when -c is reached. */
+static int
+emit(struct fk_cap_pkt *pkt, uint32_t ifbase, int filter)
+{
+	struct fk_packet p;
+
+	if (snaplen != 0 && pkt->caplen > snaplen)
+		pkt->caplen = snaplen;
+	if (filter && !match(pkt)) {
+		nfiltered++;
+		return 1;
+	}
+	p.ts_ns = pkt->ts_ns;
+	p.linktype = pkt->linktype;
+	p.origlen = pkt->origlen;
+	p.ifindex = ifbase | (pkt->ifindex & 0xffff);
+	p.caplen = pkt->caplen;
+	p.data = pkt->data;
+	fk_packet_emit(&out, &p);
+	npackets++;
+	return maxcount == 0 || npackets < maxcount;
+}
+
+/* ---- reading files */
+
+static ssize_t
+gz_read(void *ctx, void *buf, size_t len, char *why, size_t whylen)
+{
+	gzFile gz = ctx;
+	const char *msg;
+	int n, errnum;
+
+	if (len > INT_MAX / 2)
+		len = INT_MAX / 2;
+	n = gzread(gz, buf, (unsigned)len);
+	if (n > 0)
+		return n;
+	msg = gzerror(gz, &errnum);
+	if (errnum == Z_ERRNO)
+		return -1;
+	if (n == 0 && errnum == Z_OK)
+		return 0;
+	if (errnum == Z_BUF_ERROR)
+		snprintf(why, whylen, "compressed data ends early");
+	else
+		snprintf(why, whylen, "gzip: %s", msg);
+	return -2;
+}
+
+static int
+open_input(const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return dup(0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return fd;
+}
+
+/* Read one capture; fd is closed.  Return 0 when -c has been reached. */
+static int
+read_file(const char *path, int fd, uint32_t fileidx)
+{
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	struct fk_cap cap;
+	struct fk_cap_pkt pkt;
+	gzFile gz;
+	int r, more = 1;
+
+	if ((gz = gzdopen(fd, "rb")) == NULL)
+		err(FK_EX_FAIL, "%s: gzdopen", name);
+	gzbuffer(gz, GZ_BUFSIZE);
+	r = fk_cap_open(&cap, gz_read, gz, name, snaplen);
+	if (r == 0) {
+		while ((r = fk_cap_next(&cap, &pkt)) == FK_CAP_PACKET)
+			if (!(more = emit(&pkt, fileidx << 16, 1)))
+				break;
+	}
+	if (r == FK_CAP_DAMAGED) {
+		warnx("%s: %s", name, cap.err);
+		ndamaged++;
+	} else if (r == FK_CAP_IOERR) {
+		warnx("%s: %s", name, cap.err);
+		ioerror = 1;
+	}
+	if (vflag)
+		fprintf(stderr, "pcapcat: %s: %s, %llu packets, %u interfaces\n",
+		    name, fk_cap_formatname(&cap),
+		    (unsigned long long)cap.npkt, cap.nif);
+	fk_cap_close(&cap);
+	gzclose(gz);
+	return more;
+}
+
+/* ---- live capture */
+
+static void
+onsig(int sig)
+{
+	stopsig = sig;
+	if (live != NULL)
+		pcap_breakloop(live);
+}
+
+struct livectx {
+	uint32_t linktype;
+	int nano;
+};
+
+static void
+live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	const struct livectx *lc = (const void *)user;
+	struct fk_cap_pkt pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
+	    (uint64_t)h->ts.tv_usec * (lc->nano ? 1u : 1000u);
+	pkt.linktype = lc->linktype;
+	pkt.origlen = h->len;
+	pkt.caplen = h->caplen;
+	pkt.data = bytes;
+	/* The kernel filter already ran. */
+	if (!emit(&pkt, 0, 0))
+		pcap_breakloop(live);
+}
+
+static void
+drop_privs(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (errno)
+			err(FK_EX_FAIL, "getpwnam %s", user);
+		errx(FK_EX_USAGE, "-Z: no such user: %s", user);
+	}
+	if (setgroups(1, &pw->pw_gid) != 0)
+		err(FK_EX_FAIL, "setgroups");
+	if (setgid(pw->pw_gid) != 0)
+		err(FK_EX_FAIL, "setgid");
+	if (setuid(pw->pw_uid) != 0)
+		err(FK_EX_FAIL, "setuid");
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
+	    getgid() != pw->pw_gid || getegid() != pw->pw_gid ||
+	    (pw->pw_uid != 0 && setuid(0) == 0))
+		errx(FK_EX_FAIL, "-Z %s: could not drop privileges", user);
+}
+
+static void
+capture(const char *iface, int promisc, const char *user)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct livectx lc;
+	struct bpf_program prog;
+	struct pcap_stat st;
+	struct sigaction sa;
+	bpf_u_int32 net = 0, mask = PCAP_NETMASK_UNKNOWN;
+	int r;
+
+	ebuf[0] = '\0';
+	if ((live = pcap_create(iface, ebuf)) == NULL)
+		errx(FK_EX_FAIL, "%s: %s", iface, ebuf);
+	pcap_set_snaplen(live, snaplen ? (int)snaplen : LIVE_SNAPLEN);
+	pcap_set_promisc(live, promisc);
+	pcap_set_immediate_mode(live, 1);
+	pcap_set_buffer_size(live, LIVE_BUFSIZE);
+	/* Not every platform has it; microseconds then. */
+	(void)pcap_set_tstamp_precision(live, PCAP_TSTAMP_PRECISION_NANO);
+	r = pcap_activate(live);
+	if (r < 0)
+		errx(FK_EX_FAIL, "%s: %s", iface, r == PCAP_ERROR ?
+		    pcap_geterr(live) : pcap_statustostr(r));
+	if (r > 0 && r != PCAP_WARNING_TSTAMP_TYPE_NOTSUP)
+		warnx("%s: %s", iface, r == PCAP_WARNING ?
+		    pcap_geterr(live) : pcap_statustostr(r));
+	if (user != NULL)
+		drop_privs(user);
+	if (expr != NULL) {
+		if (pcap_lookupnet(iface, &net, &mask, ebuf) != 0)
+			mask = PCAP_NETMASK_UNKNOWN;
+		if (pcap_compile(live, &prog, expr, 1, mask) != 0)
+			errx(FK_EX_USAGE, "bad filter expression: %s",
+			    pcap_geterr(live));
+		if (pcap_setfilter(live, &prog) != 0)
+			errx(FK_EX_FAIL, "%s: setfilter: %s", iface,
+			    pcap_geterr(live));
+		pcap_freecode(&prog);
+	}
+	lc.linktype = dlt_to_lt(pcap_datalink(live));
+	lc.nano = pcap_get_tstamp_precision(live) ==
+	    PCAP_TSTAMP_PRECISION_NANO;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsig;	/* no SA_RESTART: poll() must return */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (vflag)
+		fprintf(stderr, "pcapcat: listening on %s, link type %u, "
+		    "snaplen %d\n", iface, lc.linktype, pcap_snapshot(live));
+	while (!stopsig) {
+		r = pcap_dispatch(live, -1, live_cb, (u_char *)&lc);
+		fk_out_flush(&out);
+		if (r == PCAP_ERROR_BREAK || (maxcount && npackets >= maxcount))
+			break;
+		if (r == PCAP_ERROR)
+			errx(FK_EX_FAIL, "%s: %s", iface, pcap_geterr(live));
+	}
+	if (pcap_stats(live, &st) == 0) {
+		char buf[160];
+		int n;
+
+		n = snprintf(buf, sizeof(buf), "pcapcat.received=%u\n"
+		    "pcapcat.dropped=%u\npcapcat.ifdropped=%u\n", st.ps_recv,
+		    st.ps_drop, st.ps_ifdrop);
+		fk_stats_emit(&out, buf, (size_t)n);
+		if ((stopsig && !qflag) || vflag)
+			fprintf(stderr, "pcapcat: %llu packets emitted, %u "
+			    "received by filter, %u dropped by kernel, %u "
+			    "dropped by interface\n",
+			    (unsigned long long)npackets, st.ps_recv,
+			    st.ps_drop, st.ps_ifdrop);
+	}
+	pcap_close(live);
+	live = NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char **files = NULL, *iface = NULL, *user = NULL;
+	size_t nfiles = 0, len;
+	int ch, promisc = 1, *fds = NULL;
+	char buf[256];
+
+	fk_init(argv[0]);
+	while ((ch = getopt(argc, argv, "c:hi:pqr:s:vZ:")) != -1) {
+		switch (ch) {
+		case 'c':
+			maxcount = (uint64_t)fk_strtonum(optarg, 1, LLONG_MAX,
+			    "count");
+			break;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'p':
+			promisc = 0;
+			break;
+		case 'q':
+			qflag = 1;
+			break;
+		case 'r':
+			files = fk_reallocarray(files, nfiles + 1,
+			    sizeof(*files));
+			files[nfiles++] = optarg;
+			break;
+		case 's':
+			snaplen = (uint32_t)fk_strtosize(optarg, 1,
+			    FK_CAP_MAXCAP_LIMIT, "snaplen");
+			break;
+		case 'v':
+			vflag = 1;
+			break;
+		case 'Z':
+			user = optarg;
+			break;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (iface != NULL && nfiles > 0)
+		errx(FK_EX_USAGE, "-i and -r exclude each other");
+	if (argc > 0) {
+		len = 1;
+		for (int i = 0; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		expr = fk_malloc(len);
+		expr[0] = '\0';
+		for (int i = 0; i < argc; i++) {
+			if (i > 0)
+				strcat(expr, " ");
+			strcat(expr, argv[i]);
+		}
+		if (iface == NULL)
+			check_expr();
+	}
+	if (iface == NULL && nfiles == 0) {
+		files = fk_reallocarray(files, 1, sizeof(*files));
+		files[nfiles++] = "-";
+	}
+
+	fk_out_open(&out, 1, "<stdout>");
+	if (iface != NULL)
+		capture(iface, promisc, user);
+	else {
+		/* With -Z, open every file before giving up privileges. */
+		fds = fk_reallocarray(NULL, nfiles, sizeof(*fds));
+		for (size_t i = 0; i < nfiles; i++) {
+			fds[i] = -1;
+			if (user != NULL && (fds[i] = open_input(files[i])) < 0)
+				err(FK_EX_FAIL, "%s", files[i]);
+		}
+		if (user != NULL)
+			drop_privs(user);
+		for (size_t i = 0; i < nfiles; i++) {
+			if (fds[i] < 0 && (fds[i] = open_input(files[i])) < 0) {
+				warn("%s", files[i]);
+				ioerror = 1;
+				continue;
+			}
+			if (!read_file(files[i], fds[i], (uint32_t)i)) {
+				for (size_t j = i + 1; j < nfiles; j++)
+					if (fds[j] >= 0)
+						close(fds[j]);
+				break;
+			}
+		}
+		free(fds);
+	}
+	len = (size_t)snprintf(buf, sizeof(buf), "pcapcat.packets=%llu\n"
+	    "pcapcat.filtered=%llu\npcapcat.damaged_files=%llu\n",
+	    (unsigned long long)npackets, (unsigned long long)nfiltered,
+	    (unsigned long long)ndamaged);
+	fk_stats_emit(&out, buf, len);
+	fk_out_close(&out);
+	for (size_t i = 0; i < nfilters; i++)
+		if (filters[i].ok)
+			pcap_freecode(&filters[i].prog);
+	free(filters);
+	free(files);
+	free(expr);
+	if (ioerror)
+		return FK_EX_FAIL;
+	return ndamaged ? FK_EX_DATA : FK_EX_OK;
+}
