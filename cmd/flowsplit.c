@@ -1,0 +1,601 @@
+/*
+ * flowsplit - write each direction of each flow to its own file, as
+ * tcpflow does, or print the streams to the console.
+ *
+ * flowsplit [-0BCcDs] [-b max_bytes] [-f max_fds] [-g hole|skip|mark]
+ *     [-o dir]
+ *
+ * File mode: stream byte k of a direction goes to file offset k
+ * (pwrite), so a GAP stays a hole; -g skip appends the bytes without
+ * holes, -g mark writes "[N bytes missing]" where a gap was.  A file is
+ * created (O_TRUNC) on the first DATA of its direction and written
+ * through an LRU cache of at most -f open descriptors; an evicted file
+ * is reopened without truncation.  Names come from FLOW_NAME records,
+ * else tcpflow's default name.  Every path is opened below the output
+ * directory with openat(2) and O_NOFOLLOW, one component at a time.
+ * Records pass through to stdout unless it is a terminal.
+ *
+ * Console mode (-c, -C, -D): each DATA record is printed as tcpflow -c
+ * prints a packet; no records are written.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fk_hash.h"
+#include "fk_io.h"
+#include "fk_name.h"
+#include "fk_record.h"
+#include "fk_util.h"
+
+enum gapmode { G_HOLE, G_SKIP, G_MARK };
+
+struct flow;
+
+struct fdir {
+	struct flow *flow;
+	char *name;		/* NULL: not named yet */
+	int fd;			/* -1: not open */
+	uint8_t created;	/* the file exists (created with O_TRUNC) */
+	uint8_t failed;		/* could not be opened: skip its data */
+	uint8_t dir;
+	uint64_t pos;		/* -g skip/mark: next file offset */
+	uint64_t printed;	/* console: bytes shown (for -b) */
+	struct fdir *prev, *next;	/* LRU of open files, head = newest */
+};
+
+struct flow {
+	uint64_t id;
+	uint64_t ts_ns;		/* flow start, the files' mtime */
+	int have_open;
+	struct fk_open open;
+	struct fdir d[2];
+};
+
+static int console, noheader, hex, binary, nonewline;
+static long long maxbytes = -1;
+static long long maxfds = 128;
+static enum gapmode gapmode = G_HOLE;
+static const char *outdir = ".";
+static int dirfd_ = -1;
+static int failed;
+
+static struct fk_idmap flows;
+static struct fdir *lru_head, *lru_tail;
+static long long nopen;
+
+/* Console output: buffered, flushed with fk_write_all (EPIPE: exit 0). */
+static char *cbuf;
+static size_t clen;
+#define CBUF_CAP	(256 * 1024)
+
+static struct {
+	uint64_t files, reopens, evictions, bytes, cut, unsafe, gaps;
+} st;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: flowsplit [-0BCcDs] [-b max_bytes] "
+	    "[-f max_fds] [-g hole|skip|mark]\n"
+	    "                 [-o dir]\n");
+	exit(FK_EX_USAGE);
+}
+
+static void
+cflush(void)
+{
+	fk_write_all(1, cbuf, clen, "<stdout>");
+	clen = 0;
+}
+
+static void
+cput(const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		size_t k = CBUF_CAP - clen < n ? CBUF_CAP - clen : n;
+
+		memcpy(cbuf + clen, s, k);
+		clen += k, s += k, n -= k;
+		if (clen == CBUF_CAP)
+			cflush();
+	}
+}
+
+static void
+cputc(char c)
+{
+	if (clen == CBUF_CAP)
+		cflush();
+	cbuf[clen++] = c;
+}
+
+static struct flow *
+get_flow(uint64_t id)
+{
+	struct flow *f = fk_idmap_get(&flows, id);
+	int i;
+
+	if (f != NULL)
+		return f;
+	f = fk_calloc(1, sizeof(*f));
+	f->id = id;
+	for (i = 0; i < 2; i++) {
+		f->d[i].flow = f;
+		f->d[i].fd = -1;
+		f->d[i].dir = (uint8_t)i;
+	}
+	fk_idmap_put(&flows, id, f);
+	return f;
+}
+
+static void
+set_name(struct fdir *d, const char *name, size_t len)
+{
+	char buf[FK_NAME_MAX];
+
+	if (d->created)		/* the file exists: keep writing it */
+		return;
+	if (!fk_name_safe(name, len)) {
+		if (st.unsafe++ == 0)
+			warnx("unsafe file name in a FLOW_NAME record, "
+			    "sanitized");
+		len = fk_name_sanitize(buf, sizeof(buf), name, len);
+		name = buf;
+	}
+	free(d->name);
+	d->name = fk_malloc(len + 1);
+	memcpy(d->name, name, len);
+	d->name[len] = '\0';
+}
+
+/* The name of a direction: FLOW_NAME, else tcpflow's default. */
+static const char *
+dir_name(struct fdir *d)
+{
+	char buf[FK_NAME_MAX];
+	struct flow *f = d->flow;
+	int n = -1;
+
+	if (d->name != NULL)
+		return d->name;
+	if (f->have_open)
+		n = fk_name_default(buf, sizeof(buf), &f->open, d->dir);
+	if (n < 0)
+		n = snprintf(buf, sizeof(buf), "flow%llu-%s",
+		    (unsigned long long)f->id, d->dir ? "ba" : "ab");
+	set_name(d, buf, (size_t)n);
+	return d->name;
+}
+
+static void
+lru_unlink(struct fdir *d)
+{
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		lru_head = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	else
+		lru_tail = d->prev;
+	d->prev = d->next = NULL;
+}
+
+static void
+lru_push(struct fdir *d)
+{
+	d->prev = NULL;
+	d->next = lru_head;
+	if (lru_head)
+		lru_head->prev = d;
+	lru_head = d;
+	if (lru_tail == NULL)
+		lru_tail = d;
+}
+
+static void
+close_file(struct fdir *d)
+{
+	struct timespec ts[2];
+
+	if (d->fd < 0)
+		return;
+	/* mtime = flow start, to the microsecond, as tcpflow. */
+	ts[0].tv_sec = (time_t)(d->flow->ts_ns / 1000000000u);
+	ts[0].tv_nsec = (long)(d->flow->ts_ns % 1000000000u / 1000 * 1000);
+	ts[1] = ts[0];
+	if (d->flow->ts_ns != 0)
+		(void)futimens(d->fd, ts);
+	lru_unlink(d);
+	fk_close_checked(d->fd, d->name);
+	d->fd = -1;
+	nopen--;
+}
+
+/*
+ * Open path (relative, fk_name_safe) below the output directory, making
+ * directories as needed, never following a symlink.
+ */
+static int
+open_below(const char *path, int flags)
+{
+	char comp[FK_NAME_MAX];
+	const char *p = path, *slash;
+	int cur = dirfd_, next, fd, e;
+
+	while ((slash = strchr(p, '/')) != NULL) {
+		size_t n = (size_t)(slash - p);
+
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
+			goto fail;
+		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		if (cur != dirfd_)
+			close(cur);
+		cur = next;
+		p = slash + 1;
+	}
+	fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC, 0666);
+	e = errno;
+	if (cur != dirfd_)
+		close(cur);
+	errno = e;
+	return fd;
+fail:
+	e = errno;
+	if (cur != dirfd_)
+		close(cur);
+	errno = e;
+	return -1;
+}
+
+static int
+open_file(struct fdir *d)
+{
+	const char *name = dir_name(d);
+	int flags = O_WRONLY | O_CREAT | (d->created ? 0 : O_TRUNC);
+	int fd;
+
+	if (d->fd >= 0) {
+		lru_unlink(d);
+		lru_push(d);
+		return 0;
+	}
+	if (d->failed)
+		return -1;
+	while (nopen >= maxfds && lru_tail != NULL) {
+		close_file(lru_tail);
+		st.evictions++;
+	}
+	while ((fd = open_below(name, flags)) < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && lru_tail != NULL) {
+			close_file(lru_tail);
+			st.evictions++;
+			continue;
+		}
+		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
+			err(FK_EX_FAIL, "%s/%s", outdir, name);
+		warn("%s/%s: skipping this flow direction", outdir, name);
+		d->failed = 1;
+		failed = 1;
+		return -1;
+	}
+	if (d->created)
+		st.reopens++;
+	else
+		st.files++;
+	d->created = 1;
+	d->fd = fd;
+	nopen++;
+	lru_push(d);
+	return 0;
+}
+
+/* Write len bytes at file offset off, cut at -b. */
+static void
+put(struct fdir *d, const uint8_t *p, uint64_t len, uint64_t off)
+{
+	if (maxbytes >= 0) {
+		if (off >= (uint64_t)maxbytes) {
+			st.cut += len;
+			return;
+		}
+		if (len > (uint64_t)maxbytes - off) {
+			st.cut += len - ((uint64_t)maxbytes - off);
+			len = (uint64_t)maxbytes - off;
+		}
+	}
+	if (off > (uint64_t)INT64_MAX - len) {
+		warnx("%s: offset %llu out of range, data dropped", d->name,
+		    (unsigned long long)off);
+		failed = 1;
+		return;
+	}
+	fk_pwrite_all(d->fd, p, (size_t)len, (off_t)off, d->name);
+	st.bytes += len;
+}
+
+static void
+file_data(const struct fk_data *x)
+{
+	struct fdir *d = &get_flow(x->flow_id)->d[x->dir];
+
+	if (x->len == 0 || open_file(d) < 0)
+		return;
+	if (gapmode == G_HOLE) {
+		put(d, x->data, x->len, x->offset);
+	} else {
+		put(d, x->data, x->len, d->pos);
+		d->pos += x->len;
+	}
+}
+
+static void
+file_gap(const struct fk_gap *g)
+{
+	struct flow *f = get_flow(g->flow_id);
+	struct fdir *d = &f->d[g->dir];
+	char m[64];
+	int n;
+
+	st.gaps++;
+	if (gapmode != G_MARK || g->len == 0 || open_file(d) < 0)
+		return;
+	n = snprintf(m, sizeof(m), "[%llu bytes missing]",
+	    (unsigned long long)g->len);
+	put(d, (const uint8_t *)m, (uint64_t)n, d->pos);
+	d->pos += (uint64_t)n;
+}
+
+static void
+print_data(const struct fk_data *x)
+{
+	struct fdir *d = &get_flow(x->flow_id)->d[x->dir];
+	const uint8_t *p = x->data;
+	uint64_t len = x->len;
+	size_t i, j;
+
+	if (maxbytes >= 0) {
+		if (d->printed >= (uint64_t)maxbytes)
+			return;
+		if (len > (uint64_t)maxbytes - d->printed)
+			len = (uint64_t)maxbytes - d->printed;
+	}
+	if (len == 0)
+		return;
+	if (!noheader) {
+		cput(dir_name(d), strlen(d->name));
+		cput(": ", 2);
+		if (hex)
+			cputc('\n');
+	}
+	if (hex) {
+		size_t maxsp = 0;
+
+		for (i = 0; i < len; i += 32) {
+			char b[16];
+			size_t sp = (size_t)snprintf(b, sizeof(b), "%04x: ",
+			    (unsigned)i);
+
+			cput(b, sp);
+			for (j = 0; j < 32 && i + j < len; j++) {
+				snprintf(b, sizeof(b), "%02x", p[i + j]);
+				cput(b, 2);
+				sp += 2;
+				if (j % 2 == 1)
+					cputc(' '), sp++;
+			}
+			if (sp > maxsp)
+				maxsp = sp;
+			for (; sp < maxsp; sp++)
+				cputc(' ');
+			cputc(' ');
+			for (j = 0; j < 32 && i + j < len; j++) {
+				uint8_t c = p[i + j];
+
+				cputc(c >= ' ' && c <= '~' ? (char)c : '.');
+			}
+			cputc('\n');
+		}
+	} else if (binary) {
+		cput(p, (size_t)len);
+	} else {
+		for (i = 0; i < len; i++) {
+			uint8_t c = p[i];
+
+			cputc((c >= ' ' && c <= '~') || c == '\n' ||
+			    c == '\r' ? (char)c : '.');
+		}
+	}
+	d->printed += len;
+	if (!nonewline)
+		cputc('\n');
+}
+
+static void
+forget(struct flow *f)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		close_file(&f->d[i]);
+		free(f->d[i].name);
+	}
+	fk_idmap_del(&flows, f->id);
+	free(f);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fk_in in;
+	struct fk_out out;
+	struct fk_rec rec;
+	struct fk_open o;
+	struct fk_data x;
+	struct fk_gap g;
+	struct fk_name nm;
+	struct flow *f;
+	struct rlimit rl;
+	int ch, pass;
+	uint64_t id;
+
+	fk_init(argv[0]);
+	while ((ch = getopt(argc, argv, "0BCDb:cf:g:o:s")) != -1)
+		switch (ch) {
+		case '0':
+			nonewline = 1;
+			break;
+		case 'B':
+			binary = 1;
+			break;
+		case 'C':
+			console = noheader = 1;
+			break;
+		case 'D':
+			hex = 1;
+			console = 1;
+			break;
+		case 'b':
+			maxbytes = fk_strtosize(optarg, 0, INT64_MAX, "-b");
+			break;
+		case 'c':
+			console = 1;
+			break;
+		case 'f':
+			maxfds = fk_strtonum(optarg, 1, 1000000, "-f");
+			break;
+		case 'g':
+			if (strcmp(optarg, "hole") == 0)
+				gapmode = G_HOLE;
+			else if (strcmp(optarg, "skip") == 0)
+				gapmode = G_SKIP;
+			else if (strcmp(optarg, "mark") == 0)
+				gapmode = G_MARK;
+			else
+				usage();
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 's':	/* strip non-printables: the console default */
+			binary = 0;
+			break;
+		default:
+			usage();
+		}
+	if (optind != argc)
+		usage();
+	/* Never more than the descriptor limit allows, with a reserve. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long long)rl.rlim_cur - 16 < maxfds)
+		maxfds = (long long)rl.rlim_cur > 17 ?
+		    (long long)rl.rlim_cur - 16 : 1;
+	if (!console) {
+		if (mkdir(outdir, 0777) < 0 && errno != EEXIST)
+			err(FK_EX_FAIL, "%s", outdir);
+		if ((dirfd_ = open(outdir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0)
+			err(FK_EX_FAIL, "%s", outdir);
+	}
+	cbuf = fk_malloc(CBUF_CAP);
+	fk_idmap_init(&flows);
+	fk_in_open(&in, 0, "<stdin>");
+	pass = !console && !isatty(1);
+	if (pass)
+		fk_out_open(&out, 1, "<stdout>");
+	while (fk_in_read(&in, &rec)) {
+		switch (rec.type) {
+		case FK_REC_FLOW_OPEN:
+			if (fk_open_decode(&rec, &o) < 0)
+				fk_in_bad(&in, &rec, "FLOW_OPEN record garbled");
+			if (o.flow_id == 0)
+				break;
+			if ((f = fk_idmap_get(&flows, o.flow_id)) != NULL &&
+			    f->have_open)
+				forget(f);	/* reopened without a close */
+			f = get_flow(o.flow_id);
+			f->open = o;
+			f->have_open = 1;
+			f->ts_ns = o.ts_ns;
+			break;
+		case FK_REC_FLOW_NAME:
+			if (fk_name_decode(&rec, &nm) < 0)
+				fk_in_bad(&in, &rec, "FLOW_NAME record garbled");
+			if (nm.flow_id != 0)
+				set_name(&get_flow(nm.flow_id)->d[nm.dir],
+				    nm.name, nm.len);
+			break;
+		case FK_REC_DATA:
+			if (fk_data_decode(&rec, &x) < 0)
+				fk_in_bad(&in, &rec, "DATA record garbled");
+			if (x.flow_id == 0)
+				break;
+			if (console)
+				print_data(&x);
+			else
+				file_data(&x);
+			break;
+		case FK_REC_GAP:
+			if (fk_gap_decode(&rec, &g) < 0)
+				fk_in_bad(&in, &rec, "GAP record garbled");
+			if (!console && g.flow_id != 0)
+				file_gap(&g);
+			break;
+		case FK_REC_FLOW_CLOSE:
+			if (rec.len >= 8 && (id = fk_le64(rec.body)) != 0 &&
+			    (f = fk_idmap_get(&flows, id)) != NULL)
+				forget(f);
+			break;
+		}
+		if (pass)
+			fk_out_copy(&out, &rec);
+	}
+	if (pass) {
+		char sbuf[512];
+		int n = snprintf(sbuf, sizeof(sbuf),
+		    "flowsplit.files=%llu\nflowsplit.bytes=%llu\n"
+		    "flowsplit.reopens=%llu\nflowsplit.cut_bytes=%llu\n"
+		    "flowsplit.unsafe_names=%llu\n",
+		    (unsigned long long)st.files, (unsigned long long)st.bytes,
+		    (unsigned long long)st.reopens,
+		    (unsigned long long)st.cut,
+		    (unsigned long long)st.unsafe);
+
+		fk_stats_emit(&out, sbuf, (size_t)n);
+	}
+	/* End of input: close what is still open. */
+	for (size_t i = 0; i <= flows.mask; i++)
+		if (flows.slot[i].id != 0) {
+			f = flows.slot[i].val;
+			close_file(&f->d[0]);
+			close_file(&f->d[1]);
+			free(f->d[0].name);
+			free(f->d[1].name);
+			free(f);
+		}
+	fk_idmap_free(&flows);
+	if (console)
+		cflush();
+	if (pass)
+		fk_out_close(&out);
+	fk_in_close(&in);
+	free(cbuf);
+	if (dirfd_ >= 0)
+		close(dirfd_);
+	return failed ? FK_EX_FAIL : FK_EX_OK;
+}
