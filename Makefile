@@ -71,6 +71,10 @@ ubsan: deps
 	FK_BIN=$(CURDIR)/build-ubsan/bin FK_SANITIZER=ubsan \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
+bench: deps
+	$(MAKE) all
+	FK_BIN=$(CURDIR)/$(B)/bin bash tests/bench.sh
+
 clang:
 	$(MAKE) B=build-clang CC=clang all
 
@@ -86,7 +90,7 @@ lint-man:
 clean:
 	rm -rf build build-asan build-ubsan build-clang build-fuzz
 
-.PHONY: all deps check demo asan ubsan clang install lint-man clean
+.PHONY: all deps check demo bench asan ubsan clang install lint-man clean
 
 # Fuzzing (libFuzzer, clang): every tests/fuzz/fuzz_NAME.c is a harness,
 # run for FUZZ_SECONDS each, starting from tests/fuzz/seeds/NAME/ and
