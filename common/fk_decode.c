@@ -48,6 +48,7 @@ u8(const struct cur *c, uint32_t at)
 #define ETH_PPPOES	0x8864
 #define ETH_MPLS	0x8847
 #define ETH_MPLSM	0x8848
+#define ETH_PBB		0x88e7	/* 802.1ah I-TAG, then a customer frame */
 
 static int ip(struct cur *, int version, struct fk_pkt *);
 
@@ -114,6 +115,13 @@ ethertype(struct cur *c, uint16_t type, struct fk_pkt *out)
 				out->vlan[out->nvlan++] = be16(c, 0) & 0x0fff;
 			type = be16(c, 2);
 			c->pos += 4;
+			continue;
+		case ETH_PBB:
+			/* I-TAG (4), customer dst and src MAC, EtherType */
+			if (!need(c, 18))
+				return FK_DEC_SHORT_LINK;
+			type = be16(c, 16);
+			c->pos += 18;
 			continue;
 		case ETH_PPPOES:
 			/* ver/type, code, session id, length */

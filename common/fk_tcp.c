@@ -195,6 +195,7 @@ fk_tcp_gap_to(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t upto,
 		emit_gap(c, t, t->nxt, upto - t->nxt, reason, ts);
 		t->nxt = upto;
 	}
+	deliver_run(c, t);
 }
 
 /* Drop or trim buffered copies of bytes below nxt, which were just
@@ -268,7 +269,7 @@ void
 fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
     const uint8_t *p, uint32_t caplen, uint32_t wire_len, uint64_t ts)
 {
-	uint64_t off, wend;
+	uint64_t off;
 
 	if (wire_len == 0)
 		return;
@@ -293,7 +294,6 @@ fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
 		soff = (int64_t)t->nxt;
 	}
 	off = (uint64_t)soff;
-	wend = off + wire_len;
 	if (off == t->nxt && caplen > 0) {
 		emit_data(c, t, off, p, caplen, ts);
 		t->nxt = off + caplen;
@@ -303,9 +303,11 @@ fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
 		c->ooo_packets++;
 		buffer(c, t, off, p, caplen, ts);
 	}
-	if (caplen < wire_len && off <= t->nxt)
-		/* snaplen-cut at the delivery point: the rest is lost */
-		fk_tcp_gap_to(c, t, wend, FK_GAP_LOST, ts);
+	/*
+	 * A snaplen-cut segment: the bytes past caplen were not captured,
+	 * so they stay a hole that a retransmission may still fill (and
+	 * that an ACK past it, the buffer cap or the close gives up).
+	 */
 	deliver_run(c, t);
 	while (t->buffered > c->dir_cap && t->head != NULL)
 		give_up_one(c, t, FK_GAP_BUFFER, ts);

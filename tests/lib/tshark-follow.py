@@ -1,105 +1,127 @@
 #!/usr/bin/env python3
-"""tshark-follow.py PCAP OUTDIR - reference TCP streams from tshark.
+"""tshark-follow.py - per-stream, per-direction bytes of a capture as
+tshark sees them (`-z follow,tcp,yaml,N`, out-of-order reassembly on).
 
-Runs `tshark -z follow,tcp,yaml,N` (out-of-order reassembly on) for every
-TCP stream of PCAP and writes one file per stream direction into OUTDIR,
-named like tcpflow: AAA.AAA.AAA.AAA.PPPPP-BBB.BBB.BBB.BBB.PPPPP (IPv6:
-the compressed address, e.g. fd00:77::2.51972-fd00:77::1.08080).  A
-direction that carried no bytes gets no file.  A later connection on the
-same 4-tuple gets the suffix c1, c2, ... (as tcpflow does).
+usage: tshark-follow.py CAPTURE [NAME]
 
-Prints "streams N files M bytes B" on stdout.  tshark's gap marker
-"[N bytes missing in capture file]" is reported on stderr.
+Prints one TSV row per stream direction that carried data:
+  NAME stream src_host src_port dst_host dst_port md5 length gap_bytes
+md5/length are over the data with tshark's gap markers
+("[N bytes missing in capture file]\\0" chunks) removed; gap_bytes is the
+sum of their N.  Used to (re)generate tests/golden/reasm-tshark.tsv.
 """
+
 import base64
-import ipaddress
-import os
+import hashlib
+import re
 import subprocess
 import sys
 
-BATCH = 200
+MARK = re.compile(rb"^\[(\d+) bytes missing in capture file\]\x00$")
 
 
-def name(host, port):
-    a = ipaddress.ip_address(host)
-    if a.version == 4:
-        h = ".".join("%03d" % int(x) for x in host.split("."))
-    else:
-        h = a.compressed
-    return "%s.%05d" % (h, int(port))
+def tshark(args):
+    return subprocess.run(["tshark", "-n", "-o",
+                           "tcp.reassemble_out_of_order:TRUE"] + args,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=False).stdout
+
+
+def streams(cap):
+    """Streams with data, and frame number -> stream."""
+    out = tshark(["-r", cap, "-Y", "tcp.len > 0", "-T", "fields",
+                  "-e", "frame.number", "-e", "tcp.stream"])
+    frame = {}
+    for ln in out.decode().split("\n"):
+        f = ln.split("\t")
+        if len(f) == 2 and f[0].strip() and f[1].strip():
+            frame[int(f[0])] = int(f[1].split(",")[0])
+    return sorted(set(frame.values())), frame
 
 
 def parse(text):
-    """Yield (first_packet, [(host, port)]*2, {peer: [bytes...]}) per block."""
-    blocks = []
-    cur = None
-    lines = text.split("\n")
+    """Yield (peers, [(peer, bytes)]) for each follow section."""
+    peers, chunks, cur = {}, [], None
+    sections = []
+    lines = text.decode("utf-8", "replace").split("\n")
     i = 0
-    n = len(lines)
-    while i < n:
-        line = lines[i]
-        if line == "peers:":
-            cur = {"peers": [], "data": {0: [], 1: []}, "first": None}
-            blocks.append(cur)
-        elif line.startswith("    host: ") and cur is not None:
-            cur["peers"].append([line[10:].strip(), None])
-        elif line.startswith("    port: ") and cur is not None:
-            cur["peers"][-1][1] = int(line[10:])
-        elif line.startswith("  - packet: ") and cur is not None:
-            pkt = int(line[12:])
-            if cur["first"] is None:
-                cur["first"] = pkt
-        elif line.startswith("    peer: ") and cur is not None:
-            peer = int(line[10:])
-        elif line.startswith("    data: !!binary |") and cur is not None:
+    state = None
+    while i < len(lines):
+        ln = lines[i]
+        if ln.startswith("peers:"):
+            if state is not None:
+                sections.append((peers, chunks))
+            peers, chunks, state = {}, [], "peers"
+        elif ln.startswith("  - peer:"):
+            p = int(ln.split(":")[1])
+            host = lines[i + 1].split(":", 1)[1].strip()
+            port = int(lines[i + 2].split(":", 1)[1])
+            peers[p] = (host, port)
+            i += 2
+        elif ln.startswith("  - packet:"):
+            cur = {"peer": None, "data": b"",
+                   "frame": int(ln.split(":")[1])}
+            chunks.append(cur)
+        elif ln.startswith("    peer:") and cur is not None:
+            cur["peer"] = int(ln.split(":")[1])
+        elif ln.startswith("    data: !!binary |"):
             b64 = []
-            i += 1
-            while i < n and lines[i].startswith("      "):
-                b64.append(lines[i].strip())
+            while i + 1 < len(lines) and lines[i + 1].startswith("      "):
                 i += 1
-            cur["data"][peer].append(base64.b64decode("".join(b64)))
-            continue
+                b64.append(lines[i].strip())
+            cur["data"] = base64.b64decode("".join(b64))
+        elif ln.startswith("    data: "):
+            cur["data"] = ln[len("    data: "):].strip().strip('"').encode()
         i += 1
-    return blocks
+    if state is not None:
+        sections.append((peers, chunks))
+    return sections
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: tshark-follow.py PCAP OUTDIR")
-    pcap, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    ids = subprocess.run(["tshark", "-r", pcap, "-Y", "tcp", "-T", "fields", "-e", "tcp.stream"],
-                         check=True, capture_output=True, text=True).stdout.split()
-    streams = sorted({int(x) for x in ids if x})
-    blocks = []
-    for k in range(0, len(streams), BATCH):
-        cmd = ["tshark", "-r", pcap, "-o", "tcp.reassemble_out_of_order:TRUE", "-q"]
-        for s in streams[k:k + BATCH]:
-            cmd += ["-z", "follow,tcp,yaml,%d" % s]
-        r = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        blocks += parse(r.stdout)
-    blocks.sort(key=lambda b: b["first"] if b["first"] is not None else 1 << 62)
-    seen = {}
-    files = total = 0
-    for b in blocks:
-        if len(b["peers"]) != 2:
-            continue
-        n0, n1 = name(*b["peers"][0]), name(*b["peers"][1])
-        key = tuple(sorted((n0, n1)))
-        c = seen.get(key, 0)
-        seen[key] = c + 1
-        suffix = "c%d" % c if c else ""
-        for peer, (src, dst) in ((0, (n0, n1)), (1, (n1, n0))):
-            data = b"".join(b["data"][peer])
-            if not data:
-                continue
-            if b"bytes missing in capture file]" in data:
-                print("tshark-follow: %s-%s has a gap marker" % (src, dst), file=sys.stderr)
-            with open(os.path.join(out, "%s-%s%s" % (src, dst, suffix)), "wb") as f:
-                f.write(data)
-            files += 1
-            total += len(data)
-    print("streams %d files %d bytes %d" % (len(blocks), files, total))
+    cap = sys.argv[1]
+    name = sys.argv[2] if len(sys.argv) > 2 else cap
+    ids, frame = streams(cap)
+    # one tshark run per batch of streams (each -z is its own tap)
+    for k in range(0, len(ids), 50):
+        batch = ids[k:k + 50]
+        args = ["-r", cap, "-q"]
+        for s in batch:
+            args += ["-z", "follow,tcp,yaml,%d" % s]
+        secs = parse(tshark(args))
+        if len(secs) != len(batch):
+            sys.stderr.write("%s: %d follow sections for %d streams\n"
+                             % (cap, len(secs), len(batch)))
+            sys.exit(1)
+        # tshark prints the sections in no particular order: find each
+        # one's stream from a frame number it lists
+        bystream = {}
+        for peers, chunks in secs:
+            fr = [c["frame"] for c in chunks if c["frame"] in frame]
+            if fr:
+                bystream[frame[fr[0]]] = (peers, chunks)
+        for s in batch:
+            if s not in bystream:
+                sys.stderr.write("%s: no follow output for stream %d\n"
+                                 % (cap, s))
+                sys.exit(1)
+            peers, chunks = bystream[s]
+            for p in (0, 1):
+                data, gap = b"", 0
+                for c in chunks:
+                    if c["peer"] != p:
+                        continue
+                    m = MARK.match(c["data"])
+                    if m:
+                        gap += int(m.group(1))
+                    else:
+                        data += c["data"]
+                if not data and not gap:
+                    continue
+                src, dst = peers[p], peers[1 - p]
+                print("\t".join(str(x) for x in (
+                    name, s, src[0], src[1], dst[0], dst[1],
+                    hashlib.md5(data).hexdigest(), len(data), gap)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,268 @@
+#!/usr/bin/env bats
+# reasm: TCP reassembly against PcapPlusPlus's and tcpflow's expected
+# outputs, tshark's follow output (golden md5s), and crafted edge cases.
+
+load helper
+
+PPP="pcapplusplus/PcapExamples"
+
+# split CAPTURE [reasm args]: reassemble into ./out (see tests/lib/fk2files.py)
+split() {
+	local f="$1"
+	shift
+	pcapcat -r "$f" | reasm "$@" > rec
+	python3 "$LIB/fk2files.py" out < rec
+}
+
+# flows: flows.tsv without the address columns' noise
+flows() {
+	cut -f1,3-13 out/flows.tsv
+}
+
+@test "reasm: PcapPlusPlus TcpReassembly expected outputs (both sides, delivery order)" {
+	need_corpus
+	local c e
+	for c in one_tcp_stream:one_tcp_stream_output \
+	    one_tcp_stream_max_seq:one_tcp_stream_output \
+	    one_http_stream_fin:one_http_stream_fin_output \
+	    one_http_stream_fin2:one_http_stream_fin2_output \
+	    one_http_stream_rst:one_http_stream_rst_output \
+	    one_ipv6_http_stream:one_ipv6_http_stream; do
+		e="${c#*:}"
+		c="${c%%:*}"
+		rm -rf out
+		split "$CORPUS/$PPP/$c.pcap"
+		[ "$(wc -l < out/flows.tsv)" -eq 1 ]
+		cmp out/1.both "$CORPUS/$PPP/$e.txt"
+	done
+}
+
+@test "reasm: PcapPlusPlus multi-stream expected outputs" {
+	need_corpus
+	split "$CORPUS/$PPP/four_ipv6_http_streams.pcap"
+	[ "$(md5 out/1.both)" = "$(md5 "$CORPUS/$PPP/one_ipv6_http_stream4.txt")" ]
+	[ "$(md5 out/2.both)" = "$(md5 "$CORPUS/$PPP/one_ipv6_http_stream2.txt")" ]
+	[ "$(md5 out/4.both)" = "$(md5 "$CORPUS/$PPP/one_ipv6_http_stream3.txt")" ]
+	rm -rf out
+	split "$CORPUS/$PPP/three_http_streams.pcap"
+	cmp out/1.both "$CORPUS/$PPP/three_http_streams_conn_3_output.txt"
+	cmp out/2.both "$CORPUS/$PPP/three_http_streams_conn_1_output.txt"
+	cmp out/3.both "$CORPUS/$PPP/three_http_streams_conn_2_output.txt"
+}
+
+@test "reasm: PcapPlusPlus tcpreassembly example (sides and sanity)" {
+	need_corpus
+	local E="$CORPUS/pcapplusplus/ExamplesTest"
+	split "$E/tcp-reassembly.pcap"
+	cmp out/1.ab "$E/tcpreassembly_sides/172.16.133.54.64370-23.21.118.18.80.txt"
+	cmp out/1.ba "$E/tcpreassembly_sides/23.21.118.18.80-172.16.133.54.64370.txt"
+	cmp out/1.both "$E/tcpreassembly_sanity/172.16.133.54.64370-23.21.118.18.80.txt"
+}
+
+@test "reasm: PcapPlusPlus http-packets (no handshakes, missing segments)" {
+	need_corpus
+	local E="$CORPUS/pcapplusplus/ExamplesTest" f port id
+	split "$E/http-packets.pcap"
+	# 12 flows; the gap-free ones are byte-identical, the others
+	# carry the same bytes and as many gap bytes as PcapPlusPlus marks
+	[ "$(wc -l < out/flows.tsv)" -eq 12 ]
+	for f in "$E"/tcpreassembly_multiple_streams/*.txt; do
+		port=$(basename "$f" | cut -d- -f1 | awk -F. '{print $NF}')
+		id=$(awk -v p="$port" '$4 == p { print $1 }' out/flows.tsv)
+		python3 - "$f" "out/$id.both" "out/$id.ab" "out/$id.ba" "$id" <<'PY'
+import re, sys
+exp = open(sys.argv[1], "rb").read()
+gaps = sum(int(x) for x in re.findall(rb"\[(\d+) bytes missing\]", exp))
+data = re.sub(rb"\[\d+ bytes missing\]", b"", exp)
+both = open(sys.argv[2], "rb").read()
+fl = [l.split("\t") for l in open("out/flows.tsv")]
+row = [r for r in fl if r[0] == sys.argv[5]][0]
+ourgap = int(row[10]) + int(row[11])
+assert len(data) == len(both), (sys.argv[1], len(data), len(both))
+assert gaps == ourgap, (sys.argv[1], gaps, ourgap)
+if gaps == 0:
+    assert data == both, sys.argv[1]
+else:
+    assert sorted(data) == sorted(both), sys.argv[1]
+PY
+	done
+}
+
+@test "reasm: tcpflow test1/test2 md5s (tcpflow/tests/test1.sh)" {
+	need_corpus
+	split "$CORPUS/tcpflow/test1.pcap"
+	md5sum out/*.ab out/*.ba | awk '{print $1}' | sort > got
+	sort > want <<-EOF
+	ae30a88136feb0655492bdb75e078643
+	61051e417d34e1354559e3a8901d19d3
+	14e9c335bf54dc4652999e25d99fecfe
+	78b8073093d107207327103e80fbdf43
+	EOF
+	diff want got
+	rm -rf out
+	split "$CORPUS/tcpflow/test2.pcap"
+	md5sum out/1.ab out/1.ba | awk '{print $1}' | sort > got
+	printf '%s\n' b7d0b9ee8a7c1ea94b6b43b5a3e0da83 \
+	    c4b95c552616bda3e21d063e8ee2e332 | sort > want
+	diff want got
+}
+
+@test "reasm: every stream direction matches tshark follow (85 captures)" {
+	need_corpus
+	if [ "${FK_UPDATE_GOLDEN:-0}" = 1 ]; then
+		need_cmd tshark
+		python3 "$LIB/reasm-vs-tshark.py" -u "$GOLDEN/reasm-tshark.list" \
+		    "$GOLDEN/reasm-tshark.tsv"
+	fi
+	run python3 "$LIB/reasm-vs-tshark.py" "$GOLDEN/reasm-tshark.list" \
+	    "$GOLDEN/reasm-tshark.tsv"
+	echo "$output" | grep -v note
+	[ "$status" -eq 0 ]
+	[ "$(grep -c . "$GOLDEN/reasm-tshark.tsv")" -gt 100 ]
+}
+
+@test "reasm: port reuse makes two flows" {
+	split "$DATA/reasm-portreuse.pcap"
+	[ "$(wc -l < out/flows.tsv)" -eq 2 ]
+	[ "$(cat out/1.ab)" = "first connection" ]
+	[ "$(cat out/2.ab)" = "second connection" ]
+	[ "$(cat out/2.ba)" = "reply two" ]
+	# both closed by FIN; the second one is flagged as a reuse
+	awk '{ print $8 }' out/flows.tsv | sort -u | grep -qx 1
+	flowcat < rec | grep "FLOW_OPEN id=2" | grep -q reused
+}
+
+@test "reasm: sequence numbers wrapping past 2^32" {
+	split "$DATA/reasm-wrap.pcap"
+	[ "$(cat out/1.ab)" = "$(printf 'A%.0s' $(seq 30))$(printf 'B%.0s' $(seq 30))$(printf 'C%.0s' $(seq 30))$(printf 'D%.0s' $(seq 30))" ]
+	[ "$(cat out/1.ba)" = "aaaaaaabbbbbbbcccccccddddddd" ]
+	[ "$(awk '{print $12 + $13}' out/flows.tsv)" -eq 0 ]
+}
+
+@test "reasm: overlapping out-of-order copies: first copy wins, OVERLAP has the loser" {
+	split "$DATA/reasm-overlap.pcap"
+	[ "$(cat out/1.ab)" = "0123456789abcdefghijKKKKKKKKKK" ]
+	flowcat < rec | grep OVERLAP > ovl
+	[ "$(wc -l < ovl)" -eq 2 ]
+	grep -q 'off=20 len=5 rejected="XXXXX"' ovl
+	grep -q 'off=15 len=5 rejected="xxxxx"' ovl
+}
+
+@test "reasm: an in-order segment filling a hole beats buffered data" {
+	split "$DATA/reasm-holefill.pcap"
+	[ "$(cat out/1.ab)" = "0123456789IIIIIIIIIIoooootail" ]
+	flowcat < rec | grep OVERLAP | grep -q 'off=15 len=5 rejected="ooooo"'
+}
+
+@test "reasm: SYN with data is delivered at offset 0" {
+	split "$DATA/reasm-syndata.pcap"
+	[ "$(cat out/1.ab)" = "syn-data;more" ]
+	[ "$(cat out/1.ba)" = "ok" ]
+}
+
+@test "reasm: RST closes the flow after reporting the hole before it" {
+	split "$DATA/reasm-rst.pcap"
+	[ "$(cat out/1.ba)" = "part one;part three" ]
+	[ "$(cat out/gaps.tsv)" = "$(printf '1\t1\t9\t11\t1')" ]
+	[ "$(cut -f8 out/flows.tsv)" = 2 ]
+}
+
+@test "reasm: Ethernet padding is not data" {
+	split "$DATA/reasm-padding.pcap"
+	[ "$(cat out/1.ab)" = "hi" ]
+	[ "$(cat out/1.ba)" = "yo" ]
+}
+
+@test "reasm: mid-stream start" {
+	split "$DATA/reasm-midstream.pcap"
+	flowcat < rec | grep FLOW_OPEN | grep -q opener=midstream
+	[ "$(cat out/1.ab)" = "$(printf 'GET /mid HTTP/1.0\r\n\r\n')" ]
+	[ "$(cat out/1.ba)" = "$(printf 'HTTP/1.0 200 OK\r\n\r\nbody')" ]
+	[ "$(cut -f8 out/flows.tsv)" = 4 ]
+}
+
+@test "reasm: a hole never filled is a GAP at the right offset" {
+	split "$DATA/reasm-gap.pcap"
+	[ "$(cat out/1.ab)" = "AAAAAAAAAACCCCCCCCCC" ]
+	[ "$(cat out/gaps.tsv)" = "$(printf '1\t0\t10\t10\t1')" ]
+	[ "$(cut -f8 out/flows.tsv)" = 1 ]
+}
+
+@test "reasm: keepalives are not data" {
+	split "$DATA/reasm-keepalive.pcap"
+	[ "$(cat out/1.ab)" = "hello world" ]
+	[ "$(wc -l < out/gaps.tsv)" -eq 0 ]
+}
+
+@test "reasm: IPv6 out of order and retransmitted" {
+	split "$DATA/reasm-ipv6ooo.pcap"
+	[ "$(cat out/1.ab)" = "first.....second...." ]
+	[ "$(cat out/1.ba)" = "answer" ]
+	[ "$(cut -f2 out/flows.tsv)" = 6 ]
+}
+
+@test "reasm: idle timeout and flow cap close flows (reasons timeout, evict)" {
+	split "$DATA/reasm-idle.pcap"
+	[ "$(cut -f8 out/flows.tsv | tr '\n' ' ')" = "4 4 " ]
+	rm -rf out
+	split "$DATA/reasm-idle.pcap" -t 5
+	[ "$(cut -f8 out/flows.tsv | tr '\n' ' ')" = "3 3 4 " ]
+	# the late data resumes as a new mid-stream flow at offset 0
+	[ "$(cat out/3.ab)" = "late" ]
+	rm -rf out
+	split "$DATA/reasm-idle.pcap" -n 1
+	[ "$(cut -f8 out/flows.tsv | tr '\n' ' ')" = "5 5 4 " ]
+}
+
+@test "reasm: STATS record, -v, -k and pass-through" {
+	pcapcat -r "$DATA/reasm-rst.pcap" | reasm -v > rec 2> err
+	grep -q '^reasm.packets=7$' err
+	grep -q '^reasm.flows=1$' err
+	grep -q '^reasm.closed.rst=1$' err
+	flowcat < rec | grep -q 'STATS "reasm.packets=7'
+	# PACKET records are consumed unless -k; other records pass through
+	[ "$(flowcat < rec | grep -c ' PACKET ')" -eq 0 ]
+	pcapcat -r "$DATA/reasm-rst.pcap" | reasm -k | flowcat > txt
+	[ "$(grep -c ' PACKET ' txt)" -eq 7 ]
+	pcapcat -r "$DATA/reasm-rst.pcap" | reasm | reasm | flowcat > txt2
+	[ "$(grep -c FLOW_OPEN txt2)" -eq 1 ]
+}
+
+@test "reasm: garbled record stream exits 3 naming the offset" {
+	pcapcat -r "$DATA/reasm-gap.pcap" > rec
+	head -c 100 rec > cut
+	run reasm < cut
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"offset"* ]]
+	printf 'not a record stream at all' > junk
+	run reasm < junk
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"offset 0"* ]]
+}
+
+@test "reasm: usage errors exit 2" {
+	run reasm -x
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: reasm"* ]]
+	run reasm -B 0
+	[ "$status" -eq 2 ]
+	run reasm extra
+	[ "$status" -eq 2 ]
+}
+
+@test "reasm: tiny buffer cap gives up holes as GAP (reason buffer), nothing lost" {
+	split "$DATA/reasm-overlap.pcap" -B 5
+	grep -q "	2$" out/gaps.tsv
+	# every byte is either delivered or reported
+	[ "$(awk '{print $9 + $11}' out/flows.tsv)" -eq 30 ]
+}
+
+@test "reasm: hostile captures never crash" {
+	need_corpus
+	local f
+	for f in $(corpus_tagged tcpdump-malformed-input | head -40) \
+	    $(corpus_tagged fuzz-regression | head -20); do
+		pcapcat -r "$FK_CORPUS/$f" 2>/dev/null | reasm > /dev/null
+		[ "${PIPESTATUS[1]}" -eq 0 ] || { echo "reasm failed on $f"; return 1; }
+	done
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""craft-reasm.py - write the small edge-case captures tests/30-reasm.bats
+uses into tests/data/reasm-*.pcap (run once; the pcaps are committed).
+
+usage: /usr/bin/python3 craft-reasm.py [DIR]  (the distribution python has scapy)
+"""
+
+import os
+import sys
+
+from scapy.all import Ether, IP, IPv6, TCP, Raw, wrpcap  # noqa: E402
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "data")
+CLI, SRV = "10.0.0.1", "10.0.0.2"
+CMAC, SMAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+
+
+class Conv:
+    """One TCP conversation: c() sends from the client, s() from the
+    server; seq numbers are given relative to each side's ISN+1."""
+
+    def __init__(self, cport=40000, sport=80, cisn=1000, sisn=5000,
+                 v6=False):
+        self.cport, self.sport = cport, sport
+        self.isn = {"c": cisn, "s": sisn}
+        self.nxt = {"c": 0, "s": 0}
+        self.v6 = v6
+        self.pkts = []
+        self.t = 1700000000.0
+
+    def pkt(self, who, flags, rel=None, data=b"", ack=True, raw_seq=None,
+            pad=0):
+        peer = "s" if who == "c" else "c"
+        if rel is None:
+            rel = self.nxt[who]
+        seq = raw_seq if raw_seq is not None else \
+            (self.isn[who] + 1 + rel) % 2**32
+        ackno = (self.isn[peer] + 1 + self.nxt[peer]) % 2**32 if ack else 0
+        src, dst = (CLI, SRV) if who == "c" else (SRV, CLI)
+        sp, dp = (self.cport, self.sport) if who == "c" else \
+            (self.sport, self.cport)
+        ip = (IPv6(src="fd00::1" if who == "c" else "fd00::2",
+                   dst="fd00::2" if who == "c" else "fd00::1")
+              if self.v6 else IP(src=src, dst=dst))
+        p = (Ether(src=CMAC if who == "c" else SMAC,
+                   dst=SMAC if who == "c" else CMAC) / ip /
+             TCP(sport=sp, dport=dp, flags=flags, seq=seq,
+                 ack=ackno if "A" in flags else 0, window=65535))
+        if data:
+            p = p / Raw(data)
+        if pad:
+            p = p / Raw(b"\0" * pad)
+            p[IP].len = len(p[IP]) - pad
+        self.t += 0.001
+        p.time = self.t
+        self.pkts.append(p)
+        if raw_seq is None:
+            self.nxt[who] = max(self.nxt[who], rel + len(data))
+        return p
+
+    def handshake(self):
+        self.pkt("c", "S", raw_seq=self.isn["c"], ack=False)
+        self.pkt("s", "SA", raw_seq=self.isn["s"])
+        self.pkt("c", "A")
+
+    def fin(self):
+        self.pkt("c", "FA")
+        self.nxt["c"] += 1
+        self.pkt("s", "FA")
+        self.nxt["s"] += 1
+        self.pkt("c", "A")
+
+
+def write(name, pkts):
+    wrpcap(os.path.join(OUT, "reasm-%s.pcap" % name), pkts)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+
+    # port reuse: two connections on one 4-tuple, different ISNs
+    a = Conv(cisn=1000, sisn=5000)
+    a.handshake()
+    a.pkt("c", "PA", data=b"first connection\n")
+    a.pkt("s", "PA", data=b"reply one\n")
+    a.fin()
+    b = Conv(cisn=900000, sisn=700000)
+    b.t = a.t + 0.5
+    b.handshake()
+    b.pkt("c", "PA", data=b"second connection\n")
+    b.pkt("s", "PA", data=b"reply two\n")
+    b.fin()
+    write("portreuse", a.pkts + b.pkts)
+
+    # sequence numbers wrap past 2^32 inside the data
+    c = Conv(cisn=2**32 - 50, sisn=2**32 - 3)
+    c.handshake()
+    for i in range(4):
+        c.pkt("c", "PA", data=bytes([65 + i]) * 30)
+        c.pkt("s", "PA", data=bytes([97 + i]) * 7)
+    c.fin()
+    write("wrap", c.pkts)
+
+    # overlap, different data: the first (buffered) copy wins
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", 0, b"0123456789")
+    c.pkt("c", "PA", 20, b"KKKKKKKKKK")          # [20,30) buffered
+    c.pkt("c", "PA", 15, b"xxxxxXXXXX")          # [15,25): [20,25) differs
+    c.pkt("c", "PA", 10, b"abcdefghij")          # fills [10,20)
+    c.fin()
+    write("overlap", c.pkts)
+
+    # an in-order segment filling a hole beats buffered out-of-order data
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", 0, b"0123456789")
+    c.pkt("c", "PA", 15, b"oooooooooo")          # [15,25) buffered
+    c.pkt("c", "PA", 10, b"IIIIIIIIII")          # [10,20) in order: wins
+    c.pkt("c", "PA", 25, b"tail")
+    c.fin()
+    write("holefill", c.pkts)
+
+    # SYN carrying data (TCP Fast Open style)
+    c = Conv()
+    c.pkt("c", "S", raw_seq=c.isn["c"], ack=False, data=b"syn-data;")
+    c.nxt["c"] = 9
+    c.pkt("s", "SA", raw_seq=c.isn["s"])
+    c.pkt("c", "PA", data=b"more\n")
+    c.pkt("s", "PA", data=b"ok\n")
+    c.fin()
+    write("syndata", c.pkts)
+
+    # RST in the middle of a transfer, with a hole before it
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"request\n")
+    c.pkt("s", "PA", 0, b"part one;")
+    c.pkt("s", "PA", 20, b"part three")        # [9,20) never comes
+    c.pkt("c", "RA")
+    write("rst", c.pkts)
+
+    # Ethernet padding: IP total length shorter than the frame
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"hi", pad=4)
+    c.pkt("s", "PA", data=b"yo", pad=4)
+    c.fin()
+    write("padding", c.pkts)
+
+    # capture starts mid-stream: no handshake; a reordered segment
+    # from before the first one seen cannot be placed (documented)
+    c = Conv(cisn=123456, sisn=654321)
+    c.nxt = {"c": 500, "s": 800}
+    c.pkt("c", "PA", data=b"GET /mid HTTP/1.0\r\n\r\n")
+    c.pkt("s", "PA", data=b"HTTP/1.0 200 OK\r\n\r\nbody")
+    c.pkt("c", "FA")
+    write("midstream", c.pkts)
+
+    # a hole that is never filled: GAP at the right offset
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", 0, b"AAAAAAAAAA")
+    c.pkt("c", "PA", 20, b"CCCCCCCCCC")          # [10,20) lost
+    c.nxt["c"] = 30
+    c.fin()
+    write("gap", c.pkts)
+
+    # keepalives: one byte before snd_nxt, and a zero-window probe
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"hello")
+    c.pkt("c", "A", 4, b"\0")                    # keepalive (junk byte)
+    c.pkt("c", "A", 4, b"")                      # empty keepalive
+    c.pkt("c", "PA", data=b" world")
+    c.fin()
+    write("keepalive", c.pkts)
+
+    # IPv6 with out-of-order arrival and a retransmission
+    c = Conv(v6=True)
+    c.handshake()
+    c.pkt("c", "PA", 10, b"second....")
+    c.pkt("c", "PA", 0, b"first.....")
+    c.pkt("c", "PA", 0, b"first.....")           # plain retransmission
+    c.pkt("s", "PA", 0, b"answer")
+    c.fin()
+    write("ipv6ooo", c.pkts)
+
+    # idle flows: flow 1 talks at t=0 and t=20s, flow 2 at t=10s
+    a = Conv(cport=40001)
+    b = Conv(cport=40002)
+    b.t = a.t + 10
+    a.handshake()
+    a.pkt("c", "PA", data=b"early\n")
+    b.handshake()
+    b.pkt("c", "PA", data=b"middle\n")
+    a.t += 20
+    a.pkt("c", "PA", data=b"late\n")
+    write("idle", sorted(a.pkts + b.pkts, key=lambda p: p.time))
+
+
+if __name__ == "__main__":
+    main()
