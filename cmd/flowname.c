@@ -1,7 +1,7 @@
 /*
  * flowname - name the two files of every flow, as tcpflow does.
  *
- * flowname [-V] [-F ckmgtT] [-T template]
+ * flowname [-hV] [-F flags] [-T template]
  *
  * Every FLOW_OPEN passes through and is followed by two FLOW_NAME
  * records: dir 0 (A->B) and dir 1 (B->A).  Everything else passes
@@ -57,7 +57,7 @@ static struct {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: flowname [-V] [-F ckmgtT] [-T template]\n");
+	fprintf(stderr, "usage: flowname [-hV] [-F flags] [-T template]\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -257,7 +257,7 @@ main(int argc, char *argv[])
 	uint64_t id;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "F:T:V")) != -1)
+	while ((ch = getopt(argc, argv, "F:T:Vh")) != -1)
 		switch (ch) {
 		case 'F':
 			F = optarg;

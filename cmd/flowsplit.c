@@ -2,8 +2,7 @@
  * flowsplit - write each direction of each flow to its own file, as
  * tcpflow does, or print the streams to the console.
  *
- * flowsplit [-0BCcDs] [-b max_bytes] [-f max_fds] [-g hole|skip|mark]
- *     [-o dir]
+ * flowsplit [-0BCcDhs] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
  *
  * File mode: stream byte k of a direction goes to file offset k
  * (pwrite), so a GAP stays a hole; -g skip appends the bytes without
@@ -83,9 +82,8 @@ static struct {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: flowsplit [-0BCcDs] [-b max_bytes] "
-	    "[-f max_fds] [-g hole|skip|mark]\n"
-	    "                 [-o dir]\n");
+	fprintf(stderr, "usage: flowsplit [-0BCcDhs] [-b max_bytes] "
+	    "[-f max_fds] [-g policy] [-o dir]\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -455,7 +453,7 @@ main(int argc, char *argv[])
 	uint64_t id;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "0BCDb:cf:g:o:s")) != -1)
+	while ((ch = getopt(argc, argv, "0BCDb:cf:g:ho:s")) != -1)
 		switch (ch) {
 		case '0':
 			nonewline = 1;
