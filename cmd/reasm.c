@@ -66,7 +66,7 @@ static uint64_t n_closed[8];
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: reasm [-kv] [-B bytes] [-M bytes] "
+	fprintf(stderr, "usage: reasm [-hkv] [-B bytes] [-M bytes] "
 	    "[-n maxflows] [-t seconds]\n");
 	exit(FK_EX_USAGE);
 }
@@ -528,7 +528,7 @@ main(int argc, char *argv[])
 
 	fk_init(argv[0]);
 	tcp.dir_cap = 4ULL << 20;
-	while ((ch = getopt(argc, argv, "B:M:kn:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "B:M:hkn:t:v")) != -1) {
 		switch (ch) {
 		case 'B':
 			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
