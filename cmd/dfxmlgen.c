@@ -18,7 +18,6 @@
 #include <sys/time.h>
 #include <sys/utsname.h>
 
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
 #include <pwd.h>
@@ -32,9 +31,11 @@
 #include <pcap/pcap.h>
 #include <zlib.h>
 
+#include "fk_addr.h"
 #include "fk_digest.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_name.h"
 #include "fk_record.h"
 #include "fk_util.h"
 #include "fk_xml.h"
@@ -43,8 +44,6 @@
 #define FLOWKIT_VERSION	"0.1"
 #endif
 
-/* A FLOW_NAME longer than this can not be a file name anyway. */
-#define NAME_MAX_LEN	4096
 /* Per direction: HTTP byte runs kept for the report, and their strings. */
 #define RUNS_MAX	100000
 #define RUNS_STR_MAX	(4u * 1024 * 1024)
@@ -60,7 +59,8 @@ struct side {
 	char *name;		/* FLOW_NAME, or NULL for the default */
 	size_t namelen;
 	struct fk_digest *dg;	/* created at the first byte */
-	uint64_t size;		/* file size: end of the last DATA or GAP */
+	uint64_t size;		/* file size: end of the last DATA */
+	int created;		/* a DATA came: flowsplit made the file */
 	uint64_t first_ns, last_ns;
 	uint64_t violations;	/* DATA before the current end, etc. */
 	int nohash;		/* a hole too large to hash */
@@ -120,41 +120,6 @@ fmt_time(char *buf, size_t len, uint64_t ns)
 	if (strlen(t) >= 27 && t[19] == '.')
 		t[26] = '\0';
 	snprintf(buf, len, "%sZ", t);
-}
-
-static void
-fmt_ip(char *buf, size_t len, const struct fk_open *o, int side)
-{
-	const uint8_t *a = side ? o->addr_b : o->addr_a;
-
-	if (inet_ntop(o->family == 6 ? AF_INET6 : AF_INET, a, buf,
-	    (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-}
-
-/*
- * The file name flowsplit uses when no FLOW_NAME names the direction:
- * tcpflow's "SRCIP.SRCPORT-DSTIP.DSTPORT" with zero-padded fields.
- */
-static void
-default_name(char *buf, size_t len, const struct fk_open *o, int dir)
-{
-	const uint8_t *s = dir ? o->addr_b : o->addr_a;
-	const uint8_t *d = dir ? o->addr_a : o->addr_b;
-	unsigned sp = dir ? o->port_b : o->port_a;
-	unsigned dp = dir ? o->port_a : o->port_b;
-	char sa[64], da[64];
-
-	if (o->family == 4) {
-		snprintf(sa, sizeof(sa), "%03u.%03u.%03u.%03u", s[0], s[1],
-		    s[2], s[3]);
-		snprintf(da, sizeof(da), "%03u.%03u.%03u.%03u", d[0], d[1],
-		    d[2], d[3]);
-	} else {
-		inet_ntop(AF_INET6, s, sa, sizeof(sa));
-		inet_ntop(AF_INET6, d, da, sizeof(da));
-	}
-	snprintf(buf, len, "%s.%05u-%s.%05u", sa, sp, da, dp);
 }
 
 /* ---- the report */
@@ -237,8 +202,9 @@ header(int argc, char *argv[])
 static void
 put_mac(const char *attr, const uint8_t *m)
 {
-	fprintf(rep, " %s='%02x:%02x:%02x:%02x:%02x:%02x'", attr, m[0], m[1],
-	    m[2], m[3], m[4], m[5]);
+	char buf[FK_MAC_STRLEN];
+
+	fprintf(rep, " %s='%s'", attr, fk_mac_str(buf, sizeof(buf), m));
 }
 
 /* DFXML path: -d dir, a slash, the name. */
@@ -259,16 +225,21 @@ put_side(const struct flow *f, int dir, const struct fk_close *c)
 	const struct side *s = &f->s[dir];
 	const struct fk_open *o = &f->o;
 	const struct fk_dirstats *ds = c ? &c->dir[dir] : NULL;
-	char buf[256], t0[64], t1[64];
+	char buf[FK_NAME_MAX], t0[64], t1[64];
 	uint64_t first = s->first_ns, last = s->last_ns;
 
 	fputs("    <fileobject>\n", rep);
-	if (s->size > 0) {
+	if (s->created) {
 		fputs("      <filename>", rep);
+		/* As flowsplit names it (fk_name.h). */
 		if (s->name != NULL)
 			put_path(outdir, s->name, s->namelen);
+		else if (f->have_open &&
+		    fk_name_default(buf, sizeof(buf), o, dir) >= 0)
+			put_path(outdir, buf, strlen(buf));
 		else {
-			default_name(buf, sizeof(buf), o, dir);
+			snprintf(buf, sizeof(buf), "flow%llu-%s", ull(f->id),
+			    dir ? "ba" : "ab");
 			put_path(outdir, buf, strlen(buf));
 		}
 		fputs("</filename>\n", rep);
@@ -289,10 +260,12 @@ put_side(const struct flow *f, int dir, const struct fk_close *c)
 		put_mac("mac_saddr", dir ? o->eth_b : o->eth_a);
 	}
 	if (f->have_open) {
-		char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+		char sa[FK_ADDR_STRLEN], da[FK_ADDR_STRLEN];
 
-		fmt_ip(sa, sizeof(sa), o, dir);
-		fmt_ip(da, sizeof(da), o, !dir);
+		fk_addr_str(sa, sizeof(sa), o->family, dir ? o->addr_b :
+		    o->addr_a);
+		fk_addr_str(da, sizeof(da), o->family, dir ? o->addr_a :
+		    o->addr_b);
 		/* AF_INET and AF_INET6 as Linux numbers them, like tcpflow. */
 		fprintf(rep, " family='%d' src_ipn='%s' dst_ipn='%s' "
 		    "srcport='%u' dstport='%u'", o->family == 6 ? 10 : 2,
@@ -400,7 +373,7 @@ finish(struct flow *f, const struct fk_close *c)
 	total_flows++;
 	for (int d = 0; d < 2; d++) {
 		const struct side *s = &f->s[d];
-		int seen = s->size > 0 || s->nruns > 0 || s->first_ns !=
+		int seen = s->created || s->nruns > 0 || s->first_ns !=
 		    UINT64_MAX;
 
 		if (c != NULL) {
@@ -456,6 +429,7 @@ on_data(const struct fk_data *d)
 		return;
 	s = &f->s[d->dir];
 	seen_ts(s, d->ts_ns);
+	s->created = 1;
 	if (d->len == 0)
 		return;
 	if (d->offset > UINT64_MAX - d->len) {
@@ -478,18 +452,18 @@ on_data(const struct fk_data *d)
 	s->size = d->offset + d->len;
 }
 
+/*
+ * A gap is a hole in the file only once DATA follows it (flowsplit writes
+ * DATA at its stream offset, so the hole reads as zeros); a gap at the end
+ * does not make the file longer.  Only its time is noted here.
+ */
 static void
 on_gap(const struct fk_gap *g)
 {
 	struct flow *f = getflow(g->flow_id);
 
-	if (f == NULL)
-		return;
-	if (g->offset > UINT64_MAX - g->len) {
-		f->s[g->dir].violations++;
-		return;
-	}
-	fill_to(&f->s[g->dir], g->offset + g->len);
+	if (f != NULL)
+		seen_ts(&f->s[g->dir], g->ts_ns);
 }
 
 static void
@@ -497,16 +471,23 @@ on_name(const struct fk_name *n)
 {
 	struct flow *f = getflow(n->flow_id);
 	struct side *s;
+	char buf[FK_NAME_MAX];
+	const char *name = n->name;
 	size_t len = n->len;
 
 	if (f == NULL)
 		return;
 	s = &f->s[n->dir];
-	if (len > NAME_MAX_LEN)
-		len = NAME_MAX_LEN;
+	/* As flowsplit: the name the file was created with stays. */
+	if (s->created)
+		return;
+	if (!fk_name_safe(name, len)) {
+		len = fk_name_sanitize(buf, sizeof(buf), name, len);
+		name = buf;
+	}
 	free(s->name);
 	s->name = fk_malloc(len + 1);
-	memcpy(s->name, n->name, len);
+	memcpy(s->name, name, len);
 	s->name[len] = '\0';
 	s->namelen = len;
 }

@@ -11,7 +11,6 @@
  * the best count) and printed sorted at the end.  With -p the records
  * pass through to stdout and the report goes to stderr or -o file.
  */
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fk_addr.h"
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_record.h"
@@ -180,16 +180,13 @@ cmpflow(const void *pa, const void *pb)
 static void
 fmt_addr(char *buf, size_t len, const struct flow *f, int side, int withport)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[FK_ADDR_STRLEN];
 
-	if (f->family == 4)
-		inet_ntop(AF_INET, f->addr[side], a, sizeof(a));
-	else if (f->family == 6)
-		inet_ntop(AF_INET6, f->addr[side], a, sizeof(a));
-	else {
+	if (f->family != 4 && f->family != 6) {
 		snprintf(buf, len, "-");
 		return;
 	}
+	fk_addr_str(a, sizeof(a), f->family, f->addr[side]);
 	if (!withport)
 		snprintf(buf, len, "%s", a);
 	else if (f->family == 6)

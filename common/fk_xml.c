@@ -63,6 +63,10 @@ escape(const void *src, size_t len, void (*put)(void *, const char *, size_t),
 		case '\'': ent = "&apos;"; break;
 		case '"': ent = "&quot;"; break;
 		case '\\': ent = "\\x5c"; break;
+		/* Parsers normalize these in attributes (and CR anywhere). */
+		case '\t': ent = "&#9;"; break;
+		case '\n': ent = "&#10;"; break;
+		case '\r': ent = "&#13;"; break;
 		}
 		n = ent ? 0 : fk_xml_charlen(s + i, len - i);
 		if (ent == NULL && n > 0) {

@@ -2,7 +2,8 @@
  * fk_xml.h - writing XML that stays well-formed whatever the input.
  *
  * fk_xml_esc() writes bytes as XML character data or an attribute value
- * (quoted with ' or "): & < > ' " become entities, well-formed UTF-8 that
+ * (quoted with ' or "): & < > ' " become entities, TAB, LF and CR
+ * character references (a parser keeps them then), well-formed UTF-8 that
  * XML 1.0 allows passes through, and every other byte (control
  * characters, broken or overlong UTF-8, surrogates, U+FFFE/U+FFFF) is
  * written as the four characters \xHH; a backslash is written as \x5c
