@@ -710,7 +710,7 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 			break;
 		}
 		case S_RESYNC: {
-			size_t l;
+			size_t l, k;
 			int ok;
 
 			c = take_line(hp, p, n, &done);
@@ -719,18 +719,28 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 				break;
 			l = line_len(hp);
 			ok = 0;
-			if (!hp->ltoolong && l > 0) {
+			/*
+			 * The start line may follow the tail of a body that
+			 * did not end in a newline: try every position.
+			 */
+			for (k = 0; !hp->ltoolong && k < l && !ok; k++) {
+				if (hp->line[k] < 'A' || hp->line[k] > 'Z' ||
+				    (k > 0 && is_method_char(hp->line[k - 1])))
+					continue;
 				if (hp->role != FK_HP_REQ &&
-				    fk_hp_looks_response(hp->line, l) == 1)
+				    fk_hp_looks_response(hp->line + k,
+				    l - k) == 1)
 					ok = 1, hp->role = FK_HP_RESP;
 				else if (hp->role != FK_HP_RESP &&
-				    fk_hp_looks_request(hp->line, l) == 1)
+				    fk_hp_looks_request(hp->line + k,
+				    l - k) == 1)
 					ok = 1, hp->role = FK_HP_REQ;
 			}
 			if (ok) {
-				hp->hdr_off = hp->off - n - hp->llen;
+				k--;
+				hp->hdr_off = hp->off - n - hp->llen + k;
 				hp->hlen = 0;
-				hdr_add(hp, hp->line, hp->llen);
+				hdr_add(hp, hp->line + k, hp->llen - k);
 				hp->state = S_HDR;
 			}
 			hp->llen = 0;

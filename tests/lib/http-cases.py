@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""http-cases.py CASE - write a crafted record stream for httpsplit tests.
+
+Cases: mix (keep-alive, pipelining, HEAD, 304, 100-continue, POST body,
+chunked with extensions and trailers, gzip, zlib and raw deflate),
+gap (a body with a hole, a body cut by the end of the flow, a gzip body
+over a gap), names (hostile FLOW_NAME records), bighdr (a header block
+over 64 KiB), connect (CONNECT then a tunnel), midstream (no start).
+The plain bodies are written to ./plain-N when the case has them.
+"""
+import gzip
+import random
+import sys
+import zlib
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from fkrec import *  # noqa
+
+random.seed(7)
+
+
+def text(n):
+    return bytes(random.choice(b"abcdefghij \n") for _ in range(n))
+
+
+def save(i, b):
+    with open("plain-%d" % i, "wb") as f:
+        f.write(b)
+
+
+def resp(body, extra=b"", status=b"200 OK", cl=True):
+    h = b"HTTP/1.1 " + status + b"\r\n" + extra
+    if cl:
+        h += b"Content-Length: %d\r\n" % len(body)
+    return h + b"\r\n" + body
+
+
+def chunked(body, sizes):
+    out, i = b"", 0
+    for n in sizes:
+        out += b"%x;name=val\r\n" % n + body[i:i + n] + b"\r\n"
+        i += n
+    assert i == len(body)
+    return out + b"0\r\nX-Checksum: 1\r\nX-Other: 2\r\n\r\n"
+
+
+def split_send(w, fid, d, data, off=0, seg=700):
+    for i in range(0, len(data), seg):
+        w.data(fid, d, off + i, data[i:i + seg])
+
+
+def case_mix(w):
+    bodies = [text(n) for n in (1000, 5000, 30000, 7000, 20, 300)]
+    for i, b in enumerate(bodies):
+        save(i, b)
+    w.open(1, a="10.0.0.2", pa=36559, b="10.0.0.1", pb=80)
+    reqs = (b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"GET /c HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"GET /d HTTP/1.1\r\nHost: h\r\nIf-None-Match: x\r\n\r\n"
+            b"GET /e HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"GET /f HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"GET /g HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+            b"Content-Type: text/plain\r\nContent-Length: 20\r\n\r\n" +
+            bodies[4])
+    split_send(w, 1, 0, reqs, seg=50)   # pipelined
+    gz = gzip.compress(bodies[2])
+    zl = zlib.compress(bodies[3])
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = co.compress(bodies[5]) + co.flush()
+    rs = (resp(bodies[0], b"Content-Type: text/html; charset=utf-8\r\n") +
+          b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" +      # HEAD
+          b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n" +
+          chunked(bodies[1], [1, 999, 4000]) +
+          b"HTTP/1.1 304 Not Modified\r\n\r\n" +
+          resp(gz, b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+               cl=False)[:-len(gz)] + chunked(gz, [len(gz) // 2, len(gz) - len(gz) // 2]) +
+          resp(zl, b"Content-Encoding: deflate\r\nContent-Type: text/css\r\n") +
+          resp(raw, b"Content-Encoding: deflate\r\n") +
+          b"HTTP/1.1 100 Continue\r\n\r\n" +
+          resp(b"created", b"Content-Type: text/plain\r\n", b"201 Created"))
+    split_send(w, 1, 1, rs, seg=1448)
+    w.close(1, FIN)
+    # HTTP/1.0, close-delimited, non-standard port, FLOW_NAME given
+    w.open(2, a="10.0.0.3", pa=4000, b="10.0.0.1", pb=8080)
+    w.name(2, 0, "client-side")
+    w.name(2, 1, "server-side")
+    w.data(2, 0, 0, b"GET /x.jpg HTTP/1.0\r\n\r\n")
+    b = text(4000)
+    save(6, b)
+    split_send(w, 2, 1, b"HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\n\r\n" + b)
+    w.close(2, FIN)
+
+
+def case_gap(w):
+    b0, b1, b2 = text(10000), text(3000), text(50000)
+    save(0, b0)
+    save(1, b1)
+    save(2, b2)
+    w.open(1, a="10.0.0.2", pa=1111, b="10.0.0.1", pb=80)
+    w.data(1, 0, 0, b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n"
+           b"GET /c HTTP/1.1\r\n\r\n")
+    r = resp(b0, b"Content-Type: text/plain\r\n")
+    hl = len(r) - len(b0)
+    w.data(1, 1, 0, r[:hl + 4000])
+    w.gap(1, 1, hl + 4000, 1000)            # a hole inside body 1
+    w.data(1, 1, hl + 5000, r[hl + 5000:])
+    r2 = resp(b1, b"Content-Type: text/plain\r\n")
+    w.data(1, 1, len(r), r2)                # complete
+    gz = gzip.compress(b2, 1)
+    r3 = resp(gz, b"Content-Encoding: gzip\r\n")
+    o = len(r) + len(r2)
+    w.data(1, 1, o, r3[:len(r3) - len(gz) + 3000])
+    w.gap(1, 1, o + len(r3) - len(gz) + 3000, 100)
+    w.data(1, 1, o + len(r3) - len(gz) + 3100, r3[len(r3) - len(gz) + 3100:])
+    w.close(1, RST)
+    # a body cut by the end of the flow
+    w.open(2, a="10.0.0.2", pa=2222, b="10.0.0.1", pb=80)
+    w.data(2, 0, 0, b"GET /cut HTTP/1.1\r\n\r\n")
+    r = resp(b1, b"Content-Type: text/plain\r\n")
+    w.data(2, 1, 0, r[:-1000])
+    w.close(2, END)
+    # a gap that swallows a whole header block: resync on the next one
+    w.open(3, a="10.0.0.2", pa=3333, b="10.0.0.1", pb=80)
+    w.data(3, 0, 0, b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n"
+           b"GET /3 HTTP/1.1\r\n\r\n")
+    ra = resp(b"first", b"Content-Type: text/plain\r\n")
+    rb = resp(b"second", b"Content-Type: text/plain\r\n")
+    rc = resp(b"third", b"Content-Type: text/plain\r\n")
+    w.data(3, 1, 0, ra)
+    w.gap(3, 1, len(ra), len(rb) + 10)
+    w.data(3, 1, len(ra) + len(rb) + 10, rc[10:])
+    w.data(3, 1, len(ra) + len(rb) + len(rc), rc)
+    w.close(3, FIN)
+
+
+def case_names(w):
+    for i, nm in enumerate([b"../../escape", b"/abs/path", b"a/../../b",
+                            b"nul\0byte", b".", b"", b"x" * 5000]):
+        fid = i + 1
+        w.open(fid, a="10.0.0.2", pa=1000 + i, b="10.0.0.1", pb=80)
+        w.name(fid, 1, nm)
+        w.data(fid, 0, 0, b"GET /../../etc/passwd HTTP/1.1\r\n\r\n")
+        w.data(fid, 1, 0, resp(b"hello", b"Content-Type: ../../x/y\r\n"))
+        w.close(fid, FIN)
+
+
+def case_bighdr(w):
+    w.open(1, a="10.0.0.2", pa=1000, b="10.0.0.1", pb=80)
+    w.data(1, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+    h = b"HTTP/1.1 200 OK\r\n" + b"X-Junk: " + b"a" * 70000 + b"\r\n"
+    split_send(w, 1, 1, h + b"Content-Length: 5\r\n\r\nhello", seg=1448)
+    w.close(1, FIN)
+    w.open(2, a="10.0.0.2", pa=1001, b="10.0.0.1", pb=80)
+    w.data(2, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+    w.data(2, 1, 0, resp(b"fine"))
+    w.close(2, FIN)
+
+
+def case_connect(w):
+    w.open(1, a="10.0.0.2", pa=1000, b="10.0.0.1", pb=3128)
+    w.data(1, 0, 0, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    w.data(1, 1, 0, b"HTTP/1.1 200 Connection established\r\n\r\n")
+    w.data(1, 0, 55, b"\x16\x03\x01 GET / HTTP/1.1\r\n\r\n")
+    w.data(1, 1, 39, b"\x16\x03\x03 HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nX")
+    w.close(1, FIN)
+
+
+def case_midstream(w):
+    w.open(1, a="10.0.0.2", pa=1000, b="10.0.0.1", pb=80, opener=OPEN_MIDSTREAM)
+    w.data(1, 0, 0, b"ing\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n")
+    w.data(1, 1, 0, b"end of an old body\r\n" + resp(b"the body", b"Content-Type: text/plain\r\n"))
+    w.close(1, FIN)
+
+
+if __name__ == "__main__":
+    w = Writer(sys.stdout.buffer)
+    globals()["case_" + sys.argv[1]](w)
