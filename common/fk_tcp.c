@@ -118,8 +118,9 @@ seg_unlink(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, struct fk_tcp_seg *s)
 		s->next->prev = s->prev;
 	else
 		t->tail = s->prev;
-	t->buffered -= s->len;
-	c->buffered -= s->len;
+	t->buffered -= s->len + FK_TCP_SEG_OVERHEAD;
+	c->buffered -= s->len + FK_TCP_SEG_OVERHEAD;
+	t->nseg--;
 	free(s);
 	if (t->head == NULL)
 		blist_del(c, t);
@@ -150,8 +151,9 @@ seg_insert(struct fk_tcp_ctx *c, struct fk_tcp_dir *t,
 		before->prev = s;
 	else
 		t->tail = s;
-	t->buffered += len;
-	c->buffered += len;
+	t->buffered += len + FK_TCP_SEG_OVERHEAD;
+	c->buffered += len + FK_TCP_SEG_OVERHEAD;
+	t->nseg++;
 	blist_add(c, t);
 }
 
@@ -309,7 +311,8 @@ fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
 	 * that an ACK past it, the buffer cap or the close gives up).
 	 */
 	deliver_run(c, t);
-	while (t->buffered > c->dir_cap && t->head != NULL)
+	while ((t->buffered > c->dir_cap || t->nseg > FK_TCP_MAX_SEGS) &&
+	    t->head != NULL)
 		give_up_one(c, t, FK_GAP_BUFFER, ts);
 }
 

@@ -33,6 +33,14 @@ struct fk_tcp_seg {
 	uint8_t data[];
 };
 
+/*
+ * Most out-of-order segments buffered per direction (beyond it the first
+ * hole is given up, as for the byte cap): bounds the O(segments) insert.
+ * Buffered byte counts include FK_TCP_SEG_OVERHEAD per segment.
+ */
+#define FK_TCP_MAX_SEGS		4096
+#define FK_TCP_SEG_OVERHEAD	64
+
 /* Shared by all directions of one reassembler (one reasm process). */
 struct fk_tcp_ctx {
 	struct fk_out *out;
@@ -55,7 +63,8 @@ struct fk_tcp_dir {
 	uint64_t nxt;		/* next stream offset to deliver */
 	uint64_t fin_off;	/* stream offset of the FIN */
 	struct fk_tcp_seg *head, *tail;	/* buffered, sorted, disjoint */
-	uint64_t buffered;
+	uint64_t buffered;	/* bytes + overhead of buffered segments */
+	uint32_t nseg;
 	struct fk_tcp_dir *bnext, *bprev;	/* ctx buffered list */
 	int in_blist;
 	struct fk_dirstats st;
