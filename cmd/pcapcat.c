@@ -251,7 +251,10 @@ read_file(const char *path, int fd, uint32_t fileidx)
 			if (!(more = emit(&pkt, fileidx << 16, 1)))
 				break;
 	}
-	if (r == FK_CAP_DAMAGED) {
+	if (r == FK_CAP_EOF && cap.note[0]) {
+		warnx("%s: %s", name, cap.note);
+		ndamaged++;
+	} else if (r == FK_CAP_DAMAGED) {
 		warnx("%s: %s", name, cap.err);
 		ndamaged++;
 	} else if (r == FK_CAP_IOERR) {

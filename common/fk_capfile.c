@@ -8,7 +8,7 @@
 #include "fk_capfile.h"
 #include "fk_util.h"
 
-#define CHUNK		(4u << 20)	/* bytes asked of the source per read */
+#define CHUNK		(1u << 20)	/* bytes asked of the source per read */
 #define BLOCK_EXTRA	(1u << 20)	/* options etc. beyond the packet data */
 #define HDR_MAX		(1u << 20)	/* SHB, IDB: longest we buffer */
 
@@ -202,9 +202,14 @@ pcap_header(struct fk_cap *c, uint32_t magic)
 	c->minor = rd16(c, p + 6);
 	snaplen = rd32(c, p + 16);
 	lt = rd32(c, p + 20);
-	if (c->major != 2 || c->minor > 4)
+	if (c->major != 2)
 		return fail(c, FK_CAP_DAMAGED, c->off + 4,
 		    "unsupported pcap version %u.%u", c->major, c->minor);
+	/* Wireshark reads these; libpcap refuses them.  Read, but say so. */
+	if (c->minor > 4)
+		snprintf(c->note, sizeof(c->note), "offset %llu: unknown pcap "
+		    "version %u.%u, read as 2.4", (unsigned long long)c->off + 4,
+		    c->major, c->minor);
 	/* Bits 16-25 are reserved; 26-31 carry the FCS length. */
 	if (lt & 0x03ff0000u)
 		return fail(c, FK_CAP_DAMAGED, c->off + 20,

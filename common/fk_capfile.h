@@ -93,6 +93,12 @@ struct fk_cap {
 	uint64_t last_ts;	/* for Simple Packet Blocks, which have none */
 	uint64_t npkt;
 	char err[256];		/* "offset N: what" after an error */
+	/*
+	 * Set when the file breaks the format in a way the reader works
+	 * around (an unknown pcap minor version): the packets are all read,
+	 * but the caller should report the file as damaged at the end.
+	 */
+	char note[160];
 };
 
 /*
