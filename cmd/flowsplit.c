@@ -376,7 +376,9 @@ print_data(const struct fk_data *x)
 	if (len == 0)
 		return;
 	if (!noheader) {
-		cput(dir_name(d), strlen(d->name));
+		const char *name = dir_name(d);
+
+		cput(name, strlen(name));
 		cput(": ", 2);
 		if (hex)
 			cputc('\n');
