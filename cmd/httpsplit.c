@@ -11,7 +11,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "fk_hash.h"
 #include "fk_http.h"
 #include "fk_io.h"
+#include "fk_name.h"
 #include "fk_record.h"
 #include "fk_util.h"
 
@@ -229,35 +229,17 @@ safe_name(const char *s, size_t n)
 	return d;
 }
 
-static void
-fmt_addr(char *b, size_t len, int family, const uint8_t *a, uint16_t port)
-{
-	if (family == 6) {
-		char ip[64];
-
-		if (inet_ntop(AF_INET6, a, ip, sizeof(ip)) == NULL)
-			snprintf(ip, sizeof(ip), "ipv6");
-		snprintf(b, len, "%s.%05u", ip, port);
-	} else
-		snprintf(b, len, "%03u.%03u.%03u.%03u.%05u", a[0], a[1], a[2],
-		    a[3], port);
-}
-
 /* tcpflow's default name for direction dir: src-dst. */
 static const char *
 flow_name(struct flow *f, int dir)
 {
-	char a[80], b[80], buf[200];
+	char buf[300];
 
 	if (f->name[dir])
 		return f->name[dir];
-	if (!f->have_open)
+	if (!f->have_open ||
+	    fk_name_default(buf, sizeof(buf), &f->o, dir) < 0)
 		snprintf(buf, sizeof(buf), "flow%" PRIu64 "-%d", f->id, dir);
-	else {
-		fmt_addr(a, sizeof(a), f->o.family, f->o.addr_a, f->o.port_a);
-		fmt_addr(b, sizeof(b), f->o.family, f->o.addr_b, f->o.port_b);
-		snprintf(buf, sizeof(buf), "%s-%s", dir ? b : a, dir ? a : b);
-	}
 	f->name[dir] = safe_name(buf, strlen(buf));
 	return f->name[dir];
 }
