@@ -348,11 +348,11 @@ wait_listening() {
 	return 1
 }
 
-@test "live capture on lo: -c, BPF filter, exit 0" {
+@test "live capture on lo: -c, BPF filter, -Z, exit 0" {
 	need_root
 	need_cmd curl
 	start_server
-	timeout 30 pcapcat -v -i lo -c 10 "tcp port $PORT" > live.fk 2> err &
+	timeout 30 pcapcat -v -i lo -c 10 -Z nobody "tcp port $PORT" > live.fk 2> err &
 	pid=$!
 	wait_listening err
 	for _ in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$PORT/"; done
@@ -397,4 +397,21 @@ PY
 	kill -INT $pid
 	wait $pid
 	! grep -q 'received by filter' err2
+}
+
+@test "the EXAMPLES of pcapcat(1) run" {
+	need_corpus
+	need_cmd reasm flowname flowsplit httpsplit flowcat
+	cp "$CORPUS/zeek/http/get-gzip.pcap" x.pcap
+	cp "$CORPUS/tcpflow/flow_test.pcap" a.pcap
+	cp "$CORPUS/tcpdump/isup.pcap" b.pcap
+	gzip -c "$CORPUS/zeek/pcapng-multi-interface.pcapng" > trace.pcapng.gz
+	pcapcat -r x.pcap | reasm | flowname | flowsplit -o out
+	[ -n "$(ls out)" ]
+	pcapcat -r trace.pcapng.gz | flowcat > c1
+	grep -c PACKET c1
+	[ "$(pcapcat -r trace.pcapng.gz | npk)" -eq 6 ]
+	pcapcat -r a.pcap -r b.pcap | flowcat > c2
+	pcapcat -r x.pcap tcp port 80 | reasm | httpsplit -o http > /dev/null
+	[ -d http ]
 }
