@@ -426,7 +426,7 @@ ng_next(struct fk_cap *c, struct fk_cap_pkt *pkt)
 	for (;;) {
 		const uint8_t *p;
 		uint32_t type, blen, limit, ifid, caplen, origlen;
-		uint64_t ts;
+		uint64_t ts, boff = c->off;
 		int r;
 
 		if ((r = fill(c, 12)) <= 0) {
@@ -457,7 +457,7 @@ ng_next(struct fk_cap *c, struct fk_cap_pkt *pkt)
 			if ((r = fill(c, 4)) <= 0)
 				goto short_block;
 			if (rd32(c, c->buf + c->start) != blen)
-				return fail(c, FK_CAP_DAMAGED, c->off, "block "
+				return fail(c, FK_CAP_DAMAGED, boff, "block "
 				    "lengths differ (%u, %u, block type %#x)",
 				    blen, rd32(c, c->buf + c->start), type);
 			consume(c, 4);
@@ -534,7 +534,7 @@ ng_next(struct fk_cap *c, struct fk_cap_pkt *pkt)
 short_block:
 		if (r < 0)
 			return r;
-		return fail(c, FK_CAP_DAMAGED, c->off, "file ends inside a "
+		return fail(c, FK_CAP_DAMAGED, boff, "file ends inside a "
 		    "block (block type %#x, length %u)", type, blen);
 	}
 }
