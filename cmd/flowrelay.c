@@ -855,12 +855,16 @@ main(int argc, char *argv[])
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* blocked except inside ppoll(), so none is missed */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &empty);
 	sigdelset(&empty, SIGINT);
 	sigdelset(&empty, SIGTERM);
+	sigdelset(&empty, SIGHUP);
 
 	if (!qflag) {
 		fk_out_open(&out, STDOUT_FILENO, "<stdout>");

@@ -378,3 +378,60 @@ PY
 	relay_done
 	[ ! -s rec ]
 }
+
+@test "flowrelay: man page examples: IPv6 with -b 1k | flowcat, unix socket | flowcat" {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null ||
+		skip "no ::1"
+	peer_server echo tcp:::1:0
+	timeout 30 flowrelay -p tcp6 -b 1k -m 1 "$SPORT" 2> relay.err 3>&- | flowcat > cat.txt 3>&- &
+	RELAY=$!
+	PIDS+=($RELAY)
+	wait_for relay.err "listening for the client"
+	RPORT=$(sed -n 's/.* port \([0-9]*\)$/\1/p' relay.err)
+	run timeout 20 python3 "$PEER" client limit "tcp:::1:$RPORT"
+	relay_done
+	grep -q 'FLOW_OPEN id=1 .*\[::1\]:[0-9]* > \[::1\]:'"$SPORT"' opener=syn' cat.txt
+	grep -q 'FLOW_CLOSE id=1 reason=evict' cat.txt
+	grep -q 'flowrelay.bytes=1024\\n' cat.txt
+
+	peer_server echo "unix:$T/app.sock"
+	timeout 30 flowrelay -p local -m 1 "$T/app.sock" "$T/app-spy.sock" 2> relay.err 3>&- |
+		flowcat > cat2.txt 3>&- &
+	RELAY=$!
+	PIDS+=($RELAY)
+	for i in $(seq 200); do [ -S app-spy.sock ] && break; sleep 0.1; done
+	run timeout 20 python3 "$PEER" client echo "unix:$T/app-spy.sock" 10
+	[ "$output" = "ok 10" ]
+	relay_done
+	grep -q 'FLOW_OPEN id=1 .* 0.0.0.0:1 > 0.0.0.0:0 opener=syn' cat2.txt
+	grep -q 'FLOW_CLOSE id=1 reason=fin' cat2.txt
+}
+
+@test "flowrelay: -F 2 with 8 clients at once: the others wait in the backlog, all are served" {
+	peer_server echo tcp:127.0.0.1:0 8
+	relay -F 2 -m 8 "$SPORT"
+	for i in $(seq 8); do
+		timeout 30 python3 "$PEER" client echo "tcp:127.0.0.1:$RPORT" 200000 > c$i.out 3>&- &
+	done
+	relay_done
+	for i in $(seq 8); do wait_for c$i.out "ok 200000"; done
+	flows
+	[ "$(wc -l < f/flows.tsv)" -eq 8 ]
+	awk -F'\t' '$8 != 1 || $9 != 200000 || $10 != 200000 { exit 1 }' f/flows.tsv
+	# never more than 2 flows open at once
+	flowcat < rec | awk '/FLOW_OPEN/ { n++; if (n > 2) exit 1 } /FLOW_CLOSE/ { n-- }'
+}
+
+@test "flowrelay: the reader of the records goes away: exit 0" {
+	peer_server echo tcp:127.0.0.1:0
+	(
+		timeout 30 flowrelay -m 1 "$SPORT" 2> relay.err | head -c 20 > /dev/null
+		echo "${PIPESTATUS[0]}" > relay.status
+	) 3>&- &
+	PIDS+=($!)
+	wait_for relay.err "listening for the client"
+	RPORT=$(sed -n 's/.* port \([0-9]*\)$/\1/p' relay.err)
+	run timeout 20 python3 "$PEER" client echo "tcp:127.0.0.1:$RPORT" 1000000
+	wait_for relay.status
+	[ "$(cat relay.status)" = 0 ]
+}

@@ -171,11 +171,11 @@ def client(kind, addr, arg=None):
         sys.stdout.write(reply.decode())
         print("ok" if reply == want else "bad")
     elif kind == "reset":
-        c.sendall(b"hello")
         try:
+            c.sendall(b"hello")
             read_all(c)
             print("eof")
-        except ConnectionResetError:
+        except (ConnectionResetError, BrokenPipeError):
             print("reset")
     elif kind == "hold":
         c.sendall(b"hi")
