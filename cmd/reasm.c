@@ -18,6 +18,12 @@
 #define NS		1000000000ULL
 /* Capture time a closed (FIN/RST) flow lingers for stray packets. */
 #define LINGER_NS	(2 * NS)
+/*
+ * A step forward of the capture clock longer than this between two
+ * packets is a discontinuity (merged captures, a clock reset, a bogus
+ * timestamp such as 0), not time the flows spent idle: see idle_clock().
+ */
+#define JUMP_NS		(3600 * NS)
 
 /* Canonical (direction-independent) flow key: lower endpoint first. */
 struct key {
@@ -34,6 +40,14 @@ struct flow {
 	struct key key;
 	uint8_t a_is_0;			/* A is key endpoint 0 */
 	uint8_t closing;		/* pending close reason, 0 = open */
+	uint8_t announced;		/* FLOW_OPEN written, id valid */
+	uint8_t reuse;			/* FLOW_OPEN flag: 4-tuple reused */
+	/* First packet, for a flow of bare packets announced at its close */
+	uint8_t first_fwd, first_eth;
+	uint8_t first_mac[2][6];	/* its source and destination MACs */
+	uint32_t first_if;
+	uint64_t first_ts;
+	uint64_t serial;		/* creation order */
 	uint64_t id;
 	uint64_t last_ts;		/* capture time of last packet */
 	uint64_t seen_ts;		/* max time seen when last active */
@@ -54,12 +68,14 @@ static struct flow *freelist;
 static struct flow **slabs;
 static size_t nslabs;
 static uint64_t next_id = 1;
-static uint64_t now;			/* latest capture time seen */
+static uint64_t now;			/* idle clock, see idle_clock() */
+static uint64_t ts_max;			/* latest capture time seen */
+static int ts_any;			/* ts_max is valid */
 static uint64_t idle_ns = 300 * NS;
 static uint64_t global_cap = 1ULL << 30;
 static int keep, verbose;
 
-static uint64_t n_packets, n_tcp, n_orphan, n_flows, n_reuse;
+static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
 static uint64_t n_skip[FK_DEC_NERR];
 static uint64_t n_closed[8];
 
@@ -175,12 +191,16 @@ flow_alloc(void)
 	return f;
 }
 
+static void announce_first(struct flow *);
+
 static void
 flow_close(struct flow *f, uint8_t reason)
 {
 	struct fk_close c;
 	int d;
 
+	if (!f->announced)
+		announce_first(f);
 	for (d = 0; d < 2; d++) {
 		struct fk_tcp_dir *t = &f->dir[d];
 
@@ -253,27 +273,30 @@ make_key(const struct fk_pkt *k, struct key *key, int *fwd)
 	key->port[*fwd ? 1 : 0] = k->dport;
 }
 
-static struct flow *
-flow_new(const struct key *key, int fwd, const struct fk_pkt *k,
-    const struct fk_packet *pk, int reuse)
+/*
+ * Write the FLOW_OPEN of a flow: the sides and opener follow from the
+ * packet that announces it (tcp_flags; fwd: its source is key endpoint
+ * 0).  Counters of bare packets seen before are kept, swapped if the
+ * sides they were counted under change.
+ */
+static void
+announce(struct flow *f, int fwd, uint8_t tcp_flags, int eth,
+    const uint8_t *src_mac, const uint8_t *dst_mac, uint32_t ifindex)
 {
-	struct flow *f;
+	const struct key *key = &f->key;
 	struct fk_open o;
+	struct fk_dirstats st[2];
 	int sender_is_a, a;
-	size_t alen = k->family == 4 ? 4 : 16;
+	uint8_t old_a = f->a_is_0;
+	size_t alen = key->family == 4 ? 4 : 16;
 
-	while (nflows >= maxflows)
-		evict_one();
-	if (nflows + 1 > tmask + 1)
-		table_grow();
-	f = flow_alloc();
-	f->key = *key;
 	f->id = next_id++;
+	f->announced = 1;
 	memset(&o, 0, sizeof(o));
-	if ((k->tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN) {
+	if ((tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN) {
 		o.opener = FK_OPEN_SYN;
 		sender_is_a = 1;
-	} else if ((k->tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) ==
+	} else if ((tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) ==
 	    (FK_TCP_SYN | FK_TCP_ACK)) {
 		o.opener = FK_OPEN_SYNACK;
 		sender_is_a = 0;
@@ -285,30 +308,76 @@ flow_new(const struct key *key, int fwd, const struct fk_pkt *k,
 	f->a_is_0 = (uint8_t)(sender_is_a ? fwd : !fwd);
 	a = f->a_is_0 ? 0 : 1;
 	o.flow_id = f->id;
-	o.ts_ns = pk->ts_ns;
-	o.family = k->family;
+	o.ts_ns = f->first_ts;
+	o.family = key->family;
 	o.proto = 6;
-	o.vlan = k->vlan[0];
-	o.vlan_inner = k->vlan[1];
-	if (k->nvlan >= 1)
+	o.vlan = key->vlan[0];
+	o.vlan_inner = key->vlan[1];
+	if (key->nvlan >= 1)
 		o.flags |= FK_OPEN_F_VLAN;
-	if (k->nvlan >= 2)
+	if (key->nvlan >= 2)
 		o.flags |= FK_OPEN_F_VLAN2;
-	if (reuse)
+	if (f->reuse)
 		o.flags |= FK_OPEN_F_PORTREUSE;
 	o.port_a = key->port[a];
 	o.port_b = key->port[!a];
 	memcpy(o.addr_a, key->addr[a], alen);
 	memcpy(o.addr_b, key->addr[!a], alen);
-	if (k->flags & FK_PKT_F_ETH) {
+	if (eth) {
 		o.flags |= FK_OPEN_F_ETH;
-		memcpy(o.eth_a, sender_is_a ? k->src_mac : k->dst_mac, 6);
-		memcpy(o.eth_b, sender_is_a ? k->dst_mac : k->src_mac, 6);
+		memcpy(o.eth_a, sender_is_a ? src_mac : dst_mac, 6);
+		memcpy(o.eth_b, sender_is_a ? dst_mac : src_mac, 6);
 	}
-	o.ifindex = pk->ifindex;
+	o.ifindex = ifindex;
 	fk_open_emit(&out, &o);
+	st[0] = f->dir[old_a == f->a_is_0 ? 0 : 1].st;
+	st[1] = f->dir[old_a == f->a_is_0 ? 1 : 0].st;
 	fk_tcp_dir_init(&f->dir[FK_DIR_AB], f->id, FK_DIR_AB);
 	fk_tcp_dir_init(&f->dir[FK_DIR_BA], f->id, FK_DIR_BA);
+	f->dir[0].st = st[0];
+	f->dir[1].st = st[1];
+}
+
+/* A flow of bare packets only: announce it as a mid-stream flow. */
+static void
+announce_first(struct flow *f)
+{
+	announce(f, f->first_fwd, 0, f->first_eth, f->first_mac[0],
+	    f->first_mac[1], f->first_if);
+}
+
+/*
+ * A new flow.  A bare packet (no SYN, no payload, or a header cut before
+ * its flags) cannot tell who opened the connection: the flow is only
+ * counted until a packet that can (then FLOW_OPEN is written), or its
+ * close (then it is a mid-stream flow whose side A sent its first
+ * packet).
+ */
+static struct flow *
+flow_new(const struct key *key, int fwd, const struct fk_pkt *k,
+    const struct fk_packet *pk, int reuse, int bare)
+{
+	static uint64_t serial;
+	struct flow *f;
+
+	while (nflows >= maxflows)
+		evict_one();
+	if (nflows + 1 > tmask + 1)
+		table_grow();
+	f = flow_alloc();
+	f->key = *key;
+	f->serial = serial++;
+	f->reuse = (uint8_t)reuse;
+	f->first_fwd = (uint8_t)fwd;
+	f->first_eth = (k->flags & FK_PKT_F_ETH) != 0;
+	memcpy(f->first_mac[0], k->src_mac, 6);
+	memcpy(f->first_mac[1], k->dst_mac, 6);
+	f->first_if = pk->ifindex;
+	f->first_ts = pk->ts_ns;
+	f->a_is_0 = (uint8_t)fwd;	/* as a mid-stream flow, for now */
+	if (!bare)
+		announce(f, fwd, k->tcp_flags, f->first_eth, k->src_mac,
+		    k->dst_mac, pk->ifindex);
 	f->last_ts = pk->ts_ns;
 	f->seen_ts = now;
 	{
@@ -329,6 +398,8 @@ syn_is_new(const struct flow *f, const struct fk_tcp_dir *t, uint32_t seq)
 {
 	int64_t o;
 
+	if (!f->announced)
+		return f->closing != 0;	/* bare packets so far */
 	if (f->closing)
 		return 1;
 	if (t->syn_seen)
@@ -354,6 +425,22 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 	if (pk->ts_ns > f->last_ts)
 		f->last_ts = pk->ts_ns;
 	f->seen_ts = now;
+	if (!f->announced || (k->flags & FK_PKT_F_HDRCUT)) {
+		/*
+		 * A bare packet of a flow not announced yet, or a header
+		 * cut before seq and flags: counted, not placed.  A RST
+		 * still closes the flow.
+		 */
+		if ((fl & FK_TCP_RST) && !f->closing) {
+			list_del(&lru, f);
+			f->closing = FK_CLOSE_RST;
+			list_add(&closing, f);
+			return;
+		}
+		list_del(list_of(f), f);
+		list_add(list_of(f), f);
+		return;
+	}
 	if (fl & FK_TCP_SYN) {
 		dseq = k->seq + 1;
 		if (!t->syn_seen && (!t->have_base ||
@@ -402,13 +489,36 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 	list_add(list_of(f), f);
 }
 
+/*
+ * Advance the idle clock `now` by the step from the latest capture time
+ * seen to this packet's.  Time never runs backwards (unordered captures),
+ * and a step longer than JUMP_NS counts as none: flows time out after -t
+ * seconds of capture time during which packets kept coming, and a clock
+ * jump (a timestamp of 0 then real ones, merged captures) splits no flow.
+ * Timestamps are data: no value is special.
+ */
+static void
+idle_clock(uint64_t ts)
+{
+	if (!ts_any) {
+		ts_any = 1;
+		ts_max = ts;
+		return;
+	}
+	if (ts <= ts_max)
+		return;
+	if (ts - ts_max <= JUMP_NS)
+		now += ts - ts_max;
+	ts_max = ts;
+}
+
 static void
 packet(const struct fk_rec *rec, const struct fk_packet *pk)
 {
 	struct fk_pkt k;
 	struct key key;
 	struct flow *f;
-	int e, fwd, d;
+	int e, fwd, d, bare;
 
 	n_packets++;
 	e = fk_decode(pk->linktype, pk->data, pk->caplen, pk->origlen, &k);
@@ -419,10 +529,15 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 		return;
 	}
 	n_tcp++;
-	if (pk->ts_ns > now)
-		now = pk->ts_ns;
+	if (k.flags & FK_PKT_F_HDRCUT) {
+		n_hdrcut++;
+		n_hdrcut_bytes += k.cut_len;
+	}
+	idle_clock(pk->ts_ns);
 	expire();
 	make_key(&k, &key, &fwd);
+	bare = (k.flags & FK_PKT_F_HDRCUT) ||
+	    (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0);
 	f = lookup(&key);
 	if (f != NULL) {
 		d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
@@ -431,15 +546,18 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 			flow_close(f, f->closing ? f->closing :
 			    FK_CLOSE_REUSE);
 			n_reuse++;
-			f = flow_new(&key, fwd, &k, pk, 1);
-		}
+			f = flow_new(&key, fwd, &k, pk, 1, 0);
+		} else if (!f->announced && !bare)
+			announce(f, fwd, k.tcp_flags,
+			    (k.flags & FK_PKT_F_ETH) != 0, k.src_mac,
+			    k.dst_mac, pk->ifindex);
 	} else {
-		if (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0) {
-			/* a bare ACK/FIN/RST of no flow we know */
-			n_orphan++;
-			return;
-		}
-		f = flow_new(&key, fwd, &k, pk, 0);
+		/*
+		 * Any packet of an unknown 4-tuple opens a flow, a bare ACK
+		 * too: a capture that starts mid-connection (as tshark's
+		 * conversations count it).
+		 */
+		f = flow_new(&key, fwd, &k, pk, 0, bare);
 	}
 	d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
 	segment(f, d, &k, pk);
@@ -453,7 +571,13 @@ by_id(const void *a, const void *b)
 	const struct flow *x = *(struct flow *const *)a;
 	const struct flow *y = *(struct flow *const *)b;
 
-	return x->id < y->id ? -1 : x->id > y->id;
+	/* flows not announced yet get their ids in creation order */
+	uint64_t xi = x->announced ? x->id : UINT64_MAX;
+	uint64_t yi = y->announced ? y->id : UINT64_MAX;
+
+	if (xi != yi)
+		return xi < yi ? -1 : 1;
+	return x->serial < y->serial ? -1 : x->serial > y->serial;
 }
 
 /* End of input: close every flow, in flow id order. */
@@ -492,9 +616,12 @@ stats(void)
 			fprintf(m, "reasm.skipped.%s=%llu\n",
 			    fk_decode_errname(i),
 			    (unsigned long long)n_skip[i]);
-	if (n_orphan)
-		fprintf(m, "reasm.skipped.no_flow=%llu\n",
-		    (unsigned long long)n_orphan);
+	if (n_hdrcut) {
+		fprintf(m, "reasm.header_cut=%llu\n",
+		    (unsigned long long)n_hdrcut);
+		fprintf(m, "reasm.header_cut_bytes=%llu\n",
+		    (unsigned long long)n_hdrcut_bytes);
+	}
 	fprintf(m, "reasm.flows=%llu\n", (unsigned long long)n_flows);
 	for (i = 1; i < (int)FK_ARRAY_LEN(n_closed); i++)
 		if (n_closed[i])

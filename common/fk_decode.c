@@ -174,21 +174,32 @@ tcp(struct cur *c, uint32_t wire_len, struct fk_pkt *out)
 	/* c->len is already clipped to the IP datagram's end. */
 	if (wire_len < 20)
 		return FK_DEC_BAD_TCP;
-	if (!need(c, 20))
-		return FK_DEC_SHORT_TCP;
-	hlen = (uint32_t)(u8(c, 12) >> 4) * 4;
-	if (hlen < 20 || hlen > wire_len)
-		return FK_DEC_BAD_TCP;
-	if (!need(c, hlen))
+	if (!need(c, 4))
 		return FK_DEC_SHORT_TCP;
 	out->sport = be16(c, 0);
 	out->dport = be16(c, 2);
+	if (!need(c, 14)) {
+		/* snaplen cut the header before the flags: ports only */
+		out->flags |= FK_PKT_F_HDRCUT;
+		out->cut_len = wire_len - 20;
+		return FK_DEC_OK;
+	}
+	hlen = (uint32_t)(u8(c, 12) >> 4) * 4;
+	if (hlen < 20 || hlen > wire_len)
+		return FK_DEC_BAD_TCP;
 	out->seq = be32(c, 4);
 	out->ack = be32(c, 8);
 	out->tcp_flags = u8(c, 13) & 0x3f;
-	out->win = be16(c, 14);
-	c->pos += hlen;
+	if (need(c, 16))
+		out->win = be16(c, 14);
 	out->seg_len = wire_len - hlen;
+	out->payload = c->p + c->len;
+	if (!need(c, hlen)) {
+		/* options cut by the snaplen: the payload is all a hole */
+		out->flags |= FK_PKT_F_TRUNC;
+		return FK_DEC_OK;
+	}
+	c->pos += hlen;
 	avail = c->len - c->pos;
 	out->payload_len = avail < out->seg_len ? avail : out->seg_len;
 	out->payload = c->p + c->pos;

@@ -38,6 +38,13 @@ enum fk_decode_err {
 
 #define FK_PKT_F_ETH	0x01	/* src_mac/dst_mac valid */
 #define FK_PKT_F_TRUNC	0x02	/* payload_len < seg_len (snaplen) */
+/*
+ * The snap length cut the TCP header before its flags: only the ports
+ * (and maybe part of seq/ack) are known.  seq, ack, tcp_flags, seg_len
+ * and payload_len are 0; cut_len is the IP payload length less a
+ * minimal 20-byte TCP header, an upper bound of the segment's length.
+ */
+#define FK_PKT_F_HDRCUT	0x04
 
 struct fk_pkt {
 	uint8_t flags;		/* FK_PKT_F_* */
@@ -53,6 +60,7 @@ struct fk_pkt {
 	uint32_t seg_len;	/* payload length on the wire (IP length) */
 	uint32_t payload_len;	/* bytes of it captured, <= seg_len */
 	const uint8_t *payload;
+	uint32_t cut_len;	/* FK_PKT_F_HDRCUT: bytes that cannot be placed */
 };
 
 int fk_decode(uint32_t linktype, const uint8_t *p, uint32_t caplen,

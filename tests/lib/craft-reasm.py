@@ -6,6 +6,7 @@ usage: /usr/bin/python3 craft-reasm.py [DIR]  (the distribution python has scapy
 """
 
 import os
+import struct
 import sys
 
 from scapy.all import Ether, IP, IPv6, TCP, Raw, wrpcap  # noqa: E402
@@ -74,6 +75,18 @@ class Conv:
 
 def write(name, pkts):
     wrpcap(os.path.join(OUT, "reasm-%s.pcap" % name), pkts)
+
+
+def write_cut(name, pkts, snaplen):
+    """A pcap whose frames are cut to snaplen bytes (wire length kept)."""
+    with open(os.path.join(OUT, "reasm-%s.pcap" % name), "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, 1))
+        for p in pkts:
+            b = bytes(p)
+            t = int(round(p.time * 1e6))
+            f.write(struct.pack("<IIII", t // 10**6, t % 10**6,
+                                min(len(b), snaplen), len(b)))
+            f.write(b[:snaplen])
 
 
 def main():
@@ -198,6 +211,45 @@ def main():
     a.t += 20
     a.pkt("c", "PA", data=b"late\n")
     write("idle", sorted(a.pkts + b.pkts, key=lambda p: p.time))
+
+    # snaplen 40 on Ethernet cuts the TCP header after 6 bytes (the
+    # ports and part of seq, as in tcpflow's simson.pcap): the flow must
+    # still exist and count its packets; with snaplen 60 the header is
+    # whole up to the options, the payload is a hole
+    c = Conv(cisn=123456, sisn=654321)
+    c.nxt = {"c": 500, "s": 800}
+    for i in range(3):
+        c.pkt("s", "A", data=bytes([65 + i]) * 1000)
+    write_cut("hdrcut", c.pkts, 40)
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"x" * 100)
+    c.pkts[-1][TCP].options = [("NOP", None)] * 12     # 32 bytes of options
+    c.pkt("c", "PA", data=b"tail")
+    write_cut("optcut", c.pkts, 60)
+
+    # a first packet with timestamp 0, then real times: no special value,
+    # and the clock jump does not time the flow out
+    a = Conv(cport=40001)
+    b = Conv(cport=40002)
+    a.t = -0.001
+    a.pkt("c", "PA", data=b"at zero;")
+    b.t = 1700000000.0
+    b.handshake()
+    b.pkt("c", "PA", data=b"other")
+    a.t = b.t + 0.5
+    a.pkt("c", "PA", data=b"later")
+    write("ts0", sorted(a.pkts + b.pkts, key=lambda p: p.time))
+
+    # capture starting mid-connection with a bare ACK: it opens the flow
+    # and is counted in it (tshark conversations count it too)
+    c = Conv(cisn=123456, sisn=654321)
+    c.nxt = {"c": 500, "s": 800}
+    c.pkt("s", "A")
+    c.pkt("c", "PA", data=b"request")
+    c.pkt("s", "PA", data=b"response")
+    c.pkt("c", "A")
+    write("bareack", c.pkts)
 
 
 if __name__ == "__main__":
