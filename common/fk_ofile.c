@@ -1,0 +1,225 @@
+/* fk_ofile.c - output files below a directory, see fk_ofile.h. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fk_name.h"
+#include "fk_ofile.h"
+#include "fk_util.h"
+
+#define OBUF_CAP	(64 * 1024)
+
+int
+fk_open_below(int dirfd, const char *path, int flags, int mode)
+{
+	char comp[FK_NAME_MAX];
+	const char *p = path, *slash;
+	int cur = dirfd, next, fd, e;
+
+	if (!fk_name_safe(path, strlen(path))) {
+		errno = EINVAL;
+		return -1;
+	}
+	while ((slash = strchr(p, '/')) != NULL) {
+		size_t n = (size_t)(slash - p);
+
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
+			goto fail;
+		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		if (cur != dirfd)
+			close(cur);
+		cur = next;
+		p = slash + 1;
+	}
+	fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	e = errno;
+	if (cur != dirfd)
+		close(cur);
+	errno = e;
+	return fd;
+fail:
+	e = errno;
+	if (cur != dirfd)
+		close(cur);
+	errno = e;
+	return -1;
+}
+
+void
+fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
+{
+	struct rlimit rl;
+
+	memset(od, 0, sizeof(*od));
+	od->path = path;
+	od->maxfds = maxfds;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long long)rl.rlim_cur - 16 < od->maxfds)
+		od->maxfds = (long long)rl.rlim_cur > 17 ?
+		    (long long)rl.rlim_cur - 16 : 1;
+	if (mkdir(path, 0777) < 0 && errno != EEXIST)
+		err(FK_EX_FAIL, "%s", path);
+	if ((od->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err(FK_EX_FAIL, "%s", path);
+}
+
+void
+fk_odir_close(struct fk_odir *od)
+{
+	while (od->head != NULL)
+		fk_ofile_close(od, od->head);
+	if (od->dirfd >= 0)
+		close(od->dirfd);
+	od->dirfd = -1;
+}
+
+void
+fk_ofile_init(struct fk_ofile *f, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = fk_strdup(name);
+	f->fd = -1;
+}
+
+void
+fk_ofile_pin(struct fk_ofile *f, int fd, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = fk_strdup(name);
+	f->fd = fd;
+	f->pinned = 1;
+	f->created = 1;
+	f->buf = fk_malloc(OBUF_CAP);
+}
+
+static void
+lru_unlink(struct fk_odir *od, struct fk_ofile *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		od->head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		od->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void
+lru_push(struct fk_odir *od, struct fk_ofile *f)
+{
+	f->prev = NULL;
+	f->next = od->head;
+	if (od->head)
+		od->head->prev = f;
+	od->head = f;
+	if (od->tail == NULL)
+		od->tail = f;
+}
+
+void
+fk_ofile_flush(struct fk_ofile *f)
+{
+	if (f->fd >= 0 && f->blen > 0)
+		fk_write_all(f->fd, f->buf, f->blen, f->name);
+	f->blen = 0;
+}
+
+void
+fk_ofile_close(struct fk_odir *od, struct fk_ofile *f)
+{
+	if (f->fd < 0 || f->pinned)
+		return;
+	fk_ofile_flush(f);
+	lru_unlink(od, f);
+	fk_close_checked(f->fd, f->name);
+	f->fd = -1;
+	free(f->buf);
+	f->buf = NULL;
+	od->nopen--;
+}
+
+void
+fk_ofile_free(struct fk_odir *od, struct fk_ofile *f)
+{
+	if (f->pinned)
+		fk_ofile_flush(f);
+	else
+		fk_ofile_close(od, f);
+	free(f->name);
+	f->name = NULL;
+}
+
+int
+fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
+{
+	int flags = O_RDWR | O_CREAT | (f->created ? O_APPEND : O_TRUNC);
+	int fd;
+
+	if (f->fd >= 0) {
+		if (!f->pinned && od->head != f) {
+			lru_unlink(od, f);
+			lru_push(od, f);
+		}
+		return 0;
+	}
+	if (f->failed)
+		return -1;
+	while (od->nopen >= od->maxfds && od->tail != NULL) {
+		fk_ofile_close(od, od->tail);
+		od->evictions++;
+	}
+	while ((fd = fk_open_below(od->dirfd, f->name, flags, 0666)) < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && od->tail != NULL) {
+			fk_ofile_close(od, od->tail);
+			od->evictions++;
+			continue;
+		}
+		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
+			err(FK_EX_FAIL, "%s/%s", od->path, f->name);
+		warn("%s/%s: skipping this file", od->path, f->name);
+		f->failed = 1;
+		od->failures++;
+		return -1;
+	}
+	if (f->created)
+		od->reopens++;
+	else
+		od->files++;
+	f->created = 1;
+	f->fd = fd;
+	f->buf = fk_malloc(OBUF_CAP);
+	od->nopen++;
+	lru_push(od, f);
+	return 0;
+}
+
+int
+fk_ofile_write(struct fk_odir *od, struct fk_ofile *f, const void *p,
+    size_t len)
+{
+	if (fk_ofile_open(od, f) < 0)
+		return -1;
+	f->size += len;
+	if (f->blen + len > OBUF_CAP) {
+		fk_ofile_flush(f);
+		if (len >= OBUF_CAP) {
+			fk_write_all(f->fd, p, len, f->name);
+			return 0;
+		}
+	}
+	memcpy(f->buf + f->blen, p, len);
+	f->blen += len;
+	return 0;
+}

@@ -1,0 +1,74 @@
+/*
+ * fk_ofile.h - many output files below one directory, through an LRU
+ * cache of open descriptors, each with a write buffer.
+ *
+ * A file is created (truncated) the first time it is opened in a run and
+ * reopened for appending after its descriptor was evicted.  Every path
+ * is opened below the output directory with openat(2) and O_NOFOLLOW,
+ * one component at a time, making directories as needed: a name (which
+ * must be fk_name_safe) can never escape the directory, even through a
+ * symbolic link planted in it.
+ *
+ * A "pinned" file is an fd the caller owns (stdout, a file named on the
+ * command line): never evicted, written sequentially.
+ */
+#ifndef FK_OFILE_H
+#define FK_OFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fk_ofile {
+	char *name;		/* relative to the directory; or display name */
+	int fd;			/* -1: not open */
+	uint8_t created;	/* opened once in this run */
+	uint8_t failed;		/* could not be opened: writes are dropped */
+	uint8_t pinned;
+	uint64_t size;		/* bytes written, buffered included */
+	uint8_t *buf;
+	size_t blen;
+	struct fk_ofile *prev, *next;	/* LRU of open files, head newest */
+};
+
+struct fk_odir {
+	const char *path;
+	int dirfd;
+	long long maxfds, nopen;
+	struct fk_ofile *head, *tail;
+	uint64_t files, reopens, evictions, failures;
+};
+
+/*
+ * Make (if needed) and open the directory; exits FK_EX_FAIL on error.
+ * maxfds is lowered to what RLIMIT_NOFILE allows, with a reserve.
+ */
+void fk_odir_open(struct fk_odir *, const char *path, long long maxfds);
+void fk_odir_close(struct fk_odir *);
+
+/* Set up f for `name` below the directory (not opened yet). */
+void fk_ofile_init(struct fk_ofile *f, const char *name);
+/* Set up f on an fd the caller opened; name is for messages. */
+void fk_ofile_pin(struct fk_ofile *f, int fd, const char *name);
+
+/*
+ * Open (or touch in the LRU) f.  0, or -1 when the file cannot be
+ * opened: a warning names it, f->failed is set, later writes to it are
+ * dropped and counted in od->failures; ENOSPC/EDQUOT/EROFS exit.
+ */
+int fk_ofile_open(struct fk_odir *, struct fk_ofile *);
+/* Append bytes (opening f if needed); -1 if f failed. */
+int fk_ofile_write(struct fk_odir *, struct fk_ofile *, const void *,
+    size_t);
+void fk_ofile_flush(struct fk_ofile *);
+/* Flush and close the descriptor (f stays usable: reopened on write). */
+void fk_ofile_close(struct fk_odir *, struct fk_ofile *);
+/* Close and free the name: f is done with. */
+void fk_ofile_free(struct fk_odir *, struct fk_ofile *);
+
+/*
+ * Open path (fk_name_safe) below dirfd, making directories, never
+ * following a symbolic link.  As openat(2).
+ */
+int fk_open_below(int dirfd, const char *path, int flags, int mode);
+
+#endif
