@@ -15,7 +15,7 @@
  * Records pass through to stdout unless it is a terminal.
  *
  * Console mode (-c, -C, -D): each DATA record is printed as tcpflow -c
- * prints a packet; no records are written.
+ * prints a packet (fk_console); no records are written.
  */
 #include <err.h>
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fk_console.h"
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_name.h"
@@ -46,7 +47,6 @@ struct fdir {
 	uint8_t failed;		/* could not be opened: skip its data */
 	uint8_t dir;
 	uint64_t pos;		/* -g skip/mark: next file offset */
-	uint64_t printed;	/* console: bytes shown (for -b) */
 	struct fdir *prev, *next;	/* LRU of open files, head = newest */
 };
 
@@ -58,7 +58,8 @@ struct flow {
 	struct fdir d[2];
 };
 
-static int console, noheader, hex, binary, nonewline;
+static int console;
+static unsigned conflags;	/* FK_CON_* */
 static long long maxbytes = -1;
 static long long maxfds = 128;
 static enum gapmode gapmode = G_HOLE;
@@ -70,11 +71,6 @@ static struct fk_idmap flows;
 static struct fdir *lru_head, *lru_tail;
 static long long nopen;
 
-/* Console output: buffered, flushed with fk_write_all (EPIPE: exit 0). */
-static char *cbuf;
-static size_t clen;
-#define CBUF_CAP	(256 * 1024)
-
 static struct {
 	uint64_t files, reopens, evictions, bytes, cut, unsafe, gaps;
 } st;
@@ -85,36 +81,6 @@ usage(void)
 	fprintf(stderr, "usage: flowsplit [-0BCcDhs] [-b max_bytes] "
 	    "[-f max_fds] [-g policy] [-o dir]\n");
 	exit(FK_EX_USAGE);
-}
-
-static void
-cflush(void)
-{
-	fk_write_all(1, cbuf, clen, "<stdout>");
-	clen = 0;
-}
-
-static void
-cput(const void *p, size_t n)
-{
-	const char *s = p;
-
-	while (n > 0) {
-		size_t k = CBUF_CAP - clen < n ? CBUF_CAP - clen : n;
-
-		memcpy(cbuf + clen, s, k);
-		clen += k, s += k, n -= k;
-		if (clen == CBUF_CAP)
-			cflush();
-	}
-}
-
-static void
-cputc(char c)
-{
-	if (clen == CBUF_CAP)
-		cflush();
-	cbuf[clen++] = c;
 }
 
 static struct flow *
@@ -162,15 +128,12 @@ dir_name(struct fdir *d)
 {
 	char buf[FK_NAME_MAX];
 	struct flow *f = d->flow;
-	int n = -1;
+	int n;
 
 	if (d->name != NULL)
 		return d->name;
-	if (f->have_open)
-		n = fk_name_default(buf, sizeof(buf), &f->open, d->dir);
-	if (n < 0)
-		n = snprintf(buf, sizeof(buf), "flow%llu-%s",
-		    (unsigned long long)f->id, d->dir ? "ba" : "ab");
+	n = fk_con_defname(buf, sizeof(buf), f->have_open ? &f->open : NULL,
+	    f->id, d->dir);
 	set_name(d, buf, (size_t)n);
 	return d->name;
 }
@@ -360,73 +323,6 @@ file_gap(const struct fk_gap *g)
 }
 
 static void
-print_data(const struct fk_data *x)
-{
-	struct fdir *d = &get_flow(x->flow_id)->d[x->dir];
-	const uint8_t *p = x->data;
-	uint64_t len = x->len;
-	size_t i, j;
-
-	if (maxbytes >= 0) {
-		if (d->printed >= (uint64_t)maxbytes)
-			return;
-		if (len > (uint64_t)maxbytes - d->printed)
-			len = (uint64_t)maxbytes - d->printed;
-	}
-	if (len == 0)
-		return;
-	if (!noheader) {
-		const char *name = dir_name(d);
-
-		cput(name, strlen(name));
-		cput(": ", 2);
-		if (hex)
-			cputc('\n');
-	}
-	if (hex) {
-		size_t maxsp = 0;
-
-		for (i = 0; i < len; i += 32) {
-			char b[16];
-			size_t sp = (size_t)snprintf(b, sizeof(b), "%04x: ",
-			    (unsigned)i);
-
-			cput(b, sp);
-			for (j = 0; j < 32 && i + j < len; j++) {
-				snprintf(b, sizeof(b), "%02x", p[i + j]);
-				cput(b, 2);
-				sp += 2;
-				if (j % 2 == 1)
-					cputc(' '), sp++;
-			}
-			if (sp > maxsp)
-				maxsp = sp;
-			for (; sp < maxsp; sp++)
-				cputc(' ');
-			cputc(' ');
-			for (j = 0; j < 32 && i + j < len; j++) {
-				uint8_t c = p[i + j];
-
-				cputc(c >= ' ' && c <= '~' ? (char)c : '.');
-			}
-			cputc('\n');
-		}
-	} else if (binary) {
-		cput(p, (size_t)len);
-	} else {
-		for (i = 0; i < len; i++) {
-			uint8_t c = p[i];
-
-			cputc((c >= ' ' && c <= '~') || c == '\n' ||
-			    c == '\r' ? (char)c : '.');
-		}
-	}
-	d->printed += len;
-	if (!nonewline)
-		cputc('\n');
-}
-
-static void
 forget(struct flow *f)
 {
 	int i;
@@ -442,6 +338,7 @@ forget(struct flow *f)
 int
 main(int argc, char *argv[])
 {
+	struct fk_console con;
 	struct fk_in in;
 	struct fk_out out;
 	struct fk_rec rec;
@@ -458,16 +355,17 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "0BCDb:cf:g:ho:s")) != -1)
 		switch (ch) {
 		case '0':
-			nonewline = 1;
+			conflags |= FK_CON_NONEWLINE;
 			break;
 		case 'B':
-			binary = 1;
+			conflags |= FK_CON_BINARY;
 			break;
 		case 'C':
-			console = noheader = 1;
+			console = 1;
+			conflags |= FK_CON_NOHEADER;
 			break;
 		case 'D':
-			hex = 1;
+			conflags |= FK_CON_HEX;
 			console = 1;
 			break;
 		case 'b':
@@ -493,7 +391,7 @@ main(int argc, char *argv[])
 			outdir = optarg;
 			break;
 		case 's':	/* strip non-printables: the console default */
-			binary = 0;
+			conflags &= ~(unsigned)FK_CON_BINARY;
 			break;
 		default:
 			usage();
@@ -512,13 +410,24 @@ main(int argc, char *argv[])
 		    O_CLOEXEC)) < 0)
 			err(FK_EX_FAIL, "%s", outdir);
 	}
-	cbuf = fk_malloc(CBUF_CAP);
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
 	pass = !console && !isatty(1);
 	if (pass)
 		fk_out_open(&out, 1, "<stdout>");
+	if (console) {
+		if (gapmode == G_MARK)
+			conflags |= FK_CON_MARKS;
+		if (isatty(1))
+			conflags |= FK_CON_TERMSAFE;
+		fk_con_init(&con, 1, "<stdout>", FK_CON_TCPFLOW, conflags,
+		    maxbytes);
+	}
 	while (fk_in_read(&in, &rec)) {
+		if (console) {
+			fk_con_record(&con, &in, &rec);
+			continue;
+		}
 		switch (rec.type) {
 		case FK_REC_FLOW_OPEN:
 			if (fk_open_decode(&rec, &o) < 0)
@@ -545,15 +454,12 @@ main(int argc, char *argv[])
 				fk_in_bad(&in, &rec, "DATA record garbled");
 			if (x.flow_id == 0)
 				break;
-			if (console)
-				print_data(&x);
-			else
-				file_data(&x);
+			file_data(&x);
 			break;
 		case FK_REC_GAP:
 			if (fk_gap_decode(&rec, &g) < 0)
 				fk_in_bad(&in, &rec, "GAP record garbled");
-			if (!console && g.flow_id != 0)
+			if (g.flow_id != 0)
 				file_gap(&g);
 			break;
 		case FK_REC_FLOW_CLOSE:
@@ -589,12 +495,13 @@ main(int argc, char *argv[])
 			free(f);
 		}
 	fk_idmap_free(&flows);
-	if (console)
-		cflush();
+	if (console) {
+		fk_con_finish(&con);
+		fk_con_free(&con);
+	}
 	if (pass)
 		fk_out_close(&out);
 	fk_in_close(&in);
-	free(cbuf);
 	if (dirfd_ >= 0)
 		close(dirfd_);
 	return failed ? FK_EX_FAIL : FK_EX_OK;
