@@ -89,7 +89,7 @@ static struct {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: httpsplit [-qr] -o dir\n");
+	fprintf(stderr, "usage: httpsplit [-hqr] -o dir\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -569,7 +569,7 @@ main(int argc, char *argv[])
 	size_t i;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "o:qr")) != -1) {
+	while ((ch = getopt(argc, argv, "ho:qr")) != -1) {
 		switch (ch) {
 		case 'o':
 			outdir = optarg;
@@ -580,6 +580,7 @@ main(int argc, char *argv[])
 		case 'r':
 			opt_raw = 1;
 			break;
+		case 'h':
 		default:
 			usage();
 		}
