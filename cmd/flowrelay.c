@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -208,6 +209,39 @@ fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 		snprintf(buf, len, "?");
 	}
 	return buf;
+}
+
+/*
+ * Two descriptors per connection: raise the soft limit as far as the
+ * hard one allows, and relay fewer connections at once if even that is
+ * too low, so that accepted clients are not dropped for want of a
+ * descriptor to reach the server.
+ */
+static void
+fit_fd_limit(int explicit)
+{
+	struct rlimit rl;
+	uint64_t fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	fit = rl.rlim_cur > 18 ? (uint64_t)(rl.rlim_cur - 16) / 2 : 1;
+	if (fit < max_clients) {
+		if (explicit)
+			warnx("-F %llu: only %llu descriptors; relaying at "
+			    "most %llu connections at once",
+			    (unsigned long long)max_clients,
+			    (unsigned long long)rl.rlim_cur,
+			    (unsigned long long)fit);
+		max_clients = fit;
+	}
 }
 
 static void
@@ -511,7 +545,7 @@ waiting_for(int i)
 }
 
 static void
-do_accept(int i, uint64_t t)
+do_accept(int i)
 {
 	struct side *sd = &sides[i];
 
@@ -537,7 +571,7 @@ do_accept(int i, uint64_t t)
 			return;
 		}
 		if (s == NULL) {
-			sess_start(i, fd, t);
+			sess_start(i, fd, now_ns());
 		} else {
 			s->e[i].fd = fd;
 			s->e[i].st = E_UP;
@@ -618,6 +652,7 @@ pump(struct sess *s, int d, uint64_t t)
 			x->eof = 1;
 			break;
 		}
+		t = now_ns();	/* the time of this read */
 		x->len = (size_t)n;
 		x->st.packets++;
 		x->st.wire_bytes += (uint64_t)n;
@@ -695,19 +730,19 @@ step(struct sess *s, const struct pollfd *pfd, uint64_t t)
 				    "server to client", strerror(e));
 			/* pass on what was read, then reset both sides */
 			flush_nowait(s);
-			sess_end(s, FK_CLOSE_RST, t, 1);
+			sess_end(s, FK_CLOSE_RST, now_ns(), 1);
 			return;
 		}
 	}
 	if (s->d[0].shut && s->d[1].shut) {
-		sess_end(s, FK_CLOSE_FIN, t, 0);
+		sess_end(s, FK_CLOSE_FIN, now_ns(), 0);
 		return;
 	}
 	if (s->cut && s->d[0].off == s->d[0].len &&
 	    s->d[1].off == s->d[1].len) {
 		for (int i = 0; i < 2; i++)
 			(void)shutdown(s->e[i].fd, SHUT_WR);
-		sess_end(s, FK_CLOSE_EVICT, t, 0);
+		sess_end(s, FK_CLOSE_EVICT, now_ns(), 0);
 	}
 }
 
@@ -759,12 +794,13 @@ main(int argc, char *argv[])
 {
 	const char *bind_addr = NULL, *server = NULL, *pspec = "tcp";
 	const char *server_port, *local_port = NULL;
-	int cflag = 0, lflag = 0, ch;
+	int cflag = 0, lflag = 0, Fflag = 0, ch;
 	struct pollfd *pfd;
 	size_t npfd;
 	struct sigaction sa;
 	sigset_t block, empty;
 	const char *slash;
+	const struct timespec retry = { 1, 0 };
 
 	fk_init(argv[0]);
 	while ((ch = getopt(argc, argv, "F:a:b:chlm:p:qs:v")) != -1) {
@@ -772,6 +808,7 @@ main(int argc, char *argv[])
 		case 'F':
 			max_clients = (uint64_t)fk_strtonum(optarg, 1, 100000,
 			    "-F max_clients");
+			Fflag = 1;
 			break;
 		case 'a':
 			bind_addr = optarg;
@@ -836,6 +873,7 @@ main(int argc, char *argv[])
 	if (cflag && max_conns == 0)
 		max_conns = 1;
 
+	fit_fd_limit(Fflag);
 	sides[SIDE_C].listen = !cflag;
 	sides[SIDE_S].listen = lflag;
 	resolve(&sides[SIDE_C], bind_addr, local_port ? local_port : "0",
@@ -926,16 +964,19 @@ main(int argc, char *argv[])
 		if (n == 0 && nsess == 0 && sides[SIDE_C].listen &&
 		    sides[SIDE_C].lfd < 0)
 			break;
-		r = ppoll(pfd, (nfds_t)n, NULL, &empty);
+		/* out of descriptors: try accepting again in a second */
+		r = ppoll(pfd, (nfds_t)n, emfile ? &retry : NULL, &empty);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			err(FK_EX_FAIL, "poll");
 		}
+		if (r == 0)
+			emfile = 0;
 		t = now_ns();
 		for (int i = 0; i < 2; i++)
 			if (sides[i].lpi >= 0 && pfd[sides[i].lpi].revents)
-				do_accept(i, t);
+				do_accept(i);
 		for (struct sess *s = head; s != NULL; s = s->next)
 			for (int i = 0; i < 2; i++)
 				if (s->e[i].pi >= 0 &&

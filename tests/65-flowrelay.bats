@@ -435,3 +435,21 @@ PY
 	wait_for relay.status
 	[ "$(cat relay.status)" = 0 ]
 }
+
+@test "flowrelay: few descriptors (ulimit -n 24): -F shrinks, every client is still served" {
+	peer_server echo tcp:127.0.0.1:0 8
+	(ulimit -n 24 && exec timeout 30 flowrelay -F 10 -m 8 "$SPORT") > rec 2> relay.err 3>&- &
+	RELAY=$!
+	PIDS+=($RELAY)
+	wait_for relay.err "listening for the client"
+	grep -q 'relaying at most 4 connections at once' relay.err
+	RPORT=$(sed -n 's/.*listening for the client on .* port \([0-9]*\)$/\1/p' relay.err)
+	for i in $(seq 8); do
+		timeout 30 python3 "$PEER" client echo "tcp:127.0.0.1:$RPORT" 100000 > c$i.out 3>&- &
+	done
+	relay_done
+	for i in $(seq 8); do wait_for c$i.out "ok 100000"; done
+	flows
+	[ "$(wc -l < f/flows.tsv)" -eq 8 ]
+	flowcat < rec | awk '/FLOW_OPEN/ { n++; if (n > 4) exit 1 } /FLOW_CLOSE/ { n-- }'
+}
