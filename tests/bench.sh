@@ -1,0 +1,184 @@
+#!/bin/bash
+# bench.sh [PROFILE...] - flowkit against tcpflow and tshark on real captures.
+#
+# PROFILEs (default: bulk many), recorded by tests/lib/netns-capture.sh and
+# cached in FK_BENCH_DIR (default /var/tmp/flowkit-bench; rebuilt when
+# missing, which needs root):
+#   bulk  ~1 GB of TCP payload in 50 parallel HTTP flows
+#   many  ~150,000 short HTTP/1.0 connections
+#
+# Per profile, one run each, side by side (wall seconds and peak RSS from
+# /usr/bin/time -f '%e %M'; for a pipeline the RSS is its largest stage):
+#   streams   pcapcat -r | reasm | flowname | flowsplit -o   vs  tcpflow -r -o
+#             (the output trees must be identical: same names, same bytes)
+#   pcapcat   pcapcat -r F > recs   (pcap decoding alone)
+#   reasm     reasm < recs > /dev/null   (MB/s of payload, packets/s)
+#   http      ... | httpsplit -o   vs  tcpflow -e http  vs  tshark --export-objects
+#   flowstat  pcapcat -r | reasm | flowstat   vs  tshark -q -z conv,tcp
+# A row whose program is not built yet is skipped.  "ratio" is the
+# reference's time over ours (above 1: we are faster).
+#
+# Every command is killed after FK_BENCH_TIMEOUT seconds (default 300;
+# tshark --export-objects on the 1 GB capture takes longer than that) and
+# shows as ">300".  tshark's conv table runs with HTTP dissection and TCP
+# desegmentation off (it needs neither; with them it is several times slower).
+#
+# Env: FK_BIN (default build/bin), FK_BENCH_DIR, FK_BENCH_TIMEOUT,
+# FK_BENCH_KEEP=1 keeps the output trees in FK_BENCH_DIR/work.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${FK_BIN:-$ROOT/build/bin}
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+DIR=${FK_BENCH_DIR:-/var/tmp/flowkit-bench}
+TMO=${FK_BENCH_TIMEOUT:-300}
+[ $# -gt 0 ] || set -- bulk many
+TIME=/usr/bin/time
+[ -x $TIME ] || { echo "bench: /usr/bin/time missing (Debian package time)" >&2; exit 1; }
+
+have() { [ -x "$BIN/$1" ]; }
+note() { echo "bench: $*" >&2; }
+
+echo "== machine"
+echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') x $(nproc)"
+echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "kernel: $(uname -r)"
+echo "tools:  $(tcpflow -V 2>/dev/null | head -1), $(tshark -v 2>/dev/null | head -1)"
+echo "flowkit: $BIN ($(cd "$ROOT" && git describe --always --dirty 2>/dev/null))"
+
+mkdir -p "$DIR"
+W=$DIR/work
+ROWS=$(mktemp)
+trap 'rm -f "$ROWS"; [ "${FK_BENCH_KEEP:-0}" = 1 ] || rm -rf "$W"' EXIT
+
+# timed NAME CMD: run sh -c CMD under /usr/bin/time, killed after
+# FK_BENCH_TIMEOUT seconds; sets T_S (">N" on timeout), T_MB and T_OK.
+timed() {
+	local name=$1 cmd=$2 rc kb
+	T_S=- T_MB=- T_OK=1
+	$TIME -f '%e %M' -o "$W/time.$name" timeout "$TMO" sh -c "$cmd" >"$W/log.$name" 2>&1
+	rc=$?
+	read -r T_S kb < <(grep -E '^[0-9.]+ [0-9]+$' "$W/time.$name") || true
+	T_MB=$(awk -v k="${kb:-0}" 'BEGIN { printf "%.0f", k / 1024 }')
+	T_S=${T_S:--}
+	if [ $rc = 124 ]; then
+		note "$name: killed after ${TMO}s"
+		T_S=">$TMO" T_OK=0
+	elif [ $rc != 0 ]; then
+		note "$name failed (exit $rc): $(tail -3 "$W/log.$name")"
+		T_OK=0
+	fi
+}
+
+# ratio OURS REF: REF / OURS (">x" when the reference timed out)
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		gt = sub(/^>/, "", b)
+		if (a + 0 > 0 && b != "-") printf "%s%.2f", gt ? ">" : "", b / a; else printf "-" }'
+}
+
+# row PROFILE TASK OURS_S OURS_MB REF REF_S REF_MB CHECK
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$(ratio "$3" "$6")" "$8" >>"$ROWS"
+}
+
+# tree_sum DIR: "files bytes" of regular files, tcpflow's report.xml excluded
+tree_sum() {
+	find "$1" -type f ! -name report.xml -printf '%s\n' 2>/dev/null |
+		awk '{ n++; b += $1 } END { printf "%d %d", n, b }'
+}
+
+for prof in "$@"; do
+	cap=$DIR/$prof/capture.pcap
+	if [ ! -s "$cap" ] || ! grep -q '^tcpdump	0 packets dropped' "$DIR/$prof/info.txt" 2>/dev/null; then
+		note "recording the $prof capture into $DIR/$prof (once)"
+		rm -rf "$DIR/$prof"
+		if ! "$ROOT/tests/lib/netns-capture.sh" "$prof" "$DIR/$prof" >&2; then
+			note "cannot record $prof (root and network namespaces needed): skipped"
+			continue
+		fi
+	fi
+	rm -rf "$W"
+	mkdir -p "$W"
+	pkts=$(awk -F'\t' '$1 == "tcpdump" && /captured/ { split($2, a, " "); print a[1] }' "$DIR/$prof/info.txt")
+	echo
+	echo "== $prof: $cap, $(du -m "$cap" | cut -f1) MB, ${pkts:-?} packets"
+
+	# Reference streams first: they also give the payload size.
+	timed tcpflow "tcpflow -r '$cap' -o '$W/tcpflow'"
+	tf_s=$T_S tf_mb=$T_MB
+	read -r tf_files tf_bytes <<<"$(tree_sum "$W/tcpflow")"
+	payload_mb=$(awk -v b="$tf_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+	echo "payload: $payload_mb MB in $tf_files stream files (tcpflow)"
+
+	if have pcapcat && have reasm && have flowname && have flowsplit; then
+		timed ours "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowname' | '$BIN/flowsplit' -o '$W/ours'"
+		o_s=$T_S o_mb=$T_MB
+		read -r o_files o_bytes <<<"$(tree_sum "$W/ours")"
+		if [ "$T_OK" = 1 ] && diff -rq -x report.xml "$W/tcpflow" "$W/ours" >"$W/diff" 2>&1; then
+			check="identical ($o_files files)"
+		else
+			check="DIFFERS: $(wc -l <"$W/diff") entries (ours $o_files files $o_bytes B)"
+			head -5 "$W/diff" >&2
+		fi
+		row "$prof" streams "$o_s" "$o_mb" "tcpflow" "$tf_s" "$tf_mb" "$check"
+	else
+		row "$prof" streams - - "tcpflow" "$tf_s" "$tf_mb" "skipped: pipeline not built"
+	fi
+	rm -rf "$W/ours" "$W/tcpflow"
+
+	if have pcapcat; then
+		timed pcapcat "'$BIN/pcapcat' -r '$cap' > '$W/recs'"
+		p_s=$T_S
+		rate=$(awk -v s="$T_S" -v p="${pkts:-0}" 'BEGIN { if (s > 0) printf "%.0f kpkt/s", p / s / 1000; else print "-" }')
+		row "$prof" "pcapcat" "$T_S" "$T_MB" "-" "-" "-" "$rate, $(du -m "$W/recs" | cut -f1) MB of records"
+		if have reasm; then
+			timed reasm "'$BIN/reasm' < '$W/recs' > /dev/null"
+			rate=$(awk -v s="$T_S" -v p="${pkts:-0}" -v m="$payload_mb" \
+				'BEGIN { if (s > 0) printf "%.0f MB/s payload, %.0f kpkt/s", m / s, p / s / 1000; else print "-" }')
+			row "$prof" "reasm alone" "$T_S" "$T_MB" "-" "-" "-" "$rate"
+		fi
+		rm -f "$W/recs"
+		: "$p_s"
+	fi
+
+	# HTTP bodies: three extractors
+	timed tcpflow_http "tcpflow -e http -r '$cap' -o '$W/tfh'"
+	th_s=$T_S th_mb=$T_MB
+	th_n=$(find "$W/tfh" -type f -name '*HTTPBODY*' 2>/dev/null | wc -l)
+	rm -rf "$W/tfh"
+	timed tshark_http "tshark -r '$cap' -o tcp.reassemble_out_of_order:TRUE -q --export-objects 'http,$W/tsh'"
+	ts_s=$T_S ts_mb=$T_MB
+	ts_n=$(find "$W/tsh" -type f 2>/dev/null | wc -l)
+	rm -rf "$W/tsh"
+	if have pcapcat && have reasm && have httpsplit; then
+		fn=
+		have flowname && fn="| '$BIN/flowname'"
+		timed httpsplit "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' $fn | '$BIN/httpsplit' -o '$W/hs' > /dev/null"
+		hs_n=$(find "$W/hs" -type f 2>/dev/null | wc -l)
+		rm -rf "$W/hs"
+		row "$prof" "http bodies" "$T_S" "$T_MB" "tcpflow -e http" "$th_s" "$th_mb" "files: ours $hs_n, tcpflow $th_n"
+		row "$prof" "http bodies" "$T_S" "$T_MB" "tshark export" "$ts_s" "$ts_mb" "files: ours $hs_n, tshark $ts_n"
+	else
+		row "$prof" "http bodies" - - "tcpflow -e http" "$th_s" "$th_mb" "skipped: httpsplit not built (tcpflow $th_n files)"
+		row "$prof" "http bodies" - - "tshark export" "$ts_s" "$ts_mb" "skipped: httpsplit not built (tshark $ts_n files)"
+	fi
+
+	# flow table
+	timed tshark_conv "tshark -r '$cap' -o tcp.desegment_tcp_streams:FALSE --disable-protocol http -q -z conv,tcp > '$W/conv'"
+	tc_s=$T_S tc_mb=$T_MB
+	tc_n=$(grep -c '<->' "$W/conv" 2>/dev/null)
+	if have pcapcat && have reasm && have flowstat; then
+		timed flowstat "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowstat' > '$W/fstat'"
+		row "$prof" "flow table" "$T_S" "$T_MB" "tshark conv,tcp" "$tc_s" "$tc_mb" "tshark: $tc_n conversations"
+	else
+		row "$prof" "flow table" - - "tshark conv,tcp" "$tc_s" "$tc_mb" "skipped: flowstat not built"
+	fi
+done
+
+echo
+echo "== results (seconds wall, MB peak RSS; ratio = reference / ours)"
+{
+	printf 'profile\ttask\tours s\tours MB\treference\tref s\tref MB\tratio\tcheck\n'
+	cat "$ROWS"
+} | column -t -s $'\t'
