@@ -1,10 +1,13 @@
 /*
  * flowcat - show a flowkit record stream as text.
  *
- * flowcat [-h] [-f format] [-x]
+ * flowcat [-0BCDGghsx] [-b max_bytes] [-f format]
  *
  * -f records (the default) prints one line per record with its decoded
- * fields, for debugging a pipeline one stage at a time.
+ * fields, for debugging a pipeline one stage at a time.  The other
+ * formats show the streams, one DATA record at a time as they come
+ * (fk_console): tcpflow's console (-f tcpflow, -C, -D, -B, -0) and
+ * tcpreen's log formats (strip, hex, C, raw, count, null, password).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,16 +17,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fk_console.h"
 #include "fk_io.h"
 #include "fk_record.h"
 #include "fk_util.h"
 
 static int xflag;
 
+/* -s: no FK_CON_* flag of its own, but it chooses -f tcpflow. */
+#define T_STRIP	0x8000
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: flowcat [-hx] [-f format]\n");
+	fprintf(stderr, "usage: flowcat [-0BCDGghsx] [-b max_bytes] "
+	    "[-f format]\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -230,14 +238,43 @@ main(int argc, char *argv[])
 {
 	struct fk_in in;
 	struct fk_rec rec;
-	const char *format = "records";
-	int ch;
+	struct fk_console con;
+	const char *format = NULL;
+	unsigned flags = FK_CON_MARKS, tflags = 0;
+	long long maxbytes = -1;
+	int ch, fmt, color = 0;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "f:hx")) != -1) {
+	while ((ch = getopt(argc, argv, "0BCDGb:f:ghsx")) != -1) {
 		switch (ch) {
+		case '0':
+			tflags |= FK_CON_NONEWLINE;
+			break;
+		case 'B':
+			tflags |= FK_CON_BINARY;
+			break;
+		case 'C':
+			tflags |= FK_CON_NOHEADER;
+			break;
+		case 'D':
+			tflags |= FK_CON_HEX;
+			break;
+		case 'G':
+			color = 2;
+			break;
+		case 'b':
+			maxbytes = fk_strtosize(optarg, 0, INT64_MAX, "-b");
+			break;
 		case 'f':
 			format = optarg;
+			break;
+		case 'g':
+			if (color == 0)
+				color = 1;
+			break;
+		case 's':	/* tcpflow -s: non-printables as '.', the default */
+			tflags = (tflags & ~(unsigned)FK_CON_BINARY) |
+			    T_STRIP;
 			break;
 		case 'x':
 			xflag = 1;
@@ -249,9 +286,36 @@ main(int argc, char *argv[])
 	}
 	if (argc != optind)
 		usage();
-	if (strcmp(format, "records") != 0)
+	/* -0BCDs are tcpflow's options: they choose -f tcpflow. */
+	if (format == NULL)
+		format = tflags ? "tcpflow" : "records";
+	if (strcmp(format, "records") == 0) {
+		if (color || maxbytes >= 0 || tflags)
+			errx(FK_EX_USAGE, "-0BCDGgbs show streams: give a "
+			    "stream format with -f");
+		goto records;
+	}
+	if ((fmt = fk_con_format_parse(format)) < 0)
 		errx(FK_EX_USAGE, "unknown format '%s'", format);
+	if (tflags && fmt != FK_CON_TCPFLOW)
+		errx(FK_EX_USAGE, "-0BCDs go with -f tcpflow");
+	if (xflag)
+		errx(FK_EX_USAGE, "-x goes with -f records");
+	flags |= tflags & ~(unsigned)T_STRIP;
+	if (isatty(STDOUT_FILENO))
+		flags |= FK_CON_TERMSAFE;
+	if (color == 2 || (color == 1 && isatty(STDOUT_FILENO)))
+		flags |= FK_CON_COLOR;
+	fk_con_init(&con, STDOUT_FILENO, "<stdout>", fmt, flags, maxbytes);
+	fk_in_open(&in, STDIN_FILENO, "<stdin>");
+	while (fk_in_read(&in, &rec))
+		(void)fk_con_record(&con, &in, &rec);
+	fk_in_close(&in);
+	fk_con_finish(&con);
+	fk_con_free(&con);
+	return FK_EX_OK;
 
+records:
 	fk_in_open(&in, STDIN_FILENO, "<stdin>");
 	while (fk_in_read(&in, &rec)) {
 		dump(&in, &rec);
