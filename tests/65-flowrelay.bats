@@ -453,3 +453,31 @@ PY
 	[ "$(wc -l < f/flows.tsv)" -eq 8 ]
 	flowcat < rec | awk '/FLOW_OPEN/ { n++; if (n > 4) exit 1 } /FLOW_CLOSE/ { n-- }'
 }
+
+@test "flowrelay: the same exchanges through tcpreen (the reference) relay the same byte counts" {
+	need_cmd tcpreen
+	local kind
+	for kind in halfclose echo; do
+		peer_server "$kind" tcp:127.0.0.1:0
+		rm -f tr.out tr.err
+		timeout 30 tcpreen -n -a 127.0.0.1 -m 1 -f count -s 127.0.0.1 "$SPORT" \
+			> tr.out 2> tr.err 3>&- &
+		PIDS+=($!)
+		wait_for tr.err "Listening on: 127.0.0.1 port"
+		tport=$(sed -n 's/^Listening on: 127.0.0.1 port \([0-9]*\)$/\1/p' tr.err)
+		timeout 20 python3 "$PEER" client "$kind" "tcp:127.0.0.1:$tport" > tr.client
+		wait_for tr.out "End of transmission"
+		tin=$(sed -n 's/^End of input: \([0-9]*\) bytes received.*/\1/p' tr.out)
+		tout=$(sed -n 's/^End of output: \([0-9]*\) bytes sent.*/\1/p' tr.out)
+
+		peer_server "$kind" tcp:127.0.0.1:0
+		relay -m 1 "$SPORT"
+		timeout 20 python3 "$PEER" client "$kind" "tcp:127.0.0.1:$RPORT" > fr.client
+		relay_done
+		cmp tr.client fr.client
+		flows
+		read -r id fam a pa b pb opener reason abn ban rest < f/flows.tsv
+		echo "$kind: tcpreen $tin/$tout, flowrelay $abn/$ban"
+		[ "$tin" -eq "$abn" ] && [ "$tout" -eq "$ban" ] && [ "$reason" = 1 ]
+	done
+}
