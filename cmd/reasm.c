@@ -83,7 +83,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: reasm [-hkv] [-B bytes] [-M bytes] "
-	    "[-n maxflows] [-t seconds]\n");
+	    "[-n maxflows] [-R bytes] [-t seconds]\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -561,7 +561,7 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 	}
 	d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
 	segment(f, d, &k, pk);
-	if (tcp.buffered > global_cap)
+	if (tcp.buffered + tcp.hist_bytes > global_cap)
 		fk_tcp_shrink(&tcp, global_cap, pk->ts_ns);
 }
 
@@ -637,6 +637,8 @@ stats(void)
 	fprintf(m, "reasm.ooo_packets=%llu\n",
 	    (unsigned long long)tcp.ooo_packets);
 	fprintf(m, "reasm.overlaps=%llu\n", (unsigned long long)tcp.overlaps);
+	fprintf(m, "reasm.retrans_unchecked=%llu\n",
+	    (unsigned long long)tcp.unchecked_bytes);
 	if (fclose(m) != 0)
 		err(FK_EX_FAIL, "open_memstream");
 	fk_stats_emit(&out, buf, len);
@@ -655,7 +657,8 @@ main(int argc, char *argv[])
 
 	fk_init(argv[0]);
 	tcp.dir_cap = 4ULL << 20;
-	while ((ch = getopt(argc, argv, "B:M:hkn:t:v")) != -1) {
+	tcp.hist_cap = 64U << 10;
+	while ((ch = getopt(argc, argv, "B:M:hkn:R:t:v")) != -1) {
 		switch (ch) {
 		case 'B':
 			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
@@ -672,6 +675,19 @@ main(int argc, char *argv[])
 			maxflows = (uint64_t)fk_strtonum(optarg, 1,
 			    1LL << 40, "-n");
 			break;
+		case 'R': {
+			uint64_t r = (uint64_t)fk_strtosize(optarg, 0,
+			    1LL << 30, "-R");
+
+			/* a power of two: the history is a ring buffer */
+			tcp.hist_cap = 0;
+			while (r > 1 && (uint64_t)tcp.hist_cap * 2 <= r)
+				tcp.hist_cap = tcp.hist_cap ?
+				    tcp.hist_cap * 2 : 2;
+			if (r == 1)
+				tcp.hist_cap = 1;
+			break;
+		}
 		case 't':
 			idle_ns = (uint64_t)fk_strtonum(optarg, 0,
 			    1LL << 32, "-t") * NS;

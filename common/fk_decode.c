@@ -129,7 +129,15 @@ ethertype(struct cur *c, uint16_t type, struct fk_pkt *out)
 				return FK_DEC_SHORT_LINK;
 			if (u8(c, 0) != 0x11 || u8(c, 1) != 0)
 				return FK_DEC_NOT_IP;
-			c->pos += 6;
+			{
+				/* the session length bounds the PPP frame:
+				 * what follows is Ethernet padding */
+				uint32_t plen = be16(c, 4);
+
+				c->pos += 6;
+				if (plen < c->len - c->pos)
+					c->len = c->pos + plen;
+			}
 			return ppp(c, out);
 		case ETH_MPLS:
 		case ETH_MPLSM: {

@@ -16,6 +16,141 @@ fk_tcp_dir_init(struct fk_tcp_dir *t, uint64_t flow_id, uint8_t d)
 }
 
 static void
+hlist_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	if (t->hist == NULL)
+		return;
+	if (t->hprev)
+		t->hprev->hnext = t->hnext;
+	else
+		c->hhead = t->hnext;
+	if (t->hnext)
+		t->hnext->hprev = t->hprev;
+	else
+		c->htail = t->hprev;
+	t->hnext = t->hprev = NULL;
+}
+
+static void
+hlist_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	t->hnext = NULL;
+	t->hprev = c->htail;
+	if (c->htail)
+		c->htail->hnext = t;
+	else
+		c->hhead = t;
+	c->htail = t;
+}
+
+static void
+hist_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	if (t->hist == NULL)
+		return;
+	hlist_del(c, t);
+	c->hist_bytes -= t->hsize;
+	free(t->hist);
+	t->hist = NULL;
+	t->hsize = t->hlen = 0;
+}
+
+/* Remember delivered bytes [off, off+len) in the direction's history. */
+static void
+hist_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
+    const uint8_t *p, uint32_t len)
+{
+	uint64_t want;
+	uint32_t i, n;
+
+	if (c->hist_cap == 0)
+		return;
+	if (off != t->hend)
+		t->hlen = 0;		/* not contiguous: start over */
+	want = (uint64_t)t->hlen + len;
+	if (want > c->hist_cap)
+		want = c->hist_cap;
+	if (want > t->hsize) {
+		uint32_t ns = t->hsize ? t->hsize : FK_TCP_HIST_MIN;
+		uint8_t *nh;
+		uint64_t o;
+
+		while (ns < want)
+			ns *= 2;
+		if (ns > c->hist_cap)
+			ns = c->hist_cap;
+		nh = fk_malloc(ns);
+		for (o = t->hend - t->hlen; o < t->hend; o++)
+			nh[o & (ns - 1)] = t->hist[o & (t->hsize - 1)];
+		if (t->hist != NULL) {
+			free(t->hist);
+			c->hist_bytes -= t->hsize;
+			hlist_del(c, t);
+		}
+		t->hist = nh;
+		c->hist_bytes += ns;
+		t->hsize = ns;
+	} else {
+		hlist_del(c, t);	/* to the back: recently used */
+	}
+	hlist_add(c, t);
+	if (len > t->hsize) {
+		p += len - t->hsize;
+		off += len - t->hsize;
+		len = t->hsize;
+	}
+	for (i = 0; i < len; i += n) {
+		uint32_t at = (uint32_t)((off + i) & (t->hsize - 1));
+
+		n = t->hsize - at;
+		if (n > len - i)
+			n = len - i;
+		memcpy(t->hist + at, p + i, n);
+	}
+	t->hend = off + len;
+	t->hlen = t->hlen + len > t->hsize ? t->hsize : t->hlen + len;
+}
+
+static void overlap(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint64_t,
+    const uint8_t *, const uint8_t *, uint32_t, uint64_t);
+
+/*
+ * A retransmission carried p[0..len) for offsets [off, off+len), all
+ * below the delivery point: compare what the history still holds.
+ */
+static void
+hist_check(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
+    const uint8_t *p, uint32_t len, uint64_t ts)
+{
+	uint64_t lo = t->hend - t->hlen, hi = t->hend, o;
+	uint8_t *kept;
+	uint32_t n;
+
+	if (len == 0)
+		return;
+	if (lo < off)
+		lo = off;
+	if (hi > off + len)
+		hi = off + len;
+	if (t->hist == NULL || hi <= lo) {
+		c->unchecked_bytes += len;
+		return;
+	}
+	c->unchecked_bytes += len - (hi - lo);
+	n = (uint32_t)(hi - lo);
+	for (o = lo; o < hi; o++)
+		if (t->hist[o & (t->hsize - 1)] != p[o - off])
+			break;
+	if (o == hi)
+		return;
+	kept = fk_malloc(n);
+	for (o = lo; o < hi; o++)
+		kept[o - lo] = t->hist[o & (t->hsize - 1)];
+	overlap(c, t, lo, kept, p + (lo - off), n, ts);
+	free(kept);
+}
+
+static void
 emit_data(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
     const uint8_t *p, uint32_t len, uint64_t ts)
 {
@@ -33,6 +168,7 @@ emit_data(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
 	fk_data_emit(c->out, &r);
 	t->st.bytes += len;
 	c->bytes += len;
+	hist_add(c, t, off, p, len);
 }
 
 static void
@@ -50,6 +186,8 @@ emit_gap(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
 	g.len = len;
 	g.ts_ns = ts;
 	fk_gap_emit(c->out, &g);
+	t->hlen = 0;			/* history is contiguous */
+	t->hend = off + len;
 	t->st.gap_bytes += len;
 	c->gap_bytes += len;
 }
@@ -279,10 +417,18 @@ fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
 		/* all of it was delivered or given up before */
 		t->st.retrans_bytes += wire_len;
 		c->retrans_bytes += wire_len;
+		/* a keepalive's junk byte just below nxt is not data */
+		if (soff >= 0 && !(wire_len == 1 &&
+		    (uint64_t)soff + 1 == t->nxt))
+			hist_check(c, t, (uint64_t)soff, p, caplen, ts);
 		return;
 	}
 	if (soff < (int64_t)t->nxt) {
 		uint64_t trim = (uint64_t)((int64_t)t->nxt - soff);
+
+		if (soff >= 0)
+			hist_check(c, t, (uint64_t)soff, p,
+			    trim < caplen ? (uint32_t)trim : caplen, ts);
 
 		t->st.retrans_bytes += trim;
 		c->retrans_bytes += trim;
@@ -347,6 +493,8 @@ fk_tcp_flush(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint8_t reason,
 void
 fk_tcp_shrink(struct fk_tcp_ctx *c, uint64_t cap, uint64_t ts)
 {
+	while (c->buffered + c->hist_bytes > cap && c->hhead != NULL)
+		hist_free(c, c->hhead);
 	while (c->buffered > cap && c->bhead != NULL) {
 		struct fk_tcp_dir *t = c->bhead;
 
@@ -365,4 +513,5 @@ fk_tcp_dir_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 	while (t->head != NULL)
 		seg_unlink(c, t, t->head);
 	blist_del(c, t);
+	hist_free(c, t);
 }

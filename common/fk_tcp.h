@@ -15,6 +15,12 @@
  *  - Bytes that are given up (ACKed by the peer but never captured, the
  *    buffer cap, the flow closing) are reported by a GAP record before
  *    any later DATA: nothing is skipped silently.
+ *  - A retransmission of bytes already delivered is compared with the
+ *    last hist_cap delivered bytes of its direction (a ring buffer that
+ *    grows as bytes are delivered, from FK_TCP_HIST_MIN to hist_cap;
+ *    reset by a GAP): OVERLAP if they differ.  Bytes it cannot compare
+ *    (history dropped, or older) are counted in ctx->unchecked_bytes.
+ *    A one-byte keepalive (just below the delivery point) is not compared.
  */
 #ifndef FK_TCP_H
 #define FK_TCP_H
@@ -48,9 +54,18 @@ struct fk_tcp_ctx {
 	uint64_t buffered;	/* bytes buffered in all directions */
 	/* Directions holding buffered data, oldest first (global cap). */
 	struct fk_tcp_dir *bhead, *btail;
+	/* Delivered-bytes history: most per direction (a power of two or
+	 * 0: none), bytes allocated, directions holding one, least recently
+	 * delivered to first. */
+	uint32_t hist_cap;
+	uint64_t hist_bytes;
+	struct fk_tcp_dir *hhead, *htail;
 	/* Totals for the STATS record. */
 	uint64_t bytes, gap_bytes, retrans_bytes, overlaps, ooo_packets;
+	uint64_t unchecked_bytes;	/* retransmitted, not compared */
 };
+
+#define FK_TCP_HIST_MIN		256
 
 struct fk_tcp_dir {
 	uint64_t flow_id;
@@ -67,6 +82,12 @@ struct fk_tcp_dir {
 	uint32_t nseg;
 	struct fk_tcp_dir *bnext, *bprev;	/* ctx buffered list */
 	int in_blist;
+	/* History: the hlen delivered bytes before offset hend, byte at
+	 * offset o in hist[o & (hsize - 1)]. */
+	uint8_t *hist;
+	uint32_t hsize, hlen;
+	uint64_t hend;
+	struct fk_tcp_dir *hnext, *hprev;	/* ctx history list */
 	struct fk_dirstats st;
 };
 
@@ -97,14 +118,18 @@ void fk_tcp_acked(struct fk_tcp_ctx *, struct fk_tcp_dir *, int64_t ack,
 void fk_tcp_flush(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint8_t reason,
     uint64_t ts_ns);
 
-/* Flush the oldest buffering directions until ctx->buffered <= cap. */
+/*
+ * Until ctx->buffered + ctx->hist_bytes <= cap: drop the histories of the
+ * least recently delivered to directions, then flush the oldest
+ * buffering directions.
+ */
 void fk_tcp_shrink(struct fk_tcp_ctx *, uint64_t cap, uint64_t ts_ns);
 
 /* Report [nxt, upto) as a GAP without delivering anything buffered. */
 void fk_tcp_gap_to(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint64_t upto,
     uint8_t reason, uint64_t ts_ns);
 
-/* Free buffered segments (after a flush, or when discarding). */
+/* Free buffered segments and history (after a flush, or discarding). */
 void fk_tcp_dir_free(struct fk_tcp_ctx *, struct fk_tcp_dir *);
 
 #endif

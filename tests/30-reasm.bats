@@ -110,7 +110,7 @@ PY
 	diff want got
 }
 
-@test "reasm: every stream direction matches tshark follow (85 captures)" {
+@test "reasm: every stream direction matches tshark follow (86 captures)" {
 	need_corpus
 	if [ "${FK_UPDATE_GOLDEN:-0}" = 1 ]; then
 		need_cmd tshark
@@ -313,4 +313,35 @@ PY
 	[ "$(cat out/1.ab)" = "request" ]
 	[ "$(cat out/1.ba)" = "response" ]
 	! flowcat < rec | grep -q no_flow
+}
+
+@test "reasm: retransmitted bytes that differ from the delivered ones are an OVERLAP (-R)" {
+	split "$DATA/reasm-retrans.pcap"
+	[ "$(cat out/1.ab)" = "0123456789abcdefghijklmno" ]
+	flowcat < rec | grep OVERLAP > ovl
+	# same-data retransmission and keepalive: nothing; differing: the
+	# rejected bytes at their offsets, the first copy still wins
+	[ "$(wc -l < ovl)" -eq 2 ]
+	grep -q 'off=12 len=3 rejected="CDE"' ovl
+	grep -q 'off=17 len=3 rejected="HIJ"' ovl
+	flowcat < rec | grep -q 'reasm.retrans_unchecked=0'
+	# without history: no OVERLAP, the bytes are counted as unchecked
+	pcapcat -r "$DATA/reasm-retrans.pcap" | reasm -R 0 -v 2> err > rec0
+	[ "$(flowcat < rec0 | grep -c OVERLAP)" -eq 0 ]
+	grep -q '^reasm.retrans_unchecked=16$' err
+	# a history smaller than the distance: only what it holds is compared
+	pcapcat -r "$DATA/reasm-retrans.pcap" | reasm -R 8 | flowcat > txt
+	grep -q 'OVERLAP.*off=12 len=3 rejected="CDE"' txt
+	grep -q 'retrans_unchecked=10' txt
+	# -M bounds histories too: dropped first, nothing lost
+	pcapcat -r "$DATA/reasm-retrans.pcap" | reasm -M 1 | flowcat > txt
+	[ "$(grep -c OVERLAP txt)" -eq 0 ]
+	grep -q 'DATA.*"klmno"' txt
+}
+
+@test "reasm: the PPPoE session length bounds the datagram: padding is not data" {
+	split "$DATA/reasm-pppoepad.pcap"
+	[ "$(cat out/1.ba)" = "hello world" ]
+	[ "$(flowcat < rec | grep -c OVERLAP)" -eq 0 ]
+	[ "$(wc -l < out/gaps.tsv)" -eq 0 ]
 }

@@ -9,7 +9,8 @@ import os
 import struct
 import sys
 
-from scapy.all import Ether, IP, IPv6, TCP, Raw, wrpcap  # noqa: E402
+from scapy.all import (Ether, IP, IPv6, TCP, Raw, PPPoE,  # noqa: E402
+                       wrpcap)
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "data")
@@ -250,6 +251,42 @@ def main():
     c.pkt("s", "PA", data=b"response")
     c.pkt("c", "A")
     write("bareack", c.pkts)
+
+
+    # retransmissions of delivered bytes: the same bytes (no OVERLAP),
+    # different bytes (OVERLAP, the first copy still wins), a segment
+    # straddling the delivery point, and a keepalive's junk byte
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", 0, b"0123456789")
+    c.pkt("c", "PA", 10, b"abcdefghij")
+    c.pkt("c", "PA", 0, b"0123456789")           # same: no OVERLAP
+    c.pkt("c", "PA", 12, b"CDE")                 # [12,15) differs
+    c.pkt("c", "PA", 17, b"HIJklmno")            # [17,20) differs, rest new
+    c.pkt("c", "A", 24, b"\0")                   # keepalive: not compared
+    c.pkt("s", "PA", 0, b"ok")
+    c.fin()
+    write("retrans", c.pkts)
+
+
+    # PPPoE: the session length bounds the datagram; an IPv4 total length
+    # past it (zeek's pppoe-over-qinq.pcap) reaches into Ethernet padding,
+    # which is not data: a hole the real segment fills
+    c = Conv()
+    c.handshake()
+    c.pkt("s", "PA", 0, b"hello")
+    bad = c.pkt("s", "PA", 5, b"")
+    inner = bad[IP].copy()
+    inner.len = 46
+    del inner.chksum
+    p = (Ether(src=SMAC, dst=CMAC, type=0x8864) /
+         PPPoE(sessionid=7, len=42) / Raw(b"\x00\x21" + bytes(inner)[:40])
+         / Raw(b"\0" * 6))
+    p.time = bad.time
+    c.pkts[-1] = p
+    c.pkt("s", "PA", 5, b" world")
+    c.fin()
+    write("pppoepad", c.pkts)
 
 
 if __name__ == "__main__":
