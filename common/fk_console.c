@@ -17,7 +17,7 @@
 #define PW_LINE		1024	/* longest line the password scanner reads */
 #define PW_USER		256
 
-/* Colours of tcpflow -g: the opener's direction blue, the other red. */
+/* Colours of tcpflow -g: client to server blue, the rest red. */
 static const char *const color_on[2] = { "\033[0;34m", "\033[0;31m" };
 static const char color_off[] = "\033[0m";
 
@@ -152,11 +152,20 @@ ensure_bol(struct fk_console *c)
 		putch(c, '\n');
 }
 
+/*
+ * tcpflow -g paints blue only the client-to-server direction of a flow
+ * whose SYN it saw (opener FK_OPEN_SYN), everything else red; the
+ * tcpreen formats paint by direction.
+ */
 static void
-color(struct fk_console *c, int dir)
+color(struct fk_console *c, const struct fk_con_flow *f, int dir)
 {
-	if (c->flags & FK_CON_COLOR)
-		put_ctl(c, color_on[dir & 1], strlen(color_on[dir & 1]));
+	if (!(c->flags & FK_CON_COLOR))
+		return;
+	if (c->format == FK_CON_TCPFLOW &&
+	    (!f->have_open || f->open.opener != FK_OPEN_SYN))
+		dir = FK_DIR_BA;
+	put_ctl(c, color_on[dir & 1], strlen(color_on[dir & 1]));
 }
 
 static void
@@ -330,7 +339,7 @@ tcpflow_chunk(struct fk_console *c, struct fk_con_flow *f, int dir,
 {
 	size_t i, j;
 
-	color(c, dir);
+	color(c, f, dir);
 	if (!(c->flags & FK_CON_NOHEADER)) {
 		putstr(c, dir_name(f, dir));
 		put(c, ": ", 2);
@@ -392,7 +401,7 @@ static void
 tcpflow_note(struct fk_console *c, struct fk_con_flow *f, int dir,
     const char *note)
 {
-	color(c, dir);
+	color(c, f, dir);
 	if (!(c->flags & FK_CON_NOHEADER)) {
 		putstr(c, dir_name(f, dir));
 		put(c, ": ", 2);
@@ -477,22 +486,34 @@ put_hexdump(struct fk_console *c, int dir, const uint8_t *p, size_t len)
 			putch(c, p[j] >= ' ' && p[j] <= '~' ? (char)p[j] : '.');
 		putch(c, '\n');
 	}
-	putf(c, "Packet length: 0x%04zx (%5zu) bytes\n\n", len, len);
+	putf(c, "Packet length: 0x%04zx (%5zu) bytes\n", len, len);
 }
 
-/* tcpreen's formats for one chunk. */
+/*
+ * tcpreen's formats for one chunk.  A colour ends before the chunk's last
+ * newline, so that every line starts uncoloured.
+ */
 static void
 tcpreen_chunk(struct fk_console *c, struct fk_con_flow *f, int dir,
     const uint8_t *p, size_t len)
 {
+	int nl = 0;
+
 	if (c->format == FK_CON_NULL)
 		return;
 	switch_to(c, f);
 	ensure_bol(c);
-	color(c, dir);
+	color(c, f, dir);
 	switch (c->format) {
 	case FK_CON_STRIP:
+	case FK_CON_RAW:
 		putstr(c, marker[dir]);
+		if (p[len - 1] == '\n')
+			nl = 1, len--;
+		if (c->format == FK_CON_RAW) {
+			put(c, p, len);
+			break;
+		}
 		for (size_t i = 0; i < len; i++) {
 			uint8_t ch = p[i];
 
@@ -502,24 +523,24 @@ tcpreen_chunk(struct fk_console *c, struct fk_con_flow *f, int dir,
 			    (char)ch : '.');
 		}
 		break;
-	case FK_CON_RAW:
-		putstr(c, marker[dir]);
-		put(c, p, len);
-		break;
 	case FK_CON_C:
 		putstr(c, marker[dir]);
 		put_cstring(c, p, len);
-		putch(c, '\n');
+		nl = 1;
 		break;
 	case FK_CON_HEXDUMP:
 		put_hexdump(c, dir, p, len);
+		nl = 1;
 		break;
 	case FK_CON_COUNT:
 		putstr(c, marker[dir]);
-		putf(c, "%zu bytes\n", len);
+		putf(c, "%zu bytes", len);
+		nl = 1;
 		break;
 	}
 	uncolor(c);
+	if (nl)
+		putch(c, '\n');
 }
 
 static void
@@ -530,7 +551,7 @@ tcpreen_note(struct fk_console *c, struct fk_con_flow *f, int dir,
 		return;
 	switch_to(c, f);
 	ensure_bol(c);
-	color(c, dir);
+	color(c, f, dir);
 	putstr(c, marker[dir]);
 	putstr(c, note);
 	uncolor(c);
@@ -611,7 +632,7 @@ pw_report(struct fk_console *c, struct fk_con_flow *f, int dir,
     size_t plen)
 {
 	ensure_bol(c);
-	color(c, dir);
+	color(c, f, dir);
 	putstr(c, dir_name(f, dir));
 	put(c, ": ", 2);
 	putstr(c, label);

@@ -161,6 +161,21 @@ PY
 	printf 'a\033[31mb\0\r\nc\377\n' | cmp - o2
 }
 
+@test "flowsplit: console -g mark shows gaps; a terminal gets no CR" {
+	craft > in.fk <<'PY'
+w.open(1); w.data(1, 0, 0, b"a\r\nb"); w.gap(1, 0, 4, 3); w.data(1, 0, 7, b"c\rd")
+w.close(1)
+PY
+	n=010.000.000.001.01024-010.000.000.002.00080
+	flowsplit -c < in.fk > o
+	printf '%s: a\r\nb\n%s: c\rd\n' $n $n | cmp - o
+	flowsplit -c -g mark < in.fk > o
+	printf '%s: a\r\nb\n%s: [3 bytes missing]\n%s: c\rd\n' $n $n $n | cmp - o
+	need_cmd script
+	script -qec "stty -onlcr; flowsplit -C < in.fk" /dev/null > tty
+	printf 'a\nb\nc.d\n' | cmp - tty
+}
+
 @test "flowsplit: console output into a closed pipe exits quietly" {
 	need_corpus
 	pcapcat -r "$CORPUS/tcpflow/test1.pcap" | reasm > in.fk
