@@ -63,7 +63,7 @@ timed() {
 	T_S=${T_S:--}
 	if [ $rc = 124 ]; then
 		note "$name: killed after ${TMO}s"
-		T_S=">$TMO" T_OK=0
+		T_S=">$TMO" T_MB=- T_OK=0
 	elif [ $rc != 0 ]; then
 		note "$name failed (exit $rc): $(tail -3 "$W/log.$name")"
 		T_OK=0
@@ -155,7 +155,9 @@ for prof in "$@"; do
 		fn=
 		have flowname && fn="| '$BIN/flowname'"
 		timed httpsplit "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' $fn | '$BIN/httpsplit' -o '$W/hs' > /dev/null"
-		hs_n=$(find "$W/hs" -type f 2>/dev/null | wc -l)
+		# count bodies the way tcpflow names them, if httpsplit does too
+		hs_n=$(find "$W/hs" -type f -name '*HTTPBODY*' 2>/dev/null | wc -l)
+		[ "$hs_n" -gt 0 ] || hs_n=$(find "$W/hs" -type f 2>/dev/null | wc -l)
 		rm -rf "$W/hs"
 		row "$prof" "http bodies" "$T_S" "$T_MB" "tcpflow -e http" "$th_s" "$th_mb" "files: ours $hs_n, tcpflow $th_n"
 		row "$prof" "http bodies" "$T_S" "$T_MB" "tshark export" "$ts_s" "$ts_mb" "files: ours $hs_n, tshark $ts_n"
