@@ -11,6 +11,7 @@
 #include "fk_decode.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_ipfrag.h"
 #include "fk_record.h"
 #include "fk_tcp.h"
 #include "fk_util.h"
@@ -59,6 +60,11 @@ struct list {
 };
 
 static struct fk_tcp_ctx tcp;
+static struct fk_ipfrag *frags;
+/* Fragment reassembly bounds, see reasm(1) CAVEATS. */
+#define FRAG_PENDING	4096
+#define FRAG_BYTES	(64ULL << 20)
+#define FRAG_TIMEOUT	(30 * NS)
 static struct fk_out out;
 static struct flow **table;
 static size_t tmask;			/* table size - 1 */
@@ -524,6 +530,25 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 	e = fk_decode(pk->linktype, pk->data, pk->caplen, pk->origlen, &k);
 	if (keep)
 		fk_out_copy(&out, rec);
+	idle_clock(pk->ts_ns);
+	if (e == FK_DEC_FRAGMENT && k.frag.family != 0) {
+		/* reassemble, then decode the datagram as raw IP */
+		struct fk_pkt lk = k;
+		const uint8_t *dg;
+		uint32_t dlen;
+
+		fk_ipfrag_expire(frags, now);
+		if (!fk_ipfrag_add(frags, &lk.frag, now, &dg, &dlen))
+			return;
+		e = fk_decode(lk.frag.family == 4 ? 228 : 229, dg, dlen, dlen,
+		    &k);
+		k.flags |= lk.flags & FK_PKT_F_ETH;
+		memcpy(k.src_mac, lk.src_mac, 6);
+		memcpy(k.dst_mac, lk.dst_mac, 6);
+		k.nvlan = lk.nvlan;
+		k.vlan[0] = lk.vlan[0];
+		k.vlan[1] = lk.vlan[1];
+	}
 	if (e != FK_DEC_OK) {
 		n_skip[e]++;
 		return;
@@ -533,7 +558,6 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 		n_hdrcut++;
 		n_hdrcut_bytes += k.cut_len;
 	}
-	idle_clock(pk->ts_ns);
 	expire();
 	make_key(&k, &key, &fwd);
 	bare = (k.flags & FK_PKT_F_HDRCUT) ||
@@ -639,6 +663,26 @@ stats(void)
 	fprintf(m, "reasm.overlaps=%llu\n", (unsigned long long)tcp.overlaps);
 	fprintf(m, "reasm.retrans_unchecked=%llu\n",
 	    (unsigned long long)tcp.unchecked_bytes);
+	{
+		const struct fk_ipfrag_stats *fs = fk_ipfrag_stats(frags);
+
+		if (fs->fragments) {
+			fprintf(m, "reasm.frag.fragments=%llu\n"
+			    "reasm.frag.datagrams=%llu\n"
+			    "reasm.frag.overlap_bytes=%llu\n"
+			    "reasm.frag.overlap_differ=%llu\n"
+			    "reasm.frag.dropped=%llu\n"
+			    "reasm.frag.dropped_fragments=%llu\n"
+			    "reasm.frag.bad=%llu\n",
+			    (unsigned long long)fs->fragments,
+			    (unsigned long long)fs->datagrams,
+			    (unsigned long long)fs->overlap_bytes,
+			    (unsigned long long)fs->overlap_diff,
+			    (unsigned long long)fs->dropped,
+			    (unsigned long long)fs->dropped_frags,
+			    (unsigned long long)fs->bad);
+		}
+	}
 	if (fclose(m) != 0)
 		err(FK_EX_FAIL, "open_memstream");
 	fk_stats_emit(&out, buf, len);
@@ -706,6 +750,7 @@ main(int argc, char *argv[])
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");
 	tcp.out = &out;
+	frags = fk_ipfrag_new(FRAG_PENDING, FRAG_BYTES, FRAG_TIMEOUT);
 	while (fk_in_read(&in, &rec)) {
 		switch (rec.type) {
 		case FK_REC_PACKET:
@@ -718,7 +763,9 @@ main(int argc, char *argv[])
 		}
 	}
 	close_all();
+	fk_ipfrag_expire(frags, UINT64_MAX);	/* incomplete: dropped */
 	stats();
+	fk_ipfrag_free(frags);
 	fk_out_close(&out);
 	fk_in_close(&in);
 	free(table);

@@ -255,8 +255,27 @@ ip4(struct cur *c, struct fk_pkt *out)
 	memset(out->dst, 0, sizeof(out->dst));
 	memcpy(out->src, c->p + c->pos + 12, 4);
 	memcpy(out->dst, c->p + c->pos + 16, 4);
-	if (frag & 0x3fff)		/* MF or a fragment offset */
+	if (frag & 0x3fff) {		/* MF or a fragment offset */
+		struct fk_frag *f = &out->frag;
+
+		if (total != 0 && need(c, total)) {
+			f->family = 4;
+			f->proto = u8(c, 9);
+			f->more = (frag & 0x2000) != 0;
+			f->id = be16(c, 4);
+			f->off = (uint32_t)(frag & 0x1fff) * 8;
+			f->hdr = c->p + c->pos;
+			f->hdr_len = ihl;
+			f->data = c->p + c->pos + ihl;
+			f->len = total - ihl;
+			memcpy(f->src, out->src, 16);
+			memcpy(f->dst, out->dst, 16);
+			f->nvlan = out->nvlan;
+			f->vlan[0] = out->vlan[0];
+			f->vlan[1] = out->vlan[1];
+		}
 		return FK_DEC_FRAGMENT;
+	}
 	if (u8(c, 9) != 6)
 		return FK_DEC_NOT_TCP;
 	wire = clip(c, total);
@@ -269,7 +288,7 @@ ip4(struct cur *c, struct fk_pkt *out)
 static int
 ip6(struct cur *c, struct fk_pkt *out)
 {
-	uint32_t plen, wire, used = 0, hl;
+	uint32_t plen, wire, used = 0, hl, start = c->pos, nh_pos;
 	uint8_t nh;
 	int n;
 
@@ -282,6 +301,7 @@ ip6(struct cur *c, struct fk_pkt *out)
 	out->family = 6;
 	memcpy(out->src, c->p + c->pos + 8, 16);
 	memcpy(out->dst, c->p + c->pos + 24, 16);
+	nh_pos = c->pos + 6;
 	c->pos += 40;
 	wire = clip(c, plen);		/* plen 0: jumbogram or TSO */
 	for (n = 0; n < 16; n++) {
@@ -305,8 +325,32 @@ ip6(struct cur *c, struct fk_pkt *out)
 			if (!need(c, 8))
 				return FK_DEC_SHORT_IP;
 			/* an atomic fragment (offset 0, no M) is whole */
-			if ((be16(c, 2) & 0xfff9) != 0)
+			if ((be16(c, 2) & 0xfff9) != 0) {
+				struct fk_frag *f = &out->frag;
+				uint32_t flen;
+
+				if (plen == 0 || used + 8 > wire)
+					return FK_DEC_FRAGMENT;
+				flen = wire - used - 8;
+				if (!need(c, 8 + flen))
+					return FK_DEC_FRAGMENT;
+				f->family = 6;
+				f->proto = u8(c, 0);
+				f->more = be16(c, 2) & 1;
+				f->off = be16(c, 2) & 0xfff8;
+				f->id = be32(c, 4);
+				f->hdr = c->p + start;
+				f->hdr_len = c->pos - start;
+				f->nh_at = nh_pos - start;
+				f->data = c->p + c->pos + 8;
+				f->len = flen;
+				memcpy(f->src, out->src, 16);
+				memcpy(f->dst, out->dst, 16);
+				f->nvlan = out->nvlan;
+				f->vlan[0] = out->vlan[0];
+				f->vlan[1] = out->vlan[1];
 				return FK_DEC_FRAGMENT;
+			}
 			hl = 8;
 			break;
 		default:
@@ -317,6 +361,7 @@ ip6(struct cur *c, struct fk_pkt *out)
 		if (!need(c, hl))
 			return FK_DEC_SHORT_IP;
 		nh = u8(c, 0);
+		nh_pos = c->pos;
 		c->pos += hl;
 		used += hl;
 	}

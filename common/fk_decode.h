@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "fk_ipfrag.h"
+
 /* Return codes: 0 is a TCP segment, everything else a skip reason. */
 enum fk_decode_err {
 	FK_DEC_OK = 0,
@@ -61,6 +63,11 @@ struct fk_pkt {
 	uint32_t payload_len;	/* bytes of it captured, <= seg_len */
 	const uint8_t *payload;
 	uint32_t cut_len;	/* FK_PKT_F_HDRCUT: bytes that cannot be placed */
+	/*
+	 * FK_DEC_FRAGMENT: the fragment, for fk_ipfrag_add(); frag.family
+	 * is 0 if it cannot be reassembled (not fully captured, no length).
+	 */
+	struct fk_frag frag;
 };
 
 int fk_decode(uint32_t linktype, const uint8_t *p, uint32_t caplen,

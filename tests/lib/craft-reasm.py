@@ -10,7 +10,7 @@ import struct
 import sys
 
 from scapy.all import (Ether, IP, IPv6, TCP, Raw, PPPoE,  # noqa: E402
-                       wrpcap)
+                       IPv6ExtHdrFragment, fragment, fragment6, wrpcap)
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "data")
@@ -287,6 +287,39 @@ def main():
     c.pkt("s", "PA", 5, b" world")
     c.fin()
     write("pppoepad", c.pkts)
+
+
+    # IP fragments: a TCP segment in 3 IPv4 fragments, out of order, one
+    # repeated with other bytes (the first copy wins); the same in IPv6
+    for v6 in (False, True):
+        c = Conv(v6=v6)
+        c.handshake()
+        seg = c.pkt("c", "PA", data=bytes(range(65, 91)) * 4)
+        c.pkts.pop()
+        if v6:
+            p = seg.copy()
+            p[IPv6].remove_payload()
+            p = Ether(src=CMAC, dst=SMAC) / IPv6(
+                src="fd00::1", dst="fd00::2") / IPv6ExtHdrFragment(id=77) / \
+                seg[TCP]
+            fr = [Ether(src=CMAC, dst=SMAC) / f
+                  for f in fragment6(p[IPv6], 96)]
+        else:
+            seg[IP].id = 77
+            fr = [Ether(src=CMAC, dst=SMAC) / f
+                  for f in fragment(seg[IP], 40)]
+        bad = fr[1].copy()
+        raw = bytearray(bytes(bad))
+        raw[-8:] = b"XXXXXXXX"
+        bad = Ether(bytes(raw))
+        order = [bad, fr[2], fr[0]] + fr[1:2] + fr[3:]
+        for i, f in enumerate(order):
+            f.time = seg.time + i * 0.0001
+        c.pkts.extend(order)
+        c.t = order[-1].time
+        c.pkt("s", "PA", data=b"ok")
+        c.fin()
+        write("frag6" if v6 else "frag4", c.pkts)
 
 
 if __name__ == "__main__":
