@@ -20,6 +20,7 @@
 /* Colours of tcpflow -g: client to server blue, the rest red. */
 static const char *const color_on[2] = { "\033[0;34m", "\033[0;31m" };
 static const char color_off[] = "\033[0m";
+static const char hexl[] = "0123456789abcdef", hexu[] = "0123456789ABCDEF";
 
 /* Password scanner: one line buffer per direction. */
 struct pw_dir {
@@ -356,7 +357,8 @@ tcpflow_chunk(struct fk_console *c, struct fk_con_flow *f, int dir,
 
 			put(c, b, sp);
 			for (j = 0; j < 32 && i + j < len; j++) {
-				snprintf(b, sizeof(b), "%02x", p[i + j]);
+				b[0] = hexl[p[i + j] >> 4];
+				b[1] = hexl[p[i + j] & 15];
 				put(c, b, 2);
 				sp += 2;
 				if (j % 2 == 1)
@@ -453,7 +455,10 @@ put_cstring(struct fk_console *c, const uint8_t *p, size_t len)
 			if (ch >= ' ' && ch <= '~') {
 				putch(c, (char)ch);
 			} else {
-				snprintf(b, sizeof(b), "\\%03o", ch);
+				b[0] = '\\';
+				b[1] = (char)('0' + (ch >> 6));
+				b[2] = (char)('0' + (ch >> 3 & 7));
+				b[3] = (char)('0' + (ch & 7));
 				put(c, b, 4);
 			}
 		}
@@ -463,28 +468,32 @@ put_cstring(struct fk_console *c, const uint8_t *p, size_t len)
 static void
 put_hexdump(struct fk_console *c, int dir, const uint8_t *p, size_t len)
 {
-	char b[8];
+	char row[80];
 
 	putstr(c, marker[dir]);
 	putstr(c, "   |  0  1  2  3  4  5  6  7  8  9  A  B  C  D  E  F |\n"
 	    "-------+-------------------------------------------------+"
 	    "----------------\n");
 	for (size_t i = 0; i < len; i += 16) {
-		size_t j;
+		size_t j, n;
 
 		putf(c, "0x%04zx | ", i);
-		for (j = i; j < i + 16; j++) {
+		for (j = i, n = 0; j < i + 16; j++) {
 			if (j < len) {
-				snprintf(b, sizeof(b), "%02X ", p[j]);
-				put(c, b, 3);
+				row[n++] = hexu[p[j] >> 4];
+				row[n++] = hexu[p[j] & 15];
 			} else {
-				put(c, "   ", 3);
+				row[n++] = ' ';
+				row[n++] = ' ';
 			}
+			row[n++] = ' ';
 		}
-		put(c, "| ", 2);
+		row[n++] = '|';
+		row[n++] = ' ';
 		for (j = i; j < i + 16 && j < len; j++)
-			putch(c, p[j] >= ' ' && p[j] <= '~' ? (char)p[j] : '.');
-		putch(c, '\n');
+			row[n++] = p[j] >= ' ' && p[j] <= '~' ? (char)p[j] : '.';
+		row[n++] = '\n';
+		put(c, row, n);
 	}
 	putf(c, "Packet length: 0x%04zx (%5zu) bytes\n", len, len);
 }
