@@ -108,6 +108,8 @@ static struct {
 	uint64_t skip[FK_L4_NERR];
 } st;
 static int failed;
+static uint32_t first_lt = 1;		/* link type of the first PACKET */
+static int any_packet;
 
 static void
 usage(void)
@@ -264,7 +266,9 @@ sink_new(const char *name, uint32_t lt, int below)
 			err(FK_EX_FAIL, "%s", name);
 		fk_ofile_pin(&s->f, fd, name);
 	}
-	s->regular = fstat(s->f.fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	/* stdout may be a file, but not one open for reading: never rewritten */
+	s->regular = s->f.fd != 1 && fstat(s->f.fd, &sb) == 0 &&
+	    S_ISREG(sb.st_mode);
 	return s;
 }
 
@@ -883,11 +887,21 @@ main(int argc, char *argv[])
 		if (rec.type == FK_REC_PACKET) {
 			if (fk_packet_decode(&rec, &pk) != 0)
 				fk_in_bad(&in, &rec, "body too short");
+			if (!any_packet++)
+				first_lt = pk.linktype;
 			packet(&pk);
 		}
 	}
 	while (lru_head != NULL)
 		flow_end(lru_head);
+	if (wpath != NULL && fmt == F_PCAP && wsinks == NULL) {
+		/* nothing selected: still a valid (empty) capture */
+		uint8_t h[FK_PCAPW_HDR_LEN];
+
+		wsinks = sink_new(wpath, first_lt, 0);
+		fk_pcapw_hdr(h, first_lt, 0);
+		fk_ofile_write(NULL, &wsinks->f, h, sizeof(h));
+	}
 	sinks_free(NULL, wsinks);
 	if (wfile_open) {
 		fk_ofile_flush(&wfile);
