@@ -706,7 +706,8 @@ print_list(void)
 	char aa[FK_ADDR_STRLEN], ab[FK_ADDR_STRLEN], t0[64], t1[64], vl[16];
 	size_t i;
 
-	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	if (nrows > 0)
+		qsort(rows, nrows, sizeof(*rows), row_cmp);
 	printf("id\tproto\taddr_a\tport_a\taddr_b\tport_b\tvlan\tpackets\t"
 	    "bytes\tpayload\tfirst\tlast\n");
 	for (i = 0; i < nrows; i++) {
@@ -860,7 +861,8 @@ main(int argc, char *argv[])
 		errx(FK_EX_USAGE, "-l and -w - both write to stdout");
 	if (wstdout && isatty(1))
 		errx(FK_EX_USAGE, "-w -: standard output is a terminal");
-	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	if (nids > 0)
+		qsort(ids, nids, sizeof(*ids), cmp_u64);
 	if (odir_path != NULL)
 		fk_odir_open(&odir, odir_path, 128);
 	else
