@@ -25,15 +25,22 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/shard.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-pcapcat -r "$cap" | flowshard -n "$n" -o shard
-# Copy the shards there and the archives back, unless all runs here.
-set -- --workdir ... --transferfile {} --return {.}.tar --cleanup
+# Shard names unique to this run: remote jobs run in the login directory.
+id=${work##*/}
+pcapcat -r "$cap" | flowshard -n "$n" -o "$id."
+# The job, for any remote login shell (no pipefail): a failed stage leaves
+# a .failed file, and the job fails instead of returning an archive.
+job='( reasm < {} || echo reasm >> {.}.failed ) |
+    ( flowname || echo flowname >> {.}.failed ) |
+    flowsplit -o {.}.d > /dev/null && [ ! -e {.}.failed ] &&
+    tar -cf {.}.tar -C {.}.d . ; s=$?; rm -rf {.}.d {.}.failed; exit $s'
+# Copy the shards there and the archives back (--cleanup removes both
+# there), unless all runs here.
+set -- --transferfile {} --return {.}.tar --cleanup
 [ "$logins" = : ] && set --
 # --halt now,fail=1: one failed shard fails the run (exit status non-zero).
-ls shard*.fk | parallel --will-cite --halt now,fail=1 \
-	--sshlogin "$logins" --env PATH "$@" \
-	'reasm < {} | flowname | flowsplit -o {.}.d >/dev/null &&
-	 tar -cf {.}.tar -C {.}.d .'
-for t in shard*.tar; do
+ls "$id".*.fk | parallel --will-cite --halt now,fail=1 \
+	--sshlogin "$logins" --env PATH "$@" "$job"
+for t in "$id".*.tar; do
 	tar -xf "$t" -C "$out"
 done
