@@ -37,6 +37,7 @@
 #include "fk_io.h"
 #include "fk_name.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 #include "fk_xml.h"
 
@@ -419,7 +420,7 @@ fill_to(struct side *s, uint64_t end)
 }
 
 static void
-on_data(const struct fk_data *d)
+on_data(struct fk_stage *sg, const struct fk_data *d)
 {
 	struct flow *f = getflow(d->flow_id);
 	struct side *s;
@@ -458,7 +459,7 @@ on_data(const struct fk_data *d)
  * does not make the file longer.  Only its time is noted here.
  */
 static void
-on_gap(const struct fk_gap *g)
+on_gap(struct fk_stage *sg, const struct fk_gap *g)
 {
 	struct flow *f = getflow(g->flow_id);
 
@@ -467,7 +468,7 @@ on_gap(const struct fk_gap *g)
 }
 
 static void
-on_name(const struct fk_name *n)
+on_name(struct fk_stage *sg, const struct fk_name *n)
 {
 	struct flow *f = getflow(n->flow_id);
 	struct side *s;
@@ -493,7 +494,7 @@ on_name(const struct fk_name *n)
 }
 
 static void
-on_http(const struct fk_http *h)
+on_http(struct fk_stage *sg, const struct fk_http *h)
 {
 	struct flow *f = getflow(h->flow_id);
 	struct side *s;
@@ -526,7 +527,7 @@ on_http(const struct fk_http *h)
 }
 
 static void
-on_open(const struct fk_open *o)
+on_open(struct fk_stage *sg, const struct fk_open *o)
 {
 	struct flow *f = fk_idmap_get(&flows, o->flow_id);
 
@@ -564,6 +565,20 @@ finish_open(void)
 		finish(v[i], NULL);
 	free(v);
 }
+
+static void
+on_close(struct fk_stage *sg, const struct fk_close *c)
+{
+	struct flow *f;
+
+	if ((f = getflow(c->flow_id)) != NULL)
+		finish(f, c);
+}
+
+static const struct fk_stage_ops ops = {
+	.open = on_open, .data = on_data, .gap = on_gap, .name = on_name,
+	.http = on_http, .close = on_close,
+};
 
 static double
 tv(struct timeval t)
@@ -609,7 +624,6 @@ main(int argc, char *argv[])
 {
 	struct fk_in in;
 	struct fk_out out;
-	struct fk_rec rec;
 	const char *ofile = NULL;
 	int ch, pass;
 
@@ -664,62 +678,7 @@ main(int argc, char *argv[])
 		fk_out_open(&out, 1, "<stdout>");
 	header(argc, argv);
 
-	while (fk_in_read(&in, &rec)) {
-		switch (rec.type) {
-		case FK_REC_FLOW_OPEN: {
-			struct fk_open o;
-
-			if (fk_open_decode(&rec, &o) < 0)
-				fk_in_bad(&in, &rec, "FLOW_OPEN record bad");
-			on_open(&o);
-			break;
-		}
-		case FK_REC_DATA: {
-			struct fk_data d;
-
-			if (fk_data_decode(&rec, &d) < 0)
-				fk_in_bad(&in, &rec, "DATA record bad");
-			on_data(&d);
-			break;
-		}
-		case FK_REC_GAP: {
-			struct fk_gap g;
-
-			if (fk_gap_decode(&rec, &g) < 0)
-				fk_in_bad(&in, &rec, "GAP record bad");
-			on_gap(&g);
-			break;
-		}
-		case FK_REC_FLOW_NAME: {
-			struct fk_name n;
-
-			if (fk_name_decode(&rec, &n) < 0)
-				fk_in_bad(&in, &rec, "FLOW_NAME record bad");
-			on_name(&n);
-			break;
-		}
-		case FK_REC_HTTP: {
-			struct fk_http h;
-
-			if (fk_http_decode(&rec, &h) < 0)
-				fk_in_bad(&in, &rec, "HTTP record bad");
-			on_http(&h);
-			break;
-		}
-		case FK_REC_FLOW_CLOSE: {
-			struct fk_close c;
-			struct flow *f;
-
-			if (fk_close_decode(&rec, &c) < 0)
-				fk_in_bad(&in, &rec, "FLOW_CLOSE record bad");
-			if ((f = getflow(c.flow_id)) != NULL)
-				finish(f, &c);
-			break;
-		}
-		}
-		if (pass)
-			fk_out_copy(&out, &rec);
-	}
+	fk_stage_run(&in, pass ? &out : NULL, &ops, NULL);
 	finish_open();
 	trailer();
 	if (fclose(rep) == EOF) {

@@ -20,6 +20,7 @@
 #include "fk_console.h"
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 static int xflag;
@@ -94,144 +95,147 @@ pr_addr(int family, const uint8_t *a, uint16_t port)
 	printf(family == 4 ? "%s:%u" : "[%s]:%u", buf, port);
 }
 
+/* -f records: the fields of each type, after "@offset TYPE". */
 static void
-dump(const struct fk_in *in, const struct fk_rec *r)
+dump_packet(struct fk_stage *sg, const struct fk_packet *pk)
 {
-	struct fk_packet pk;
-	struct fk_open o;
-	struct fk_data d;
-	struct fk_gap g;
-	struct fk_overlap v;
-	struct fk_close c;
-	struct fk_name nm;
-	struct fk_http h;
-	const char *tn = fk_rec_typename(r->type);
-
-	printf("@%llu %s", (unsigned long long)r->offset, tn ? tn : "");
-	switch (r->type) {
-	case FK_REC_PACKET:
-		if (fk_packet_decode(r, &pk) < 0)
-			fk_in_bad(in, r, "body too short");
-		fputs(" ts=", stdout);
-		pr_time(pk.ts_ns);
-		printf(" link=%u len=%u caplen=%u if=%u\n", pk.linktype,
-		    pk.origlen, pk.caplen, pk.ifindex);
-		if (xflag)
-			pr_hex(pk.data, pk.caplen);
-		break;
-	case FK_REC_FLOW_OPEN:
-		if (fk_open_decode(r, &o) < 0)
-			fk_in_bad(in, r, "body too short or bad family");
-		printf(" id=%llu ts=", (unsigned long long)o.flow_id);
-		pr_time(o.ts_ns);
-		putchar(' ');
-		pr_addr(o.family, o.addr_a, o.port_a);
-		fputs(" > ", stdout);
-		pr_addr(o.family, o.addr_b, o.port_b);
-		printf(" opener=%s", o.opener == FK_OPEN_SYN ? "syn" :
-		    o.opener == FK_OPEN_SYNACK ? "synack" : "midstream");
-		if (o.flags & FK_OPEN_F_VLAN)
-			printf(" vlan=%u", o.vlan);
-		if (o.flags & FK_OPEN_F_VLAN2)
-			printf(" vlan_inner=%u", o.vlan_inner);
-		if (o.flags & FK_OPEN_F_ETH)
-			printf(" eth=%02x:%02x:%02x:%02x:%02x:%02x"
-			    ">%02x:%02x:%02x:%02x:%02x:%02x",
-			    o.eth_a[0], o.eth_a[1], o.eth_a[2], o.eth_a[3],
-			    o.eth_a[4], o.eth_a[5], o.eth_b[0], o.eth_b[1],
-			    o.eth_b[2], o.eth_b[3], o.eth_b[4], o.eth_b[5]);
-		if (o.flags & FK_OPEN_F_PORTREUSE)
-			fputs(" reused", stdout);
-		printf(" if=%u\n", o.ifindex);
-		break;
-	case FK_REC_DATA:
-		if (fk_data_decode(r, &d) < 0)
-			fk_in_bad(in, r, "body too short or bad direction");
-		printf(" id=%llu dir=%u off=%llu len=%u ts=",
-		    (unsigned long long)d.flow_id, d.dir,
-		    (unsigned long long)d.offset, d.len);
-		pr_time(d.ts_ns);
-		putchar(' ');
-		pr_quoted(d.data, d.len, xflag ? SIZE_MAX : 40);
-		putchar('\n');
-		break;
-	case FK_REC_GAP:
-		if (fk_gap_decode(r, &g) < 0)
-			fk_in_bad(in, r, "body too short or bad direction");
-		printf(" id=%llu dir=%u off=%llu len=%llu reason=%s ts=",
-		    (unsigned long long)g.flow_id, g.dir,
-		    (unsigned long long)g.offset, (unsigned long long)g.len,
-		    g.reason == FK_GAP_LOST ? "lost" :
-		    g.reason == FK_GAP_BUFFER ? "buffer" :
-		    g.reason == FK_GAP_CLOSE ? "close" : "unknown");
-		pr_time(g.ts_ns);
-		putchar('\n');
-		break;
-	case FK_REC_OVERLAP:
-		if (fk_overlap_decode(r, &v) < 0)
-			fk_in_bad(in, r, "body too short or bad direction");
-		printf(" id=%llu dir=%u off=%llu len=%u rejected=",
-		    (unsigned long long)v.flow_id, v.dir,
-		    (unsigned long long)v.offset, v.len);
-		pr_quoted(v.data, v.len, xflag ? SIZE_MAX : 40);
-		putchar('\n');
-		break;
-	case FK_REC_FLOW_CLOSE:
-		if (fk_close_decode(r, &c) < 0)
-			fk_in_bad(in, r, "body too short");
-		printf(" id=%llu reason=%s ts=", (unsigned long long)c.flow_id,
-		    fk_close_reasonname(c.reason));
-		pr_time(c.ts_ns);
-		for (int i = 0; i < 2; i++) {
-			const struct fk_dirstats *s = &c.dir[i];
-			printf(" %s=pkts:%llu,wire:%llu,bytes:%llu,gap:%llu,"
-			    "retrans:%llu,ooo:%llu,overlaps:%llu",
-			    i == 0 ? "ab" : "ba",
-			    (unsigned long long)s->packets,
-			    (unsigned long long)s->wire_bytes,
-			    (unsigned long long)s->bytes,
-			    (unsigned long long)s->gap_bytes,
-			    (unsigned long long)s->retrans_bytes,
-			    (unsigned long long)s->ooo_packets,
-			    (unsigned long long)s->overlaps);
-		}
-		putchar('\n');
-		break;
-	case FK_REC_FLOW_NAME:
-		if (fk_name_decode(r, &nm) < 0)
-			fk_in_bad(in, r, "body too short or bad direction");
-		printf(" id=%llu dir=%u name=", (unsigned long long)nm.flow_id,
-		    nm.dir);
-		pr_quoted((const uint8_t *)nm.name, nm.len, SIZE_MAX);
-		putchar('\n');
-		break;
-	case FK_REC_STATS:
-		putchar(' ');
-		pr_quoted(r->body, r->len, SIZE_MAX);
-		putchar('\n');
-		break;
-	case FK_REC_HTTP:
-		if (fk_http_decode(r, &h) < 0)
-			fk_in_bad(in, r, "body too short or bad direction");
-		printf(" id=%llu dir=%u %s seq=%u status=%u flags=%#x "
-		    "hdr=%llu body=%llu+%llu decoded=%llu strings=",
-		    (unsigned long long)h.flow_id, h.dir,
-		    h.kind == FK_HTTP_REQUEST ? "request" : "response", h.seq,
-		    h.status, h.flags, (unsigned long long)h.hdr_offset,
-		    (unsigned long long)h.body_offset,
-		    (unsigned long long)h.body_len,
-		    (unsigned long long)h.decoded_len);
-		pr_quoted((const uint8_t *)h.var, h.varlen, SIZE_MAX);
-		putchar('\n');
-		break;
-	default:
-		printf("type=%#06x flags=%#x len=%u\n", r->type, r->flags,
-		    r->len);
-		if (xflag)
-			pr_hex(r->body, r->len);
-		break;
-	}
+	fputs(" ts=", stdout);
+	pr_time(pk->ts_ns);
+	printf(" link=%u len=%u caplen=%u if=%u\n", pk->linktype,
+	    pk->origlen, pk->caplen, pk->ifindex);
+	if (xflag)
+		pr_hex(pk->data, pk->caplen);
 }
+
+static void
+dump_open(struct fk_stage *sg, const struct fk_open *o)
+{
+	printf(" id=%llu ts=", (unsigned long long)o->flow_id);
+	pr_time(o->ts_ns);
+	putchar(' ');
+	pr_addr(o->family, o->addr_a, o->port_a);
+	fputs(" > ", stdout);
+	pr_addr(o->family, o->addr_b, o->port_b);
+	printf(" opener=%s", o->opener == FK_OPEN_SYN ? "syn" :
+	    o->opener == FK_OPEN_SYNACK ? "synack" : "midstream");
+	if (o->flags & FK_OPEN_F_VLAN)
+		printf(" vlan=%u", o->vlan);
+	if (o->flags & FK_OPEN_F_VLAN2)
+		printf(" vlan_inner=%u", o->vlan_inner);
+	if (o->flags & FK_OPEN_F_ETH)
+		printf(" eth=%02x:%02x:%02x:%02x:%02x:%02x"
+		    ">%02x:%02x:%02x:%02x:%02x:%02x",
+		    o->eth_a[0], o->eth_a[1], o->eth_a[2], o->eth_a[3],
+		    o->eth_a[4], o->eth_a[5], o->eth_b[0], o->eth_b[1],
+		    o->eth_b[2], o->eth_b[3], o->eth_b[4], o->eth_b[5]);
+	if (o->flags & FK_OPEN_F_PORTREUSE)
+		fputs(" reused", stdout);
+	printf(" if=%u\n", o->ifindex);
+}
+
+static void
+dump_data(struct fk_stage *sg, const struct fk_data *d)
+{
+	printf(" id=%llu dir=%u off=%llu len=%u ts=",
+	    (unsigned long long)d->flow_id, d->dir,
+	    (unsigned long long)d->offset, d->len);
+	pr_time(d->ts_ns);
+	putchar(' ');
+	pr_quoted(d->data, d->len, xflag ? SIZE_MAX : 40);
+	putchar('\n');
+}
+
+static void
+dump_gap(struct fk_stage *sg, const struct fk_gap *g)
+{
+	printf(" id=%llu dir=%u off=%llu len=%llu reason=%s ts=",
+	    (unsigned long long)g->flow_id, g->dir,
+	    (unsigned long long)g->offset, (unsigned long long)g->len,
+	    g->reason == FK_GAP_LOST ? "lost" :
+	    g->reason == FK_GAP_BUFFER ? "buffer" :
+	    g->reason == FK_GAP_CLOSE ? "close" : "unknown");
+	pr_time(g->ts_ns);
+	putchar('\n');
+}
+
+static void
+dump_overlap(struct fk_stage *sg, const struct fk_overlap *v)
+{
+	printf(" id=%llu dir=%u off=%llu len=%u rejected=",
+	    (unsigned long long)v->flow_id, v->dir,
+	    (unsigned long long)v->offset, v->len);
+	pr_quoted(v->data, v->len, xflag ? SIZE_MAX : 40);
+	putchar('\n');
+}
+
+static void
+dump_close(struct fk_stage *sg, const struct fk_close *c)
+{
+	printf(" id=%llu reason=%s ts=", (unsigned long long)c->flow_id,
+	    fk_close_reasonname(c->reason));
+	pr_time(c->ts_ns);
+	for (int i = 0; i < 2; i++) {
+		const struct fk_dirstats *s = &c->dir[i];
+		printf(" %s=pkts:%llu,wire:%llu,bytes:%llu,gap:%llu,"
+		    "retrans:%llu,ooo:%llu,overlaps:%llu",
+		    i == 0 ? "ab" : "ba",
+		    (unsigned long long)s->packets,
+		    (unsigned long long)s->wire_bytes,
+		    (unsigned long long)s->bytes,
+		    (unsigned long long)s->gap_bytes,
+		    (unsigned long long)s->retrans_bytes,
+		    (unsigned long long)s->ooo_packets,
+		    (unsigned long long)s->overlaps);
+	}
+	putchar('\n');
+}
+
+static void
+dump_name(struct fk_stage *sg, const struct fk_name *nm)
+{
+	printf(" id=%llu dir=%u name=", (unsigned long long)nm->flow_id,
+	    nm->dir);
+	pr_quoted((const uint8_t *)nm->name, nm->len, SIZE_MAX);
+	putchar('\n');
+}
+
+static void
+dump_stats(struct fk_stage *sg, const struct fk_stats *st)
+{
+	putchar(' ');
+	pr_quoted((const uint8_t *)st->text, st->len, SIZE_MAX);
+	putchar('\n');
+}
+
+static void
+dump_http(struct fk_stage *sg, const struct fk_http *h)
+{
+	printf(" id=%llu dir=%u %s seq=%u status=%u flags=%#x "
+	    "hdr=%llu body=%llu+%llu decoded=%llu strings=",
+	    (unsigned long long)h->flow_id, h->dir,
+	    h->kind == FK_HTTP_REQUEST ? "request" : "response", h->seq,
+	    h->status, h->flags, (unsigned long long)h->hdr_offset,
+	    (unsigned long long)h->body_offset,
+	    (unsigned long long)h->body_len,
+	    (unsigned long long)h->decoded_len);
+	pr_quoted((const uint8_t *)h->var, h->varlen, SIZE_MAX);
+	putchar('\n');
+}
+
+static void
+dump_other(struct fk_stage *sg, const struct fk_rec *r)
+{
+	printf("type=%#06x flags=%#x len=%u\n", r->type, r->flags, r->len);
+	if (xflag)
+		pr_hex(r->body, r->len);
+}
+
+static const struct fk_stage_ops dump_ops = {
+	.packet = dump_packet, .open = dump_open, .data = dump_data,
+	.gap = dump_gap, .overlap = dump_overlap, .close = dump_close,
+	.name = dump_name, .stats = dump_stats, .http = dump_http,
+	.other = dump_other,
+};
 
 int
 main(int argc, char *argv[])
@@ -239,6 +243,7 @@ main(int argc, char *argv[])
 	struct fk_in in;
 	struct fk_rec rec;
 	struct fk_console con;
+	struct fk_stage sg;
 	const char *format = NULL;
 	unsigned flags = FK_CON_MARKS, tflags = 0;
 	long long maxbytes = -1;
@@ -308,8 +313,7 @@ main(int argc, char *argv[])
 		flags |= FK_CON_COLOR;
 	fk_con_init(&con, STDOUT_FILENO, "<stdout>", fmt, flags, maxbytes);
 	fk_in_open(&in, STDIN_FILENO, "<stdin>");
-	while (fk_in_read(&in, &rec))
-		(void)fk_con_record(&con, &in, &rec);
+	fk_con_run(&con, &in);
 	fk_in_close(&in);
 	fk_con_finish(&con);
 	fk_con_free(&con);
@@ -317,8 +321,13 @@ main(int argc, char *argv[])
 
 records:
 	fk_in_open(&in, STDIN_FILENO, "<stdin>");
+	fk_stage_init(&sg, &in, NULL, &dump_ops, NULL);
 	while (fk_in_read(&in, &rec)) {
-		dump(&in, &rec);
+		const char *tn = fk_rec_typename(rec.type);
+
+		printf("@%llu %s", (unsigned long long)rec.offset,
+		    tn ? tn : "");
+		fk_stage_record(&sg, &rec);
 		if (ferror(stdout))
 			fk_stdout_check();
 	}

@@ -25,6 +25,7 @@
 #include "fk_io.h"
 #include "fk_name.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 struct ndir {
@@ -241,20 +242,67 @@ apply_F(const char *t, const char *F, int have_T)
 	return s;
 }
 
+/* FLOW_OPEN goes on first, then the names of its two directions. */
+static void
+on_open(struct fk_stage *sg, const struct fk_open *o)
+{
+	struct flow *f;
+
+	fk_stage_pass(sg);
+	if (o->flow_id == 0)
+		return;
+	if ((f = fk_idmap_get(&flows, o->flow_id)) != NULL)
+		forget(f);	/* reopened without a close */
+	f = fk_calloc(1, sizeof(*f));
+	f->open = *o;
+	fk_idmap_put(&flows, o->flow_id, f);
+	name_dir(sg->out, f, FK_DIR_AB);
+	name_dir(sg->out, f, FK_DIR_BA);
+	session++;
+	st.flows++;
+}
+
+static void
+on_data(struct fk_stage *sg, const struct fk_data *d)
+{
+	struct flow *f;
+
+	if (d->len > 0 && d->flow_id != 0 &&
+	    (f = fk_idmap_get(&flows, d->flow_id)) != NULL &&
+	    !f->d[d->dir].committed)
+		name_commit(&f->open, d->dir, &f->d[d->dir]);
+}
+
+static void
+on_name(struct fk_stage *sg, const struct fk_name *nm)
+{
+	if (nm->flow_id != 0 && fk_idmap_get(&flows, nm->flow_id)) {
+		st.dropped_names++;	/* ours replace it */
+		fk_stage_drop(sg);
+	}
+}
+
+static void
+on_close(struct fk_stage *sg, const struct fk_close *c)
+{
+	struct flow *f;
+
+	if (c->flow_id != 0 && (f = fk_idmap_get(&flows, c->flow_id)) != NULL)
+		forget(f);
+}
+
+static const struct fk_stage_ops ops = {
+	.open = on_open, .data = on_data, .name = on_name, .close = on_close,
+};
+
 int
 main(int argc, char *argv[])
 {
 	struct fk_in in;
 	struct fk_out out;
-	struct fk_rec rec;
-	struct fk_open o;
-	struct fk_data d;
-	struct fk_name nm;
-	struct flow *f;
 	const char *F = "", *why;
 	char *t = NULL;
 	int ch, have_T = 0;
-	uint64_t id;
 
 	fk_init(argv[0]);
 	while ((ch = getopt(argc, argv, "F:T:Vh")) != -1)
@@ -288,50 +336,7 @@ main(int argc, char *argv[])
 
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");
-	while (fk_in_read(&in, &rec))
-		switch (rec.type) {
-		case FK_REC_FLOW_OPEN:
-			if (fk_open_decode(&rec, &o) < 0)
-				fk_in_bad(&in, &rec, "FLOW_OPEN record garbled");
-			fk_out_copy(&out, &rec);
-			if (o.flow_id == 0)
-				break;
-			if ((f = fk_idmap_get(&flows, o.flow_id)) != NULL)
-				forget(f);	/* reopened without a close */
-			f = fk_calloc(1, sizeof(*f));
-			f->open = o;
-			fk_idmap_put(&flows, o.flow_id, f);
-			name_dir(&out, f, FK_DIR_AB);
-			name_dir(&out, f, FK_DIR_BA);
-			session++;
-			st.flows++;
-			break;
-		case FK_REC_DATA:
-			if (fk_data_decode(&rec, &d) < 0)
-				fk_in_bad(&in, &rec, "DATA record garbled");
-			fk_out_copy(&out, &rec);
-			if (d.len > 0 && d.flow_id != 0 &&
-			    (f = fk_idmap_get(&flows, d.flow_id)) != NULL &&
-			    !f->d[d.dir].committed)
-				name_commit(&f->open, d.dir, &f->d[d.dir]);
-			break;
-		case FK_REC_FLOW_NAME:
-			if (fk_name_decode(&rec, &nm) < 0)
-				fk_in_bad(&in, &rec, "FLOW_NAME record garbled");
-			if (nm.flow_id != 0 && fk_idmap_get(&flows, nm.flow_id))
-				st.dropped_names++;	/* ours replace it */
-			else
-				fk_out_copy(&out, &rec);
-			break;
-		case FK_REC_FLOW_CLOSE:
-			fk_out_copy(&out, &rec);
-			if (rec.len >= 8 && (id = fk_le64(rec.body)) != 0 &&
-			    (f = fk_idmap_get(&flows, id)) != NULL)
-				forget(f);
-			break;
-		default:
-			fk_out_copy(&out, &rec);
-		}
+	fk_stage_run(&in, &out, &ops, NULL);
 	{
 		char sbuf[256];
 		int n = snprintf(sbuf, sizeof(sbuf),

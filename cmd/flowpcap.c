@@ -31,6 +31,7 @@
 #include "fk_ofile.h"
 #include "fk_pcapw.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 #define NS		1000000000ULL
@@ -632,7 +633,7 @@ syn_is_new(const struct flow *f, int d, uint32_t seq)
 }
 
 static void
-packet(const struct fk_packet *pk)
+packet(struct fk_stage *sg, const struct fk_packet *pk)
 {
 	struct fk_pkt k;
 	struct fk_flowkey key;
@@ -640,6 +641,8 @@ packet(const struct fk_packet *pk)
 	uint8_t proto;
 	int e, fwd, d;
 
+	if (!any_packet++)
+		first_lt = pk->linktype;
 	st.packets++;
 	e = fk_l4_decode(pk->linktype, pk->data, pk->caplen, pk->origlen, &k,
 	    &proto);
@@ -773,12 +776,12 @@ stats(void)
 	free(buf);
 }
 
+static const struct fk_stage_ops ops = { .packet = packet };
+
 int
 main(int argc, char *argv[])
 {
 	struct fk_in in;
-	struct fk_rec rec;
-	struct fk_packet pk;
 	const char *why;
 	int ch, wstdout = 0;
 
@@ -883,17 +886,7 @@ main(int argc, char *argv[])
 	pass = !list && !wstdout && !isatty(1);
 	if (pass)
 		fk_out_open(&out, 1, "<stdout>");
-	while (fk_in_read(&in, &rec)) {
-		if (pass)
-			fk_out_copy(&out, &rec);
-		if (rec.type == FK_REC_PACKET) {
-			if (fk_packet_decode(&rec, &pk) != 0)
-				fk_in_bad(&in, &rec, "body too short");
-			if (!any_packet++)
-				first_lt = pk.linktype;
-			packet(&pk);
-		}
-	}
+	fk_stage_run(&in, pass ? &out : NULL, &ops, NULL);
 	while (lru_head != NULL)
 		flow_end(lru_head);
 	if (wpath != NULL && fmt == F_PCAP && wsinks == NULL) {

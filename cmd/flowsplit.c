@@ -33,6 +33,7 @@
 #include "fk_io.h"
 #include "fk_name.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 enum gapmode { G_HOLE, G_SKIP, G_MARK };
@@ -335,21 +336,65 @@ forget(struct flow *f)
 	free(f);
 }
 
+static void
+on_open(struct fk_stage *sg, const struct fk_open *o)
+{
+	struct flow *f;
+
+	if (o->flow_id == 0)
+		return;
+	if ((f = fk_idmap_get(&flows, o->flow_id)) != NULL && f->have_open)
+		forget(f);	/* reopened without a close */
+	f = get_flow(o->flow_id);
+	f->open = *o;
+	f->have_open = 1;
+	f->ts_ns = o->ts_ns;
+}
+
+static void
+on_name(struct fk_stage *sg, const struct fk_name *nm)
+{
+	if (nm->flow_id != 0)
+		set_name(&get_flow(nm->flow_id)->d[nm->dir], nm->name, nm->len);
+}
+
+static void
+on_data(struct fk_stage *sg, const struct fk_data *x)
+{
+	if (x->flow_id != 0)
+		file_data(x);
+}
+
+static void
+on_gap(struct fk_stage *sg, const struct fk_gap *g)
+{
+	if (g->flow_id != 0)
+		file_gap(g);
+}
+
+static void
+on_close(struct fk_stage *sg, const struct fk_close *c)
+{
+	struct flow *f;
+
+	if (c->flow_id != 0 && (f = fk_idmap_get(&flows, c->flow_id)) != NULL)
+		forget(f);
+}
+
+static const struct fk_stage_ops ops = {
+	.open = on_open, .name = on_name, .data = on_data, .gap = on_gap,
+	.close = on_close,
+};
+
 int
 main(int argc, char *argv[])
 {
 	struct fk_console con;
 	struct fk_in in;
 	struct fk_out out;
-	struct fk_rec rec;
-	struct fk_open o;
-	struct fk_data x;
-	struct fk_gap g;
-	struct fk_name nm;
 	struct flow *f;
 	struct rlimit rl;
 	int ch, pass;
-	uint64_t id;
 
 	fk_init(argv[0]);
 	while ((ch = getopt(argc, argv, "0BCDb:cf:g:ho:s")) != -1)
@@ -423,54 +468,10 @@ main(int argc, char *argv[])
 		fk_con_init(&con, 1, "<stdout>", FK_CON_TCPFLOW, conflags,
 		    maxbytes);
 	}
-	while (fk_in_read(&in, &rec)) {
-		if (console) {
-			fk_con_record(&con, &in, &rec);
-			continue;
-		}
-		switch (rec.type) {
-		case FK_REC_FLOW_OPEN:
-			if (fk_open_decode(&rec, &o) < 0)
-				fk_in_bad(&in, &rec, "FLOW_OPEN record garbled");
-			if (o.flow_id == 0)
-				break;
-			if ((f = fk_idmap_get(&flows, o.flow_id)) != NULL &&
-			    f->have_open)
-				forget(f);	/* reopened without a close */
-			f = get_flow(o.flow_id);
-			f->open = o;
-			f->have_open = 1;
-			f->ts_ns = o.ts_ns;
-			break;
-		case FK_REC_FLOW_NAME:
-			if (fk_name_decode(&rec, &nm) < 0)
-				fk_in_bad(&in, &rec, "FLOW_NAME record garbled");
-			if (nm.flow_id != 0)
-				set_name(&get_flow(nm.flow_id)->d[nm.dir],
-				    nm.name, nm.len);
-			break;
-		case FK_REC_DATA:
-			if (fk_data_decode(&rec, &x) < 0)
-				fk_in_bad(&in, &rec, "DATA record garbled");
-			if (x.flow_id == 0)
-				break;
-			file_data(&x);
-			break;
-		case FK_REC_GAP:
-			if (fk_gap_decode(&rec, &g) < 0)
-				fk_in_bad(&in, &rec, "GAP record garbled");
-			if (g.flow_id != 0)
-				file_gap(&g);
-			break;
-		case FK_REC_FLOW_CLOSE:
-			if (rec.len >= 8 && (id = fk_le64(rec.body)) != 0 &&
-			    (f = fk_idmap_get(&flows, id)) != NULL)
-				forget(f);
-			break;
-		}
-		if (pass)
-			fk_out_copy(&out, &rec);
-	}
+	if (console)
+		fk_con_run(&con, &in);
+	else
+		fk_stage_run(&in, pass ? &out : NULL, &ops, NULL);
 	if (pass) {
 		char sbuf[512];
 		int n = snprintf(sbuf, sizeof(sbuf),

@@ -22,6 +22,7 @@
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 enum fmt { F_TEXT, F_TSV, F_JSON };
@@ -528,7 +529,7 @@ finish(struct flow *f)
 }
 
 static void
-on_open(const struct fk_open *o)
+on_open(struct fk_stage *sg, const struct fk_open *o)
 {
 	struct flow *f = fk_idmap_get(&open_flows, o->flow_id);
 
@@ -546,7 +547,7 @@ on_open(const struct fk_open *o)
 }
 
 static void
-on_close(const struct fk_close *c)
+on_close(struct fk_stage *sg, const struct fk_close *c)
 {
 	struct flow *f = getflow(c->flow_id);
 
@@ -571,9 +572,9 @@ on_close(const struct fk_close *c)
 }
 
 static void
-on_stats(const struct fk_rec *rec)
+on_stats(struct fk_stage *sg, const struct fk_stats *st)
 {
-	size_t n = rec->len;
+	size_t n = st->len;
 
 	if (statslen + n + 1 > STATS_MAX) {
 		stats_dropped = sadd(stats_dropped, n);
@@ -581,11 +582,45 @@ on_stats(const struct fk_rec *rec)
 	}
 	if (stats == NULL)
 		stats = fk_malloc(STATS_MAX);
-	memcpy(stats + statslen, rec->body, n);
+	memcpy(stats + statslen, st->text, n);
 	statslen += n;
 	if (n > 0 && stats[statslen - 1] != '\n')
 		stats[statslen++] = '\n';
 }
+
+static void
+on_data(struct fk_stage *sg, const struct fk_data *d)
+{
+	struct flow *f;
+
+	if ((f = getflow(d->flow_id)) != NULL) {
+		f->d[d->dir].bytes = sadd(f->d[d->dir].bytes, d->len);
+		seen_ts(f, d->ts_ns);
+	}
+}
+
+static void
+on_gap(struct fk_stage *sg, const struct fk_gap *g)
+{
+	struct flow *f;
+
+	if ((f = getflow(g->flow_id)) != NULL)
+		f->d[g->dir].gap = sadd(f->d[g->dir].gap, g->len);
+}
+
+static void
+on_overlap(struct fk_stage *sg, const struct fk_overlap *v)
+{
+	struct flow *f;
+
+	if ((f = getflow(v->flow_id)) != NULL)
+		f->d[v->dir].overlaps = sadd32(f->d[v->dir].overlaps, 1);
+}
+
+static const struct fk_stage_ops ops = {
+	.open = on_open, .data = on_data, .gap = on_gap,
+	.overlap = on_overlap, .close = on_close, .stats = on_stats,
+};
 
 static int
 cmpid(const void *pa, const void *pb)
@@ -620,7 +655,6 @@ main(int argc, char *argv[])
 {
 	struct fk_in in;
 	struct fk_out out;
-	struct fk_rec rec;
 	const char *ofile = NULL;
 	int ch, pflag = 0;
 	size_t i;
@@ -695,64 +729,7 @@ main(int argc, char *argv[])
 		fputs("{\"flows\": [", rep);
 	check_rep();
 
-	while (fk_in_read(&in, &rec)) {
-		switch (rec.type) {
-		case FK_REC_FLOW_OPEN: {
-			struct fk_open o;
-
-			if (fk_open_decode(&rec, &o) < 0)
-				fk_in_bad(&in, &rec, "FLOW_OPEN record bad");
-			on_open(&o);
-			break;
-		}
-		case FK_REC_DATA: {
-			struct fk_data d;
-			struct flow *f;
-
-			if (fk_data_decode(&rec, &d) < 0)
-				fk_in_bad(&in, &rec, "DATA record bad");
-			if ((f = getflow(d.flow_id)) != NULL) {
-				f->d[d.dir].bytes = sadd(f->d[d.dir].bytes, d.len);
-				seen_ts(f, d.ts_ns);
-			}
-			break;
-		}
-		case FK_REC_GAP: {
-			struct fk_gap g;
-			struct flow *f;
-
-			if (fk_gap_decode(&rec, &g) < 0)
-				fk_in_bad(&in, &rec, "GAP record bad");
-			if ((f = getflow(g.flow_id)) != NULL)
-				f->d[g.dir].gap = sadd(f->d[g.dir].gap, g.len);
-			break;
-		}
-		case FK_REC_OVERLAP: {
-			struct fk_overlap v;
-			struct flow *f;
-
-			if (fk_overlap_decode(&rec, &v) < 0)
-				fk_in_bad(&in, &rec, "OVERLAP record bad");
-			if ((f = getflow(v.flow_id)) != NULL)
-				f->d[v.dir].overlaps =
-				    sadd32(f->d[v.dir].overlaps, 1);
-			break;
-		}
-		case FK_REC_FLOW_CLOSE: {
-			struct fk_close c;
-
-			if (fk_close_decode(&rec, &c) < 0)
-				fk_in_bad(&in, &rec, "FLOW_CLOSE record bad");
-			on_close(&c);
-			break;
-		}
-		case FK_REC_STATS:
-			on_stats(&rec);
-			break;
-		}
-		if (pflag)
-			fk_out_copy(&out, &rec);
-	}
+	fk_stage_run(&in, pflag ? &out : NULL, &ops, NULL);
 	finish_open();
 	if (sortkey != K_NONE) {
 		qsort(kept, nkept, sizeof(*kept), cmpflow);

@@ -24,6 +24,7 @@
 #include "fk_io.h"
 #include "fk_name.h"
 #include "fk_record.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 #define MAX_OPEN	64	/* output files kept open at once */
@@ -559,12 +560,74 @@ emit_stats(void)
 		    st.bodies, st.incomplete, st.decode_err, st.hdr_too_big);
 }
 
+/*
+ * Each record goes on before the HTTP records it leads to; a FLOW_CLOSE
+ * after those its flow's end writes.
+ */
+static void
+on_open(struct fk_stage *sg, const struct fk_open *o)
+{
+	struct flow *f;
+
+	fk_stage_pass(sg);
+	if ((f = fk_idmap_get(&flows, o->flow_id)) != NULL)
+		flow_end(f, 0);		/* reused id */
+	f = flow_get(o->flow_id);
+	f->o = *o;
+	f->have_open = 1;
+	if (o->opener == FK_OPEN_MIDSTREAM)
+		f->d[0].hp.midstream = f->d[1].hp.midstream = 1;
+}
+
+static void
+on_name(struct fk_stage *sg, const struct fk_name *n)
+{
+	struct flow *f;
+
+	fk_stage_pass(sg);
+	f = flow_get(n->flow_id);
+	free(f->name[n->dir]);
+	f->name[n->dir] = safe_name(n->name, n->len);
+}
+
+static void
+on_data(struct fk_stage *sg, const struct fk_data *d)
+{
+	struct flow *f;
+
+	fk_stage_pass(sg);
+	f = flow_get(d->flow_id);
+	fk_hp_feed(&f->d[d->dir].hp, d->data, d->len, d->offset, d->ts_ns);
+}
+
+static void
+on_gap(struct fk_stage *sg, const struct fk_gap *g)
+{
+	struct flow *f;
+
+	fk_stage_pass(sg);
+	f = flow_get(g->flow_id);
+	fk_hp_gap(&f->d[g->dir].hp, g->offset, g->len);
+}
+
+static void
+on_close(struct fk_stage *sg, const struct fk_close *c)
+{
+	struct flow *f;
+
+	if ((f = fk_idmap_get(&flows, c->flow_id)) != NULL)
+		flow_end(f, c->reason == FK_CLOSE_FIN);
+}
+
+static const struct fk_stage_ops ops = {
+	.open = on_open, .name = on_name, .data = on_data, .gap = on_gap,
+	.close = on_close,
+};
+
 int
 main(int argc, char *argv[])
 {
 	struct fk_in in;
-	struct fk_rec rec;
-	struct flow *f;
 	int ch;
 	size_t i;
 
@@ -596,70 +659,7 @@ main(int argc, char *argv[])
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");
-	while (fk_in_read(&in, &rec)) {
-		switch (rec.type) {
-		case FK_REC_FLOW_OPEN: {
-			struct fk_open o;
-
-			if (fk_open_decode(&rec, &o) < 0)
-				fk_in_bad(&in, &rec, "FLOW_OPEN body too short");
-			fk_out_copy(&out, &rec);
-			if ((f = fk_idmap_get(&flows, o.flow_id)) != NULL)
-				flow_end(f, 0);		/* reused id */
-			f = flow_get(o.flow_id);
-			f->o = o;
-			f->have_open = 1;
-			if (o.opener == FK_OPEN_MIDSTREAM)
-				f->d[0].hp.midstream = f->d[1].hp.midstream = 1;
-			break;
-		}
-		case FK_REC_FLOW_NAME: {
-			struct fk_name n;
-
-			if (fk_name_decode(&rec, &n) < 0)
-				fk_in_bad(&in, &rec, "bad FLOW_NAME record");
-			fk_out_copy(&out, &rec);
-			f = flow_get(n.flow_id);
-			free(f->name[n.dir]);
-			f->name[n.dir] = safe_name(n.name, n.len);
-			break;
-		}
-		case FK_REC_DATA: {
-			struct fk_data d;
-
-			if (fk_data_decode(&rec, &d) < 0)
-				fk_in_bad(&in, &rec, "bad DATA record");
-			fk_out_copy(&out, &rec);
-			f = flow_get(d.flow_id);
-			fk_hp_feed(&f->d[d.dir].hp, d.data, d.len, d.offset,
-			    d.ts_ns);
-			break;
-		}
-		case FK_REC_GAP: {
-			struct fk_gap g;
-
-			if (fk_gap_decode(&rec, &g) < 0)
-				fk_in_bad(&in, &rec, "bad GAP record");
-			fk_out_copy(&out, &rec);
-			f = flow_get(g.flow_id);
-			fk_hp_gap(&f->d[g.dir].hp, g.offset, g.len);
-			break;
-		}
-		case FK_REC_FLOW_CLOSE: {
-			struct fk_close c;
-
-			if (fk_close_decode(&rec, &c) < 0)
-				fk_in_bad(&in, &rec, "bad FLOW_CLOSE record");
-			if ((f = fk_idmap_get(&flows, c.flow_id)) != NULL)
-				flow_end(f, c.reason == FK_CLOSE_FIN);
-			fk_out_copy(&out, &rec);
-			break;
-		}
-		default:
-			fk_out_copy(&out, &rec);
-			break;
-		}
-	}
+	fk_stage_run(&in, &out, &ops, NULL);
 	/* End of input: whatever is still open was cut off. */
 	/* Deletion shifts entries back into slot i: look at it again. */
 	for (i = 0; flows.count > 0 && i <= flows.mask;) {

@@ -11,6 +11,7 @@
 #include "fk_addr.h"
 #include "fk_console.h"
 #include "fk_name.h"
+#include "fk_stage.h"
 #include "fk_util.h"
 
 #define CBUF_CAP	(256 * 1024)
@@ -889,72 +890,83 @@ show_note(struct fk_console *c, struct fk_con_flow *f, int dir,
 		tcpreen_note(c, f, dir, note);
 }
 
-int
-fk_con_record(struct fk_console *c, const struct fk_in *in,
-    const struct fk_rec *rec)
+static void
+con_open(struct fk_stage *sg, const struct fk_open *o)
 {
-	struct fk_open o;
-	struct fk_data x;
-	struct fk_gap g;
-	struct fk_overlap v;
-	struct fk_name nm;
+	if (o->flow_id != 0)
+		open_flow(sg->arg, o);
+}
+
+static void
+con_name(struct fk_stage *sg, const struct fk_name *nm)
+{
+	if (nm->flow_id != 0)
+		set_name(get_flow(sg->arg, nm->flow_id), nm->dir, nm->name,
+		    nm->len);
+}
+
+static void
+con_data(struct fk_stage *sg, const struct fk_data *x)
+{
+	if (x->flow_id != 0)
+		show_data(sg->arg, x);
+}
+
+static void
+con_gap(struct fk_stage *sg, const struct fk_gap *g)
+{
+	struct fk_console *c = sg->arg;
 	struct fk_con_flow *f;
 	char note[128];
-	uint64_t id;
 
-	switch (rec->type) {
-	case FK_REC_FLOW_OPEN:
-		if (fk_open_decode(rec, &o) < 0)
-			fk_in_bad(in, rec, "FLOW_OPEN record garbled");
-		if (o.flow_id != 0)
-			open_flow(c, &o);
-		return 1;
-	case FK_REC_FLOW_NAME:
-		if (fk_name_decode(rec, &nm) < 0)
-			fk_in_bad(in, rec, "FLOW_NAME record garbled");
-		if (nm.flow_id != 0)
-			set_name(get_flow(c, nm.flow_id), nm.dir, nm.name,
-			    nm.len);
-		return 1;
-	case FK_REC_DATA:
-		if (fk_data_decode(rec, &x) < 0)
-			fk_in_bad(in, rec, "DATA record garbled");
-		if (x.flow_id != 0)
-			show_data(c, &x);
-		return 1;
-	case FK_REC_GAP:
-		if (fk_gap_decode(rec, &g) < 0)
-			fk_in_bad(in, rec, "GAP record garbled");
-		if (g.flow_id == 0)
-			return 1;
-		f = get_flow(c, g.flow_id);
-		if (f->pw != NULL) {
-			f->pw[g.dir].skip = 1;	/* the line is cut */
-			f->pw[g.dir].n = 0;
-		}
-		if ((c->flags & FK_CON_MARKS) && g.len > 0) {
-			snprintf(note, sizeof(note), "[%llu bytes missing]",
-			    (unsigned long long)g.len);
-			show_note(c, f, g.dir, note);
-		}
-		return 1;
-	case FK_REC_OVERLAP:
-		if (fk_overlap_decode(rec, &v) < 0)
-			fk_in_bad(in, rec, "OVERLAP record garbled");
-		if (v.flow_id == 0 || !(c->flags & FK_CON_MARKS))
-			return 1;
-		snprintf(note, sizeof(note), "[%u bytes at offset %llu sent "
-		    "again with other contents, not shown]", v.len,
-		    (unsigned long long)v.offset);
-		show_note(c, get_flow(c, v.flow_id), v.dir, note);
-		return 1;
-	case FK_REC_FLOW_CLOSE:
-		if (rec->len >= 8 && (id = fk_le64(rec->body)) != 0 &&
-		    (f = fk_idmap_get(&c->flows, id)) != NULL)
-			close_flow(c, f);
-		return 1;
+	if (g->flow_id == 0)
+		return;
+	f = get_flow(c, g->flow_id);
+	if (f->pw != NULL) {
+		f->pw[g->dir].skip = 1;	/* the line is cut */
+		f->pw[g->dir].n = 0;
 	}
-	return 0;
+	if ((c->flags & FK_CON_MARKS) && g->len > 0) {
+		snprintf(note, sizeof(note), "[%llu bytes missing]",
+		    (unsigned long long)g->len);
+		show_note(c, f, g->dir, note);
+	}
+}
+
+static void
+con_overlap(struct fk_stage *sg, const struct fk_overlap *v)
+{
+	struct fk_console *c = sg->arg;
+	char note[128];
+
+	if (v->flow_id == 0 || !(c->flags & FK_CON_MARKS))
+		return;
+	snprintf(note, sizeof(note), "[%u bytes at offset %llu sent "
+	    "again with other contents, not shown]", v->len,
+	    (unsigned long long)v->offset);
+	show_note(c, get_flow(c, v->flow_id), v->dir, note);
+}
+
+static void
+con_close(struct fk_stage *sg, const struct fk_close *cl)
+{
+	struct fk_console *c = sg->arg;
+	struct fk_con_flow *f;
+
+	if (cl->flow_id != 0 &&
+	    (f = fk_idmap_get(&c->flows, cl->flow_id)) != NULL)
+		close_flow(c, f);
+}
+
+static const struct fk_stage_ops con_ops = {
+	.open = con_open, .name = con_name, .data = con_data, .gap = con_gap,
+	.overlap = con_overlap, .close = con_close,
+};
+
+void
+fk_con_run(struct fk_console *c, struct fk_in *in)
+{
+	fk_stage_run(in, NULL, &con_ops, c);
 }
 
 void

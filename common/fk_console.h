@@ -13,7 +13,7 @@
  *
  * The console keeps its own table of flows (names from FLOW_NAME, else
  * tcpflow's default name; byte counts; password scanner state), fed with
- * fk_con_record().  Output goes through a buffer with checked writes
+ * fk_con_run().  Output goes through a buffer with checked writes
  * (fk_write_all: EPIPE exits 0 quietly).
  */
 #ifndef FK_CONSOLE_H
@@ -72,12 +72,11 @@ int fk_con_format_parse(const char *name);
 void fk_con_init(struct fk_console *, int fd, const char *fdname, int format,
     unsigned flags, int64_t maxbytes);
 /*
- * Show one record: FLOW_OPEN, FLOW_NAME, DATA, GAP, OVERLAP, FLOW_CLOSE
- * are consumed (1 is returned; a body that does not decode exits through
- * fk_in_bad); other types are left to the caller (0).
+ * Show every record of in to the end of input: FLOW_OPEN, FLOW_NAME,
+ * DATA, GAP, OVERLAP and FLOW_CLOSE (a body that does not decode exits
+ * through fk_in_bad); other types are ignored.
  */
-int fk_con_record(struct fk_console *, const struct fk_in *,
-    const struct fk_rec *);
+void fk_con_run(struct fk_console *, struct fk_in *);
 /* End of input: close the flows still open (tcpreen End lines), flush. */
 void fk_con_finish(struct fk_console *);
 void fk_con_free(struct fk_console *);
