@@ -472,9 +472,6 @@ on_name(struct fk_stage *sg, const struct fk_name *n)
 {
 	struct flow *f = getflow(n->flow_id);
 	struct side *s;
-	char buf[FK_NAME_MAX];
-	const char *name = n->name;
-	size_t len = n->len;
 
 	if (f == NULL)
 		return;
@@ -482,15 +479,8 @@ on_name(struct fk_stage *sg, const struct fk_name *n)
 	/* As flowsplit: the name the file was created with stays. */
 	if (s->created)
 		return;
-	if (!fk_name_safe(name, len)) {
-		len = fk_name_sanitize(buf, sizeof(buf), name, len);
-		name = buf;
-	}
 	free(s->name);
-	s->name = fk_malloc(len + 1);
-	memcpy(s->name, name, len);
-	s->name[len] = '\0';
-	s->namelen = len;
+	s->name = fk_name_dup_safe(n->name, n->len, &s->namelen, NULL);
 }
 
 static void

@@ -106,21 +106,14 @@ get_flow(uint64_t id)
 static void
 set_name(struct fdir *d, const char *name, size_t len)
 {
-	char buf[FK_NAME_MAX];
+	int unsafe;
 
 	if (d->created)		/* the file exists: keep writing it */
 		return;
-	if (!fk_name_safe(name, len)) {
-		if (st.unsafe++ == 0)
-			warnx("unsafe file name in a FLOW_NAME record, "
-			    "sanitized");
-		len = fk_name_sanitize(buf, sizeof(buf), name, len);
-		name = buf;
-	}
 	free(d->name);
-	d->name = fk_malloc(len + 1);
-	memcpy(d->name, name, len);
-	d->name[len] = '\0';
+	d->name = fk_name_dup_safe(name, len, NULL, &unsafe);
+	if (unsafe && st.unsafe++ == 0)
+		warnx("unsafe file name in a FLOW_NAME record, sanitized");
 }
 
 /* The name of a direction: FLOW_NAME, else tcpflow's default. */

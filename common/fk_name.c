@@ -5,6 +5,7 @@
 
 #include "fk_addr.h"
 #include "fk_name.h"
+#include "fk_util.h"
 
 static const char tokens[] = "AaBbEeTtVvCc#NKMGS%";
 
@@ -250,4 +251,24 @@ fk_name_sanitize(char *buf, size_t len, const char *name, size_t namelen)
 		buf[n++] = '_';
 	buf[n] = '\0';
 	return n;
+}
+
+char *
+fk_name_dup_safe(const char *name, size_t len, size_t *lenp, int *sanitized)
+{
+	char buf[FK_NAME_MAX], *d;
+	int unsafe = !fk_name_safe(name, len);
+
+	if (unsafe) {
+		len = fk_name_sanitize(buf, sizeof(buf), name, len);
+		name = buf;
+	}
+	d = fk_malloc(len + 1);
+	memcpy(d, name, len);
+	d[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	if (sanitized != NULL)
+		*sanitized = unsafe;
+	return d;
 }

@@ -65,5 +65,13 @@ int fk_name_safe(const char *name, size_t len);
  */
 size_t fk_name_sanitize(char *buf, size_t len, const char *name,
     size_t namelen);
+/*
+ * The name a file is created with, from a FLOW_NAME: a NUL-terminated
+ * copy (malloc'd) of name[0..len), through fk_name_sanitize() when it is
+ * not fk_name_safe().  *lenp (if not NULL) gets its length, *sanitized
+ * (if not NULL) 1 if it had to be made safe, else 0.
+ */
+char *fk_name_dup_safe(const char *name, size_t len, size_t *lenp,
+    int *sanitized);
 
 #endif
