@@ -12,15 +12,6 @@ for n, f in records(sys.stdin.buffer):
 ' "$LIB"
 }
 
-# craft: a record stream from the python statements on stdin (w = Writer).
-craft() {
-	python3 -c '
-import sys; sys.path.insert(0, sys.argv[1]); from fkrec import *
-w = Writer(sys.stdout.buffer)
-exec(sys.stdin.read())
-' "$LIB"
-}
-
 @test "flowname: tcpflow's names for test1, test2 (VLAN) and test4 (IPv6)" {
 	need_corpus
 	for f in test1 test2 test4; do

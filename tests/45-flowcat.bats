@@ -4,14 +4,6 @@
 # The records format is tested in 10-records.bats.
 load helper
 
-craft() {
-	python3 -c '
-import sys; sys.path.insert(0, sys.argv[1]); from fkrec import *
-w = Writer(sys.stdout.buffer)
-exec(sys.stdin.read())
-' "$LIB"
-}
-
 FORMATS="tcpflow strip hex C raw count null password"
 
 @test "flowcat: every format on test1 and test2 (golden)" {

@@ -3,14 +3,6 @@
 # fd cache, byte cap, gap policies, path safety.
 load helper
 
-craft() {
-	python3 -c '
-import sys; sys.path.insert(0, sys.argv[1]); from fkrec import *
-w = Writer(sys.stdout.buffer)
-exec(sys.stdin.read())
-' "$LIB"
-}
-
 # listing DIR: "md5  path" of every file below DIR, sorted by path.
 listing() {
 	(cd "$1" && find . -type f | sed 's|^\./||' | LC_ALL=C sort |

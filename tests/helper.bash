@@ -72,3 +72,13 @@ pipeline() {
 md5() {
 	md5sum "$1" | cut -d' ' -f1
 }
+
+# craft: a record stream on stdout from the python statements on stdin,
+# with tests/lib/fkrec.py imported and w = Writer(stdout).
+craft() {
+	python3 -c '
+import sys; sys.path.insert(0, sys.argv[1]); from fkrec import *
+w = Writer(sys.stdout.buffer)
+exec(sys.stdin.read())
+' "$LIB"
+}

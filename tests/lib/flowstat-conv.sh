@@ -1,20 +1,6 @@
 #!/bin/sh
 # flowstat-conv.sh: flowstat -f tsv on stdin -> the normalized form of
 # tshark-conv.sh (see there), sorted.
-awk -F'\t' '
-# Times as "SEC.FRAC" strings, handled without floating point: sec() and
-# ns() split one; us6() prints it truncated to microseconds.
-function sec(t) { return t ~ /\./ ? substr(t, 1, index(t, ".") - 1) : t }
-function ns(t,  f) { f = t ~ /\./ ? substr(t, index(t, ".") + 1) : ""
-	return substr(f "000000000", 1, 9) + 0 }
-function us6(t) { return sprintf("%d.%06d", sec(t), int(ns(t) / 1000)) }
-function dur(t0, t1,  d) { d = (sec(t1) - sec(t0)) * 1000000000 + ns(t1) - ns(t0)
-	return sprintf("%d.%06d", int(d / 1000000000), int((d % 1000000000) / 1000)) }
-function ep(a, p) { return (a ~ /:/ ? "[" a "]" : a) ":" p }
-NR > 1 {
-	e1 = ep($3, $4); e2 = ep($5, $6); f1 = $11; f2 = $12; b1 = $13; b2 = $14
-	if (e2 < e1) { t = e1; e1 = e2; e2 = t; t = f1; f1 = f2; f2 = t
-		t = b1; b1 = b2; b2 = t }
-	printf "%s %s %d %d %d %d %s %s\n", e1, e2, f1, b1, f2, b2, us6($8),
-	    dur("0", $10)
-}' | sort
+awk -F'\t' "$(cat "$(dirname "$0")/conv-time.awk")"'
+NR > 1 { conv(ep($3, $4), ep($5, $6), $11, $13, $12, $14, us6($8), dur("0", $10)) }
+' | sort
