@@ -56,7 +56,7 @@ trap 'rm -f "$ROWS"; [ "${FK_BENCH_KEEP:-0}" = 1 ] || rm -rf "$W"' EXIT
 timed() {
 	local name=$1 cmd=$2 rc kb
 	T_S=- T_MB=- T_OK=1
-	$TIME -f '%e %M' -o "$W/time.$name" timeout "$TMO" sh -c "$cmd" >"$W/log.$name" 2>&1
+	$TIME -f '%e %M' -o "$W/time.$name" timeout -k 10 "$TMO" sh -c "$cmd" >"$W/log.$name" 2>&1
 	rc=$?
 	read -r T_S kb < <(grep -E '^[0-9.]+ [0-9]+$' "$W/time.$name") || true
 	T_MB=$(awk -v k="${kb:-0}" 'BEGIN { printf "%.0f", k / 1024 }')
