@@ -9,29 +9,26 @@
  * holes, -g mark writes "[N bytes missing]" where a gap was.  A file is
  * created (O_TRUNC) on the first DATA of its direction and written
  * through an LRU cache of at most -f open descriptors; an evicted file
- * is reopened without truncation.  Names come from FLOW_NAME records,
- * else tcpflow's default name.  Every path is opened below the output
- * directory with openat(2) and O_NOFOLLOW, one component at a time.
+ * is reopened without truncation (fk_ofile).  Names come from FLOW_NAME
+ * records, else tcpflow's default name.  Every path is opened below the
+ * output directory with openat(2) and O_NOFOLLOW, one component at a time.
  * Records pass through to stdout unless it is a terminal.
  *
  * Console mode (-c, -C, -D): each DATA record is printed as tcpflow -c
  * prints a packet (fk_console); no records are written.
  */
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fk_console.h"
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_name.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_stage.h"
 #include "fk_util.h"
@@ -42,18 +39,13 @@ struct flow;
 
 struct fdir {
 	struct flow *flow;
-	char *name;		/* NULL: not named yet */
-	int fd;			/* -1: not open */
-	uint8_t created;	/* the file exists (created with O_TRUNC) */
-	uint8_t failed;		/* could not be opened: skip its data */
+	struct fk_ofile of;	/* of.name NULL: not named yet */
 	uint8_t dir;
 	uint64_t pos;		/* -g skip/mark: next file offset */
-	struct fdir *prev, *next;	/* LRU of open files, head = newest */
 };
 
 struct flow {
 	uint64_t id;
-	uint64_t ts_ns;		/* flow start, the files' mtime */
 	int have_open;
 	struct fk_open open;
 	struct fdir d[2];
@@ -65,15 +57,13 @@ static long long maxbytes = -1;
 static long long maxfds = 128;
 static enum gapmode gapmode = G_HOLE;
 static const char *outdir = ".";
-static int dirfd_ = -1;
+static struct fk_odir odir;
 static int failed;
 
 static struct fk_idmap flows;
-static struct fdir *lru_head, *lru_tail;
-static long long nopen;
 
 static struct {
-	uint64_t files, reopens, evictions, bytes, cut, unsafe, gaps;
+	uint64_t bytes, cut, unsafe, gaps;
 } st;
 
 static void __attribute__((noreturn))
@@ -96,7 +86,8 @@ get_flow(uint64_t id)
 	f->id = id;
 	for (i = 0; i < 2; i++) {
 		f->d[i].flow = f;
-		f->d[i].fd = -1;
+		fk_ofile_init(&f->d[i].of, NULL);
+		f->d[i].of.positional = 1;
 		f->d[i].dir = (uint8_t)i;
 	}
 	fk_idmap_put(&flows, id, f);
@@ -108,156 +99,28 @@ set_name(struct fdir *d, const char *name, size_t len)
 {
 	int unsafe;
 
-	if (d->created)		/* the file exists: keep writing it */
+	if (d->of.created)	/* the file exists: keep writing it */
 		return;
-	free(d->name);
-	d->name = fk_name_dup_safe(name, len, NULL, &unsafe);
+	free(d->of.name);
+	d->of.name = fk_name_dup_safe(name, len, NULL, &unsafe);
 	if (unsafe && st.unsafe++ == 0)
 		warnx("unsafe file name in a FLOW_NAME record, sanitized");
 }
 
-/* The name of a direction: FLOW_NAME, else tcpflow's default. */
-static const char *
-dir_name(struct fdir *d)
+/* Name a direction (FLOW_NAME, else tcpflow's default) and open it. */
+static int
+open_file(struct fdir *d)
 {
 	char buf[FK_NAME_MAX];
 	struct flow *f = d->flow;
 	int n;
 
-	if (d->name != NULL)
-		return d->name;
-	n = fk_con_defname(buf, sizeof(buf), f->have_open ? &f->open : NULL,
-	    f->id, d->dir);
-	set_name(d, buf, (size_t)n);
-	return d->name;
-}
-
-static void
-lru_unlink(struct fdir *d)
-{
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		lru_head = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	else
-		lru_tail = d->prev;
-	d->prev = d->next = NULL;
-}
-
-static void
-lru_push(struct fdir *d)
-{
-	d->prev = NULL;
-	d->next = lru_head;
-	if (lru_head)
-		lru_head->prev = d;
-	lru_head = d;
-	if (lru_tail == NULL)
-		lru_tail = d;
-}
-
-static void
-close_file(struct fdir *d)
-{
-	struct timespec ts[2];
-
-	if (d->fd < 0)
-		return;
-	/* mtime = flow start, to the microsecond, as tcpflow. */
-	ts[0].tv_sec = (time_t)(d->flow->ts_ns / 1000000000u);
-	ts[0].tv_nsec = (long)(d->flow->ts_ns % 1000000000u / 1000 * 1000);
-	ts[1] = ts[0];
-	if (d->flow->ts_ns != 0)
-		(void)futimens(d->fd, ts);
-	lru_unlink(d);
-	fk_close_checked(d->fd, d->name);
-	d->fd = -1;
-	nopen--;
-}
-
-/*
- * Open path (relative, fk_name_safe) below the output directory, making
- * directories as needed, never following a symlink.
- */
-static int
-open_below(const char *path, int flags)
-{
-	char comp[FK_NAME_MAX];
-	const char *p = path, *slash;
-	int cur = dirfd_, next, fd, e;
-
-	while ((slash = strchr(p, '/')) != NULL) {
-		size_t n = (size_t)(slash - p);
-
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
-			goto fail;
-		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (next < 0)
-			goto fail;
-		if (cur != dirfd_)
-			close(cur);
-		cur = next;
-		p = slash + 1;
+	if (d->of.name == NULL) {
+		n = fk_con_defname(buf, sizeof(buf),
+		    f->have_open ? &f->open : NULL, f->id, d->dir);
+		set_name(d, buf, (size_t)n);
 	}
-	fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC, 0666);
-	e = errno;
-	if (cur != dirfd_)
-		close(cur);
-	errno = e;
-	return fd;
-fail:
-	e = errno;
-	if (cur != dirfd_)
-		close(cur);
-	errno = e;
-	return -1;
-}
-
-static int
-open_file(struct fdir *d)
-{
-	const char *name = dir_name(d);
-	int flags = O_WRONLY | O_CREAT | (d->created ? 0 : O_TRUNC);
-	int fd;
-
-	if (d->fd >= 0) {
-		lru_unlink(d);
-		lru_push(d);
-		return 0;
-	}
-	if (d->failed)
-		return -1;
-	while (nopen >= maxfds && lru_tail != NULL) {
-		close_file(lru_tail);
-		st.evictions++;
-	}
-	while ((fd = open_below(name, flags)) < 0) {
-		if ((errno == EMFILE || errno == ENFILE) && lru_tail != NULL) {
-			close_file(lru_tail);
-			st.evictions++;
-			continue;
-		}
-		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
-			err(FK_EX_FAIL, "%s/%s", outdir, name);
-		warn("%s/%s: skipping this flow direction", outdir, name);
-		d->failed = 1;
-		failed = 1;
-		return -1;
-	}
-	if (d->created)
-		st.reopens++;
-	else
-		st.files++;
-	d->created = 1;
-	d->fd = fd;
-	nopen++;
-	lru_push(d);
-	return 0;
+	return fk_ofile_open(&odir, &d->of);
 }
 
 /* Write len bytes at file offset off, cut at -b. */
@@ -275,12 +138,12 @@ put(struct fdir *d, const uint8_t *p, uint64_t len, uint64_t off)
 		}
 	}
 	if (off > (uint64_t)INT64_MAX - len) {
-		warnx("%s: offset %llu out of range, data dropped", d->name,
+		warnx("%s: offset %llu out of range, data dropped", d->of.name,
 		    (unsigned long long)off);
 		failed = 1;
 		return;
 	}
-	fk_pwrite_all(d->fd, p, (size_t)len, (off_t)off, d->name);
+	fk_ofile_pwrite(&odir, &d->of, p, (size_t)len, off);
 	st.bytes += len;
 }
 
@@ -321,10 +184,8 @@ forget(struct flow *f)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		close_file(&f->d[i]);
-		free(f->d[i].name);
-	}
+	for (i = 0; i < 2; i++)
+		fk_ofile_free(&odir, &f->d[i].of);
 	fk_idmap_del(&flows, f->id);
 	free(f);
 }
@@ -341,7 +202,7 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	f = get_flow(o->flow_id);
 	f->open = *o;
 	f->have_open = 1;
-	f->ts_ns = o->ts_ns;
+	f->d[0].of.mtime_ns = f->d[1].of.mtime_ns = o->ts_ns;
 }
 
 static void
@@ -386,7 +247,6 @@ main(int argc, char *argv[])
 	struct fk_in in;
 	struct fk_out out;
 	struct flow *f;
-	struct rlimit rl;
 	int ch, pass;
 
 	fk_init(argv[0]);
@@ -436,18 +296,10 @@ main(int argc, char *argv[])
 		}
 	if (optind != argc)
 		usage();
-	/* Never more than the descriptor limit allows, with a reserve. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (long long)rl.rlim_cur - 16 < maxfds)
-		maxfds = (long long)rl.rlim_cur > 17 ?
-		    (long long)rl.rlim_cur - 16 : 1;
-	if (!console) {
-		if (mkdir(outdir, 0777) < 0 && errno != EEXIST)
-			err(FK_EX_FAIL, "%s", outdir);
-		if ((dirfd_ = open(outdir, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) < 0)
-			err(FK_EX_FAIL, "%s", outdir);
-	}
+	if (!console)
+		fk_odir_open(&odir, outdir, maxfds);
+	else
+		odir.dirfd = -1;
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
 	pass = !console && !isatty(1);
@@ -471,8 +323,9 @@ main(int argc, char *argv[])
 		    "flowsplit.files=%llu\nflowsplit.bytes=%llu\n"
 		    "flowsplit.reopens=%llu\nflowsplit.cut_bytes=%llu\n"
 		    "flowsplit.unsafe_names=%llu\n",
-		    (unsigned long long)st.files, (unsigned long long)st.bytes,
-		    (unsigned long long)st.reopens,
+		    (unsigned long long)odir.files,
+		    (unsigned long long)st.bytes,
+		    (unsigned long long)odir.reopens,
 		    (unsigned long long)st.cut,
 		    (unsigned long long)st.unsafe);
 
@@ -482,10 +335,8 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i <= flows.mask; i++)
 		if (flows.slot[i].id != 0) {
 			f = flows.slot[i].val;
-			close_file(&f->d[0]);
-			close_file(&f->d[1]);
-			free(f->d[0].name);
-			free(f->d[1].name);
+			fk_ofile_free(&odir, &f->d[0].of);
+			fk_ofile_free(&odir, &f->d[1].of);
 			free(f);
 		}
 	fk_idmap_free(&flows);
@@ -496,7 +347,6 @@ main(int argc, char *argv[])
 	if (pass)
 		fk_out_close(&out);
 	fk_in_close(&in);
-	if (dirfd_ >= 0)
-		close(dirfd_);
-	return failed ? FK_EX_FAIL : FK_EX_OK;
+	fk_odir_close(&odir);
+	return failed || odir.failures ? FK_EX_FAIL : FK_EX_OK;
 }

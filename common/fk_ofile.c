@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fk_name.h"
@@ -87,7 +88,7 @@ void
 fk_ofile_init(struct fk_ofile *f, const char *name)
 {
 	memset(f, 0, sizeof(*f));
-	f->name = fk_strdup(name);
+	f->name = name != NULL ? fk_strdup(name) : NULL;
 	f->fd = -1;
 }
 
@@ -142,6 +143,14 @@ fk_ofile_close(struct fk_odir *od, struct fk_ofile *f)
 	if (f->fd < 0 || f->pinned)
 		return;
 	fk_ofile_flush(f);
+	if (f->mtime_ns != 0) {
+		struct timespec ts[2];
+
+		ts[0].tv_sec = (time_t)(f->mtime_ns / 1000000000u);
+		ts[0].tv_nsec = (long)(f->mtime_ns % 1000000000u / 1000 * 1000);
+		ts[1] = ts[0];
+		(void)futimens(f->fd, ts);
+	}
 	lru_unlink(od, f);
 	fk_close_checked(f->fd, f->name);
 	f->fd = -1;
@@ -164,7 +173,8 @@ fk_ofile_free(struct fk_odir *od, struct fk_ofile *f)
 int
 fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 {
-	int flags = O_RDWR | O_CREAT | (f->created ? O_APPEND : O_TRUNC);
+	int flags = O_RDWR | O_CREAT | (!f->created ? O_TRUNC :
+	    f->positional ? 0 : O_APPEND);
 	int fd;
 
 	if (f->fd >= 0) {
@@ -199,7 +209,8 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 		od->files++;
 	f->created = 1;
 	f->fd = fd;
-	f->buf = fk_malloc(OBUF_CAP);
+	if (!f->positional)
+		f->buf = fk_malloc(OBUF_CAP);
 	od->nopen++;
 	lru_push(od, f);
 	return 0;
@@ -221,5 +232,17 @@ fk_ofile_write(struct fk_odir *od, struct fk_ofile *f, const void *p,
 	}
 	memcpy(f->buf + f->blen, p, len);
 	f->blen += len;
+	return 0;
+}
+
+int
+fk_ofile_pwrite(struct fk_odir *od, struct fk_ofile *f, const void *p,
+    size_t len, uint64_t off)
+{
+	if (fk_ofile_open(od, f) < 0)
+		return -1;
+	fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
+	if (off + len > f->size)
+		f->size = off + len;
 	return 0;
 }

@@ -11,6 +11,9 @@
  *
  * A "pinned" file is an fd the caller owns (stdout, a file named on the
  * command line): never evicted, written sequentially.
+ *
+ * A "positional" file is written at offsets (fk_ofile_pwrite, holes where
+ * nothing was written) instead of appended through the buffer.
  */
 #ifndef FK_OFILE_H
 #define FK_OFILE_H
@@ -24,6 +27,8 @@ struct fk_ofile {
 	uint8_t created;	/* opened once in this run */
 	uint8_t failed;		/* could not be opened: writes are dropped */
 	uint8_t pinned;
+	uint8_t positional;	/* set before the first write: see above */
+	uint64_t mtime_ns;	/* not 0: set as mtime (to the us) at close */
 	uint64_t size;		/* bytes written, buffered included */
 	uint8_t *buf;
 	size_t blen;
@@ -45,7 +50,11 @@ struct fk_odir {
 void fk_odir_open(struct fk_odir *, const char *path, long long maxfds);
 void fk_odir_close(struct fk_odir *);
 
-/* Set up f for `name` below the directory (not opened yet). */
+/*
+ * Set up f for `name` below the directory (not opened yet).  name may be
+ * NULL: f->name (malloc'd, fk_name_safe) is then set before the first
+ * write.
+ */
 void fk_ofile_init(struct fk_ofile *f, const char *name);
 /* Set up f on an fd the caller opened; name is for messages. */
 void fk_ofile_pin(struct fk_ofile *f, int fd, const char *name);
@@ -59,6 +68,10 @@ int fk_ofile_open(struct fk_odir *, struct fk_ofile *);
 /* Append bytes (opening f if needed); -1 if f failed. */
 int fk_ofile_write(struct fk_odir *, struct fk_ofile *, const void *,
     size_t);
+/* Positional files: write at offset off (opening f if needed); -1 if f
+ * failed. */
+int fk_ofile_pwrite(struct fk_odir *, struct fk_ofile *, const void *,
+    size_t, uint64_t off);
 void fk_ofile_flush(struct fk_ofile *);
 /* Flush and close the descriptor (f stays usable: reopened on write). */
 void fk_ofile_close(struct fk_odir *, struct fk_ofile *);
