@@ -37,21 +37,35 @@ fk_hash_seed_init(void)
 	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 } while (0)
 
-/* SipHash-1-3. */
+static inline uint64_t
+le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
 uint64_t
 fk_hash(const void *key, size_t len)
+{
+	if (!seeded)
+		fk_hash_seed_init();
+	return fk_hash_keyed(k0, k1, key, len);
+}
+
+/* SipHash-1-3, reading the input little-endian whatever the host. */
+uint64_t
+fk_hash_keyed(uint64_t key0, uint64_t key1, const void *key, size_t len)
 {
 	const uint8_t *p = key, *end = p + (len & ~(size_t)7);
 	uint64_t v0, v1, v2, v3, m, b = (uint64_t)len << 56;
 
-	if (!seeded)
-		fk_hash_seed_init();
-	v0 = k0 ^ 0x736f6d6570736575ULL;
-	v1 = k1 ^ 0x646f72616e646f6dULL;
-	v2 = k0 ^ 0x6c7967656e657261ULL;
-	v3 = k1 ^ 0x7465646279746573ULL;
+	v0 = key0 ^ 0x736f6d6570736575ULL;
+	v1 = key1 ^ 0x646f72616e646f6dULL;
+	v2 = key0 ^ 0x6c7967656e657261ULL;
+	v3 = key1 ^ 0x7465646279746573ULL;
 	for (; p != end; p += 8) {
-		memcpy(&m, p, 8);
+		m = le64(p);
 		v3 ^= m;
 		SIPROUND;
 		v0 ^= m;

@@ -16,6 +16,11 @@
 /* Seed from getrandom(2); FK_HASH_SEED in the environment fixes it (tests). */
 void fk_hash_seed_init(void);
 uint64_t fk_hash(const void *key, size_t len);
+/*
+ * SipHash-1-3 with an explicit key, independent of the process seed and
+ * of the host's byte order: the same on every machine (flowshard).
+ */
+uint64_t fk_hash_keyed(uint64_t key0, uint64_t key1, const void *, size_t);
 
 struct fk_idmap_slot {
 	uint64_t id;		/* 0 = empty */

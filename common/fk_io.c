@@ -13,6 +13,23 @@
 #define IN_CHUNK	(1u << 20)
 #define OUT_CAP		(1u << 20)
 
+/*
+ * The stage's output stream, if any: flushed before exiting on damaged
+ * input, so everything before the damage is written.
+ */
+static struct fk_out *active_out;
+
+static void
+flush_active(void)
+{
+	if (active_out != NULL) {
+		struct fk_out *o = active_out;
+
+		active_out = NULL;	/* a failing flush must not recurse */
+		fk_out_flush(o);
+	}
+}
+
 static void
 in_init(struct fk_in *in, int fd, const char *name, size_t cap)
 {
@@ -184,8 +201,10 @@ fk_in_read(struct fk_in *in, struct fk_rec *rec)
 {
 	int r = fk_in_next(in, rec);
 
-	if (r < 0)
+	if (r < 0) {
+		flush_active();
 		errx(FK_EX_DATA, "%s", in->err);
+	}
 	return r;
 }
 
@@ -194,6 +213,7 @@ fk_in_bad(const struct fk_in *in, const struct fk_rec *rec, const char *why)
 {
 	const char *t = fk_rec_typename(rec->type);
 
+	flush_active();
 	errx(FK_EX_DATA, "%s: offset %llu: %s record: %s", in->name,
 	    (unsigned long long)rec->offset, t ? t : "unknown", why);
 }
@@ -214,6 +234,7 @@ fk_out_open(struct fk_out *out, int fd, const char *name)
 	fk_put16(hdr + 10, FK_VERSION_MINOR);
 	memcpy(out->buf, hdr, sizeof(hdr));
 	out->len = sizeof(hdr);
+	active_out = out;
 }
 
 void
@@ -275,6 +296,8 @@ fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 void
 fk_out_close(struct fk_out *out)
 {
+	if (active_out == out)
+		active_out = NULL;
 	fk_out_flush(out);
 	free(out->buf);
 	out->buf = NULL;

@@ -34,7 +34,11 @@ void fk_in_open(struct fk_in *, int fd, const char *name);
 void fk_in_open_mem(struct fk_in *, const void *, size_t, const char *name);
 /* 1: a record in *rec; 0: clean end of input; -1: damaged (see in->err). */
 int fk_in_next(struct fk_in *, struct fk_rec *);
-/* fk_in_next() that exits FK_EX_DATA (damage) or FK_EX_FAIL (I/O). */
+/*
+ * fk_in_next() that exits FK_EX_DATA (damage) or FK_EX_FAIL (I/O).  Before
+ * exiting on damage it flushes the last fk_out opened (and not closed), so
+ * every record written before the damage reaches the next stage.
+ */
 int fk_in_read(struct fk_in *, struct fk_rec *);
 void fk_in_close(struct fk_in *);
 /*

@@ -140,3 +140,19 @@ PY
 		[ ! -s err ] || { echo "$s wrote to stderr:"; cat err; return 1; }
 	done
 }
+
+@test "damage: every record before the damage is still written downstream" {
+	python3 - <<'PY'
+import struct
+h = b"FLOWKIT\0" + struct.pack("<HHI", 1, 0, 0)
+r = struct.pack("<HHI", 0x8001, 0, 5) + b"hello"
+open("dmg.fk", "wb").write(h + r * 3 + b"\x01\x00")
+PY
+	for s in $FILTERS; do
+		have "$s" || continue
+		run sh -c "$(stage_cmd "$s") < dmg.fk > got.fk"
+		[ "$status" -eq 3 ] || { echo "$s: status $status"; return 1; }
+		[ "$(flowcat < got.fk | grep -c 'type=0x8001')" -eq 3 ] ||
+			{ echo "$s lost records before the damage"; return 1; }
+	done
+}
