@@ -1,6 +1,7 @@
 /* fk_io.c - record stream reader and writer, see fk_io.h. */
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +95,21 @@ fill(struct fk_in *in, size_t want)
 			memcpy(in->buf + in->end, in->mem + in->mempos,
 			    (size_t)n);
 			in->mempos += (size_t)n;
-		} else
+		} else {
+			/*
+			 * About to wait for input with output pending: a live
+			 * pipeline must not sit on it, so flush first.  In a
+			 * batch run input is always ready and this costs one
+			 * poll per megabyte.
+			 */
+			if (active_out != NULL && active_out->len > 0) {
+				struct pollfd pfd = { in->fd, POLLIN, 0 };
+
+				if (poll(&pfd, 1, 0) == 0)
+					fk_out_flush(active_out);
+			}
 			n = read(in->fd, in->buf + in->end, room);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential clang libpcap-dev zlib1g-dev libssl-dev bats
 tcpdump tshark tcpflow tcpreen python3 python3-scapy libxml2-utils
-mandoc bsdextrautils iproute2 nginx curl hyperfine time ethtool parallel rsync openssh-server openssh-client"
+mandoc bsdextrautils iproute2 nginx curl hyperfine time ethtool parallel rsync openssh-server openssh-client nftables apache2-utils"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

@@ -8,6 +8,8 @@
 
 FK_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 FK_BIN="${FK_BIN:-$FK_ROOT/build/bin}"
+# Tests cd into scratch directories: a relative FK_BIN must become absolute.
+case $FK_BIN in /*) ;; *) FK_BIN="$(cd "$FK_BIN" 2>/dev/null && pwd || echo "$FK_ROOT/$FK_BIN")" ;; esac
 FK_CORPUS="${FK_CORPUS:-$FK_ROOT/../shared/corpus}"
 CORPUS="$FK_CORPUS/pcaps"
 DATA="$FK_ROOT/tests/data"
