@@ -658,7 +658,7 @@ main(int argc, char *argv[])
 
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
-	fk_out_open(&out, 1, "<stdout>");
+	fk_out_open_side(&out, 1, "<stdout>");	/* files are the output */
 	fk_stage_run(&in, &out, &ops, NULL);
 	/* End of input: whatever is still open was cut off. */
 	/* Deletion shifts entries back into slot i: look at it again. */

@@ -20,6 +20,8 @@
  */
 static struct fk_out *active_out;
 
+static void out_open(struct fk_out *, int, const char *);
+
 static void
 flush_active(void)
 {
@@ -235,6 +237,22 @@ fk_in_bad(const struct fk_in *in, const struct fk_rec *rec, const char *why)
 void
 fk_out_open(struct fk_out *out, int fd, const char *name)
 {
+	if (isatty(fd))
+		errx(FK_EX_USAGE, "%s is a terminal and the output is a binary "
+		    "record stream: pipe it into another stage, or into "
+		    "flowcat to read it", name);
+	out_open(out, fd, name);
+}
+
+void
+fk_out_open_side(struct fk_out *out, int fd, const char *name)
+{
+	out_open(out, isatty(fd) ? -1 : fd, name);
+}
+
+static void
+out_open(struct fk_out *out, int fd, const char *name)
+{
 	uint8_t hdr[FK_STREAM_HDR_LEN] = { 0 };
 
 	memset(out, 0, sizeof(*out));
@@ -242,7 +260,8 @@ fk_out_open(struct fk_out *out, int fd, const char *name)
 	out->name = name;
 	out->cap = OUT_CAP;
 	out->buf = fk_malloc(out->cap);
-	fk_pipe_grow(fd);
+	if (fd >= 0)
+		fk_pipe_grow(fd);
 	memcpy(hdr, FK_MAGIC, FK_MAGIC_LEN);
 	fk_put16(hdr + 8, FK_VERSION_MAJOR);
 	fk_put16(hdr + 10, FK_VERSION_MINOR);
@@ -255,7 +274,8 @@ void
 fk_out_flush(struct fk_out *out)
 {
 	if (out->len > 0) {
-		fk_write_all(out->fd, out->buf, out->len, out->name);
+		if (out->fd >= 0)	/* fd -1: discarded (fk_out_open_side) */
+			fk_write_all(out->fd, out->buf, out->len, out->name);
 		out->off += out->len;
 		out->len = 0;
 	}
@@ -269,7 +289,8 @@ put(struct fk_out *out, const void *p, size_t n)
 	if (out->len + n > out->cap) {
 		fk_out_flush(out);
 		if (n >= out->cap) {
-			fk_write_all(out->fd, p, n, out->name);
+			if (out->fd >= 0)
+				fk_write_all(out->fd, p, n, out->name);
 			out->off += n;
 			return;
 		}

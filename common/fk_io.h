@@ -56,8 +56,16 @@ struct fk_out {
 	uint64_t off;		/* bytes written so far */
 };
 
-/* Start an output stream on fd: the stream header is written first. */
+/*
+ * Start an output stream on fd: the stream header is written first.  A
+ * terminal is refused (exit FK_EX_USAGE with a hint): records are binary.
+ */
 void fk_out_open(struct fk_out *, int fd, const char *name);
+/*
+ * The same for a stage whose real output is files (httpsplit): on a
+ * terminal the records are silently discarded instead.
+ */
+void fk_out_open_side(struct fk_out *, int fd, const char *name);
 /* Append a record: header, then fixed part, then variable part. */
 void fk_out_rec(struct fk_out *, uint16_t type, const void *fixed,
     size_t fixedlen, const void *var, size_t varlen);
