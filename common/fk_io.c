@@ -20,15 +20,53 @@
  */
 static struct fk_out *active_out;
 
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} flushers[FK_IO_MAXFLUSH];
+static int nflushers;
+
 static void out_open(struct fk_out *, int, const char *);
+
+void
+fk_io_flusher_add(void (*fn)(void *), void *arg)
+{
+	if (nflushers == FK_IO_MAXFLUSH)
+		errx(FK_EX_FAIL, "internal: too many output flushers");
+	flushers[nflushers].fn = fn;
+	flushers[nflushers].arg = arg;
+	nflushers++;
+}
+
+void
+fk_io_flusher_del(void (*fn)(void *), void *arg)
+{
+	for (int i = 0; i < nflushers; i++)
+		if (flushers[i].fn == fn && flushers[i].arg == arg) {
+			flushers[i] = flushers[--nflushers];
+			return;
+		}
+}
+
+static void
+run_flushers(void)
+{
+	for (int i = 0; i < nflushers; i++)
+		flushers[i].fn(flushers[i].arg);
+}
 
 static void
 flush_active(void)
 {
+	int n = nflushers;
+
+	nflushers = 0;		/* a failing flush must not recurse */
+	for (int i = 0; i < n; i++)
+		flushers[i].fn(flushers[i].arg);
 	if (active_out != NULL) {
 		struct fk_out *o = active_out;
 
-		active_out = NULL;	/* a failing flush must not recurse */
+		active_out = NULL;
 		fk_out_flush(o);
 	}
 }
@@ -100,15 +138,19 @@ fill(struct fk_in *in, size_t want)
 		} else {
 			/*
 			 * About to wait for input with output pending: a live
-			 * pipeline must not sit on it, so flush first.  In a
-			 * batch run input is always ready and this costs one
-			 * poll per megabyte.
+			 * pipeline must not sit on it, so flush first (files,
+			 * then records).  In a batch run input is always ready
+			 * and this costs one poll per megabyte.
 			 */
-			if (active_out != NULL && active_out->len > 0) {
+			if ((active_out != NULL && active_out->len > 0) ||
+			    nflushers > 0) {
 				struct pollfd pfd = { in->fd, POLLIN, 0 };
 
-				if (poll(&pfd, 1, 0) == 0)
-					fk_out_flush(active_out);
+				if (poll(&pfd, 1, 0) == 0) {
+					run_flushers();
+					if (active_out != NULL)
+						fk_out_flush(active_out);
+				}
 			}
 			n = read(in->fd, in->buf + in->end, room);
 		}

@@ -75,4 +75,15 @@ void fk_out_flush(struct fk_out *);
 /* Flush and close; exits on a write error. */
 void fk_out_close(struct fk_out *);
 
+/*
+ * Other buffered output of the stage (files: fk_odir) registers a flush
+ * function here.  Like the record output, it is flushed before the reader
+ * blocks waiting for input (a live pipeline's files fill as it runs) and
+ * before exiting on damaged input (everything before the damage is
+ * written).  At most FK_IO_MAXFLUSH at once.
+ */
+#define FK_IO_MAXFLUSH	8
+void fk_io_flusher_add(void (*fn)(void *), void *arg);
+void fk_io_flusher_del(void (*fn)(void *), void *arg);
+
 #endif

@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fk_io.h"
 #include "fk_name.h"
 #include "fk_ofile.h"
 #include "fk_util.h"
@@ -56,6 +58,8 @@ fail:
 	return -1;
 }
 
+static void odir_flusher(void *);
+
 void
 fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
 {
@@ -72,11 +76,26 @@ fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
 		err(FK_EX_FAIL, "%s", path);
 	if ((od->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		err(FK_EX_FAIL, "%s", path);
+	fk_io_flusher_add(odir_flusher, od);
+}
+
+void
+fk_odir_flush(struct fk_odir *od)
+{
+	for (struct fk_ofile *f = od->head; f != NULL; f = f->next)
+		fk_ofile_flush(f);
+}
+
+static void
+odir_flusher(void *od)
+{
+	fk_odir_flush(od);
 }
 
 void
 fk_odir_close(struct fk_odir *od)
 {
+	fk_io_flusher_del(odir_flusher, od);
 	while (od->head != NULL)
 		fk_ofile_close(od, od->head);
 	if (od->dirfd >= 0)
@@ -132,8 +151,13 @@ lru_push(struct fk_odir *od, struct fk_ofile *f)
 void
 fk_ofile_flush(struct fk_ofile *f)
 {
-	if (f->fd >= 0 && f->blen > 0)
-		fk_write_all(f->fd, f->buf, f->blen, f->name);
+	if (f->fd >= 0 && f->blen > 0) {
+		if (f->positional)
+			fk_pwrite_all(f->fd, f->buf, f->blen, (off_t)f->boff,
+			    f->name);
+		else
+			fk_write_all(f->fd, f->buf, f->blen, f->name);
+	}
 	f->blen = 0;
 }
 
@@ -156,12 +180,69 @@ fk_ofile_close(struct fk_odir *od, struct fk_ofile *f)
 	f->fd = -1;
 	free(f->buf);
 	f->buf = NULL;
+	od->bufmem -= f->bcap;
+	f->bcap = 0;
 	od->nopen--;
+}
+
+static void
+live_unlink(struct fk_odir *od, struct fk_ofile *f)
+{
+	if (!f->islive)
+		return;
+	if (f->lprev != NULL)
+		f->lprev->lnext = f->lnext;
+	else
+		od->live = f->lnext;
+	if (f->lnext != NULL)
+		f->lnext->lprev = f->lprev;
+	f->lprev = f->lnext = NULL;
+	f->islive = 0;
+}
+
+void
+fk_odir_abandon(struct fk_odir *od)
+{
+	struct fk_ofile *f;
+	char *partial;
+	size_t n;
+
+	while ((f = od->live) != NULL) {
+		live_unlink(od, f);
+		f->blen = 0;		/* the disk is full: drop, do not flush */
+		f->mtime_ns = 0;
+		fk_ofile_close(od, f);
+		n = strlen(f->name);
+		partial = fk_malloc(n + sizeof(".partial"));
+		memcpy(partial, f->name, n);
+		memcpy(partial + n, ".partial", sizeof(".partial"));
+		if (renameat(od->dirfd, f->name, od->dirfd, partial) < 0) {
+			warn("%s/%s: cannot rename to .partial, removing it",
+			    od->path, f->name);
+			if (unlinkat(od->dirfd, f->name, 0) < 0 &&
+			    errno != ENOENT)
+				warn("%s/%s", od->path, f->name);
+		}
+		free(partial);
+	}
+}
+
+static void
+abandon_hook(void *od)
+{
+	fk_odir_abandon(od);
+}
+
+void
+fk_odir_partial_on_fail(struct fk_odir *od)
+{
+	fk_atfail(abandon_hook, od);
 }
 
 void
 fk_ofile_free(struct fk_odir *od, struct fk_ofile *f)
 {
+	live_unlink(od, f);
 	if (f->pinned)
 		fk_ofile_flush(f);
 	else
@@ -197,7 +278,7 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 			continue;
 		}
 		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
-			err(FK_EX_FAIL, "%s/%s", od->path, f->name);
+			fk_fail("%s/%s", od->path, f->name);
 		warn("%s/%s: skipping this file", od->path, f->name);
 		f->failed = 1;
 		od->failures++;
@@ -207,6 +288,14 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 		od->reopens++;
 	else
 		od->files++;
+	if (!f->created && !f->islive) {
+		f->lprev = NULL;
+		f->lnext = od->live;
+		if (od->live != NULL)
+			od->live->lprev = f;
+		od->live = f;
+		f->islive = 1;
+	}
 	f->created = 1;
 	f->fd = fd;
 	if (!f->positional)
@@ -235,14 +324,49 @@ fk_ofile_write(struct fk_odir *od, struct fk_ofile *f, const void *p,
 	return 0;
 }
 
+/* Make f's positional buffer hold at least need bytes; 0 if over budget. */
+static int
+pbuf_grow(struct fk_odir *od, struct fk_ofile *f, size_t need)
+{
+	size_t ncap = f->bcap > 0 ? f->bcap : 4096;
+
+	if (need <= f->bcap)
+		return 1;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > FK_OFILE_PBUF)
+		ncap = FK_OFILE_PBUF;
+	if (od->bufmem - f->bcap + ncap > FK_ODIR_BUFMAX)
+		return 0;
+	f->buf = fk_realloc(f->buf, ncap);
+	od->bufmem = od->bufmem - f->bcap + ncap;
+	f->bcap = ncap;
+	return 1;
+}
+
 int
 fk_ofile_pwrite(struct fk_odir *od, struct fk_ofile *f, const void *p,
     size_t len, uint64_t off)
 {
 	if (fk_ofile_open(od, f) < 0)
 		return -1;
-	fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
 	if (off + len > f->size)
 		f->size = off + len;
+	if (len == 0)
+		return 0;
+	if (f->blen > 0 && off == f->boff + f->blen &&
+	    f->blen + len <= FK_OFILE_PBUF && pbuf_grow(od, f, f->blen + len)) {
+		memcpy(f->buf + f->blen, p, len);
+		f->blen += len;
+		return 0;
+	}
+	fk_ofile_flush(f);
+	if (len < FK_OFILE_PBUF && pbuf_grow(od, f, len)) {
+		memcpy(f->buf, p, len);
+		f->blen = len;
+		f->boff = off;
+	} else {
+		fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
+	}
 	return 0;
 }
