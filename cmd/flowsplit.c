@@ -296,9 +296,11 @@ main(int argc, char *argv[])
 		}
 	if (optind != argc)
 		usage();
-	if (!console)
+	if (!console) {
 		fk_odir_open(&odir, outdir, maxfds);
-	else
+		/* A fatal error (disk full): open flows' files to .partial. */
+		fk_odir_partial_on_fail(&odir);
+	} else
 		odir.dirfd = -1;
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,12 +114,54 @@ fk_strtosize(const char *s, long long min, long long max, const char *what)
 	return parse_num(s, min, max, what, 1);
 }
 
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} failhooks[8];
+static int nfailhooks, failing;
+
+void
+fk_atfail(void (*fn)(void *), void *arg)
+{
+	if (nfailhooks == (int)FK_ARRAY_LEN(failhooks))
+		errx(FK_EX_FAIL, "fk_atfail: too many hooks");
+	failhooks[nfailhooks].fn = fn;
+	failhooks[nfailhooks].arg = arg;
+	nfailhooks++;
+}
+
+int
+fk_failing(void)
+{
+	return failing;
+}
+
+void
+fk_fail(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	errno = e;
+	vwarn(fmt, ap);
+	va_end(ap);
+	if (!failing) {
+		failing = 1;
+		while (nfailhooks > 0) {
+			nfailhooks--;
+			failhooks[nfailhooks].fn(failhooks[nfailhooks].arg);
+		}
+	}
+	exit(FK_EX_FAIL);
+}
+
 static void
 write_failed(const char *name)
 {
 	if (errno == EPIPE)
 		_exit(FK_EX_OK);	/* reader went away: end quietly */
-	err(FK_EX_FAIL, "write %s", name);
+	fk_fail("write %s", name);
 }
 
 void
@@ -179,8 +222,12 @@ fk_stdout_check(void)
 void
 fk_close_checked(int fd, const char *name)
 {
-	if (close(fd) != 0 && errno != EINTR)
-		write_failed(name);
+	if (close(fd) != 0 && errno != EINTR) {
+		if (failing)
+			warn("close %s", name);
+		else
+			write_failed(name);
+	}
 }
 
 void

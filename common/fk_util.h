@@ -39,10 +39,26 @@ long long fk_strtosize(const char *s, long long min, long long max,
 /*
  * Checked writes.  Short writes are retried.  EPIPE exits quietly with
  * FK_EX_OK (the reader went away: `| head`); every other error, ENOSPC
- * included, exits FK_EX_FAIL with a message naming `name`.
+ * included, exits FK_EX_FAIL with a message naming `name`, through
+ * fk_fail() (its hooks run).
  */
 void fk_write_all(int fd, const void *, size_t, const char *name);
 void fk_pwrite_all(int fd, const void *, size_t, off_t, const char *name);
+/*
+ * Fatal errors and cleanup.  A program registers hooks (at most 8) that
+ * fk_fail() runs, once, newest first, before it exits FK_EX_FAIL: e.g.
+ * fk_odir_partial_on_fail() renames the files still being written to
+ * NAME.partial, so a disk that fills up (ENOSPC from any checked write
+ * above, or an open) leaves no file that pretends to be complete.  A
+ * hook must not exit; errors inside it are only warned about.
+ */
+void fk_atfail(void (*fn)(void *), void *arg);
+/* err(3) with FK_EX_FAIL, after the hooks: the message names errno. */
+void fk_fail(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+/* 1 while the hooks run (a close in a hook reports, never exits). */
+int fk_failing(void);
+
 /*
  * For programs that print text with stdio: call after the last output
  * (and may be called periodically).  Flushes stdout; on EPIPE exits
