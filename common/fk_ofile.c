@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fk_io.h"
 #include "fk_name.h"
 #include "fk_ofile.h"
 #include "fk_util.h"
@@ -57,6 +58,8 @@ fail:
 	return -1;
 }
 
+static void odir_flusher(void *);
+
 void
 fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
 {
@@ -73,11 +76,26 @@ fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
 		err(FK_EX_FAIL, "%s", path);
 	if ((od->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		err(FK_EX_FAIL, "%s", path);
+	fk_io_flusher_add(odir_flusher, od);
+}
+
+void
+fk_odir_flush(struct fk_odir *od)
+{
+	for (struct fk_ofile *f = od->head; f != NULL; f = f->next)
+		fk_ofile_flush(f);
+}
+
+static void
+odir_flusher(void *od)
+{
+	fk_odir_flush(od);
 }
 
 void
 fk_odir_close(struct fk_odir *od)
 {
+	fk_io_flusher_del(odir_flusher, od);
 	while (od->head != NULL)
 		fk_ofile_close(od, od->head);
 	if (od->dirfd >= 0)
@@ -133,8 +151,13 @@ lru_push(struct fk_odir *od, struct fk_ofile *f)
 void
 fk_ofile_flush(struct fk_ofile *f)
 {
-	if (f->fd >= 0 && f->blen > 0)
-		fk_write_all(f->fd, f->buf, f->blen, f->name);
+	if (f->fd >= 0 && f->blen > 0) {
+		if (f->positional)
+			fk_pwrite_all(f->fd, f->buf, f->blen, (off_t)f->boff,
+			    f->name);
+		else
+			fk_write_all(f->fd, f->buf, f->blen, f->name);
+	}
 	f->blen = 0;
 }
 
@@ -157,6 +180,8 @@ fk_ofile_close(struct fk_odir *od, struct fk_ofile *f)
 	f->fd = -1;
 	free(f->buf);
 	f->buf = NULL;
+	od->bufmem -= f->bcap;
+	f->bcap = 0;
 	od->nopen--;
 }
 
@@ -299,14 +324,49 @@ fk_ofile_write(struct fk_odir *od, struct fk_ofile *f, const void *p,
 	return 0;
 }
 
+/* Make f's positional buffer hold at least need bytes; 0 if over budget. */
+static int
+pbuf_grow(struct fk_odir *od, struct fk_ofile *f, size_t need)
+{
+	size_t ncap = f->bcap > 0 ? f->bcap : 4096;
+
+	if (need <= f->bcap)
+		return 1;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > FK_OFILE_PBUF)
+		ncap = FK_OFILE_PBUF;
+	if (od->bufmem - f->bcap + ncap > FK_ODIR_BUFMAX)
+		return 0;
+	f->buf = fk_realloc(f->buf, ncap);
+	od->bufmem = od->bufmem - f->bcap + ncap;
+	f->bcap = ncap;
+	return 1;
+}
+
 int
 fk_ofile_pwrite(struct fk_odir *od, struct fk_ofile *f, const void *p,
     size_t len, uint64_t off)
 {
 	if (fk_ofile_open(od, f) < 0)
 		return -1;
-	fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
 	if (off + len > f->size)
 		f->size = off + len;
+	if (len == 0)
+		return 0;
+	if (f->blen > 0 && off == f->boff + f->blen &&
+	    f->blen + len <= FK_OFILE_PBUF && pbuf_grow(od, f, f->blen + len)) {
+		memcpy(f->buf + f->blen, p, len);
+		f->blen += len;
+		return 0;
+	}
+	fk_ofile_flush(f);
+	if (len < FK_OFILE_PBUF && pbuf_grow(od, f, len)) {
+		memcpy(f->buf, p, len);
+		f->blen = len;
+		f->boff = off;
+	} else {
+		fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
+	}
 	return 0;
 }

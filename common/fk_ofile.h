@@ -13,7 +13,14 @@
  * command line): never evicted, written sequentially.
  *
  * A "positional" file is written at offsets (fk_ofile_pwrite, holes where
- * nothing was written) instead of appended through the buffer.
+ * nothing was written).  Contiguous writes are gathered in a buffer that
+ * grows up to FK_OFILE_PBUF bytes while the directory's buffers together
+ * stay under FK_ODIR_BUFMAX (beyond it, writes go straight to the file),
+ * and written at the file offset where they start: on a write that does
+ * not follow on, when full, and at flush or close.
+ *
+ * Buffered bytes of every file are also written before the stage blocks
+ * waiting for input and before it exits on damaged input (fk_io).
  */
 #ifndef FK_OFILE_H
 #define FK_OFILE_H
@@ -32,6 +39,8 @@ struct fk_ofile {
 	uint64_t size;		/* bytes written, buffered included */
 	uint8_t *buf;
 	size_t blen;
+	size_t bcap;		/* positional: size of buf (0: none yet) */
+	uint64_t boff;		/* positional: file offset of buf[0] */
 	struct fk_ofile *prev, *next;	/* LRU of open files, head newest */
 	struct fk_ofile *lprev, *lnext;	/* created, not freed: od->live */
 	uint8_t islive;
@@ -44,7 +53,11 @@ struct fk_odir {
 	struct fk_ofile *head, *tail;
 	struct fk_ofile *live;	/* files created and not yet freed */
 	uint64_t files, reopens, evictions, failures;
+	size_t bufmem;		/* bytes of positional buffers allocated */
 };
+
+#define FK_OFILE_PBUF	(128 * 1024)
+#define FK_ODIR_BUFMAX	(16 * 1024 * 1024)
 
 /*
  * Make (if needed) and open the directory; exits FK_EX_FAIL on error.
@@ -62,6 +75,8 @@ void fk_odir_close(struct fk_odir *);
  */
 void fk_odir_abandon(struct fk_odir *);
 void fk_odir_partial_on_fail(struct fk_odir *);
+/* Write what every open file has buffered. */
+void fk_odir_flush(struct fk_odir *);
 
 /*
  * Set up f for `name` below the directory (not opened yet).  name may be
