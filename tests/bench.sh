@@ -16,7 +16,8 @@
 #   http      ... | httpsplit -o   vs  tcpflow -e http  vs  tshark --export-objects
 #   flowstat  pcapcat -r | reasm | flowstat   vs  tshark -q -z conv,tcp
 # A row whose program is not built yet is skipped.  "ratio" is the
-# reference's time over ours (above 1: we are faster).
+# reference's time over ours (above 1: we are faster).  The results table
+# is followed by a compact Markdown summary of the same rows (for README).
 #
 # Every command is killed after FK_BENCH_TIMEOUT seconds (default 300;
 # tshark --export-objects on the 1 GB capture takes longer than that) and
@@ -184,3 +185,16 @@ echo "== results (seconds wall, MB peak RSS; ratio = reference / ours)"
 	printf 'profile\ttask\tours s\tours MB\treference\tref s\tref MB\tratio\tcheck\n'
 	cat "$ROWS"
 } | column -t -s $'\t'
+
+# The same, compact, as a Markdown table for the README: one line per
+# comparison (time and peak RSS of each side, the ratio), and the rates of
+# the stages timed alone.
+echo
+echo "== summary (Markdown; ratio = reference time / ours, above 1: we are faster)"
+echo
+awk -F'\t' '
+	function cell(s, mb) { return s == "-" ? "-" : (mb == "-" ? s " s" : s " s, " mb " MB") }
+	BEGIN { print "| capture | task | flowkit | reference | ratio | notes |"; print "|---|---|---|---|---|---|" }
+	$5 != "-" { printf "| %s | %s | %s | %s: %s | %s | %s |\n", $1, $2, cell($3, $4), $5, cell($6, $7), $8 == "-" ? "-" : "**" $8 "x**", $9; next }
+	{ printf "| %s | %s | %s | - | - | %s |\n", $1, $2, cell($3, $4), $9 }
+' "$ROWS"
