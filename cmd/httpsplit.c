@@ -7,6 +7,12 @@
  * body size; Content-Encoding gzip/deflate is decoded on the fly.  One
  * HTTP record per message follows the record that completed it; all
  * input records pass through unchanged.
+ *
+ * Files go through fk_ofile: opened below the output directory without
+ * following symbolic links, at most MAX_OPEN (fewer under a low
+ * RLIMIT_NOFILE) descriptors at once, least recently used closed first
+ * and reopened as needed.  On a fatal error (a full disk) the files
+ * still being written are renamed NAME.partial before exit.
  */
 #include <err.h>
 #include <errno.h>
@@ -23,22 +29,20 @@
 #include "fk_http.h"
 #include "fk_io.h"
 #include "fk_name.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_stage.h"
 #include "fk_util.h"
 
-#define MAX_OPEN	64	/* output files kept open at once */
+#define MAX_OPEN	64	/* output files kept open at once, at most */
 #define MAX_PENDING	256	/* unanswered requests remembered per flow */
 #define NAME_MAX_LEN	200	/* flow-name part of an output file name */
 
-/* An output file, opened lazily and reopened after eviction. */
-struct ofile {
-	char *path;		/* relative to the output directory */
-	int fd;
-	int created;		/* exists (truncated on first open) */
-	int slot;		/* index in open_files, -1 if closed */
-	uint64_t size;		/* end of the furthest write */
-};
+/*
+ * Output files are fk_ofiles, positional: name relative to the output
+ * directory, opened lazily and reopened after eviction; size is the end
+ * of the furthest write.
+ */
 
 struct pending {		/* a request waiting for its response */
 	int head, connect;
@@ -56,7 +60,7 @@ struct hdir {
 	uint16_t flags;
 	uint64_t hdr_offset, body_offset, ts_ns;
 	char *method, *text, *ctype, *host;
-	struct ofile body, raw;
+	struct fk_ofile body, raw;
 	int want_raw;
 	struct fk_inflate inf;
 	int inflating, dec_stopped;
@@ -71,15 +75,13 @@ struct flow {
 	struct hdir d[2];
 	struct pending q[MAX_PENDING];
 	unsigned qhead, qlen;
-	struct ofile hdrs;	/* <response-name>-HTTP */
+	struct fk_ofile hdrs;	/* <response-name>-HTTP */
 };
 
 static struct fk_out out;
-static int dirfd_out = -1;
+static struct fk_odir odir;
 static const char *outdir;
 static int opt_raw, opt_quiet;
-static struct ofile *open_files[MAX_OPEN];
-static unsigned open_next, open_count;
 static struct fk_idmap flows;
 
 static struct {
@@ -97,100 +99,45 @@ usage(void)
 /* ---- output files */
 
 static void
-of_init(struct ofile *of)
+of_init(struct fk_ofile *of)
 {
-	memset(of, 0, sizeof(*of));
-	of->fd = -1;
-	of->slot = -1;
+	fk_ofile_init(of, NULL);
+	of->positional = 1;
 }
 
 static void
-of_closefd(struct ofile *of)
+of_closefd(struct fk_ofile *of)
 {
-	char buf[PATH_MAX];
-
-	if (of->fd < 0)
-		return;
-	snprintf(buf, sizeof(buf), "%s/%s", outdir, of->path);
-	fk_close_checked(of->fd, buf);
-	of->fd = -1;
-	open_files[of->slot] = NULL;
-	of->slot = -1;
-	open_count--;
+	fk_ofile_close(&odir, of);
 }
 
-/* Create the directories leading to path (flow names may have '/'). */
+/* Write at offset off; a file that cannot be opened is warned about
+ * once and its bytes dropped (the exit status says so). */
 static void
-make_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	char *s;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (s = strchr(buf, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdirat(dirfd_out, buf, 0755) < 0 && errno != EEXIST)
-			err(FK_EX_FAIL, "%s/%s", outdir, buf);
-		*s = '/';
-	}
-}
-
-static int
-of_fd(struct ofile *of)
-{
-	int fl = O_WRONLY | O_CREAT | O_CLOEXEC;
-	unsigned i;
-
-	if (of->fd >= 0)
-		return of->fd;
-	if (open_count == MAX_OPEN) {
-		/* Close the oldest-opened file; it reopens if needed. */
-		while (open_files[open_next % MAX_OPEN] == NULL)
-			open_next++;
-		of_closefd(open_files[open_next % MAX_OPEN]);
-	}
-	if (!of->created) {
-		fl |= O_TRUNC;
-		make_parents(of->path);
-	}
-	of->fd = openat(dirfd_out, of->path, fl, 0644);
-	if (of->fd < 0)
-		err(FK_EX_FAIL, "%s/%s", outdir, of->path);
-	of->created = 1;
-	for (i = 0; open_files[(open_next + i) % MAX_OPEN] != NULL; i++)
-		;
-	of->slot = (int)((open_next + i) % MAX_OPEN);
-	open_files[of->slot] = of;
-	open_count++;
-	return of->fd;
-}
-
-static void
-of_write(struct ofile *of, const void *p, size_t n, uint64_t off)
+of_write(struct fk_ofile *of, const void *p, size_t n, uint64_t off)
 {
 	if (n == 0)
 		return;
-	fk_pwrite_all(of_fd(of), p, n, (off_t)off, of->path);
-	if (off + n > of->size)
-		of->size = off + n;
+	fk_ofile_pwrite(&odir, of, p, n, off);
 }
 
 static void
-of_finish(struct ofile *of)
+of_finish(struct fk_ofile *of)
 {
-	of_closefd(of);
-	free(of->path);
+	fk_ofile_free(&odir, of);
 	of_init(of);
 }
 
 static void
-of_unlink(struct ofile *of)
+of_unlink(struct fk_ofile *of)
 {
+	int created = of->created;
+
 	of_closefd(of);
-	if (of->created && unlinkat(dirfd_out, of->path, 0) < 0)
-		err(FK_EX_FAIL, "%s/%s", outdir, of->path);
-	free(of->path);
-	of_init(of);
+	if (created && unlinkat(odir.dirfd, of->name, 0) < 0 &&
+	    errno != ENOENT)
+		fk_fail("%s/%s", outdir, of->name);
+	of_finish(of);
 }
 
 /* ---- names */
@@ -362,10 +309,10 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	}
 
 	/* All header blocks, both directions, in the flow's -HTTP file. */
-	if (f->hdrs.path == NULL) {
+	if (f->hdrs.name == NULL) {
 		snprintf(path, sizeof(path), "%s-HTTP",
 		    flow_name(f, m->kind == FK_HP_RESP ? h->dir : !h->dir));
-		f->hdrs.path = fk_strdup(path);
+		f->hdrs.name = fk_strdup(path);
 	}
 	of_write(&f->hdrs, m->raw, m->rawlen, f->hdrs.size);
 
@@ -381,11 +328,11 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	ext = fk_http_mime_ext(m->ctype);
 	snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s", fn,
 	    h->hp.msgs, ext ? "." : "", ext ? ext : "");
-	of_init(&h->body);
-	h->body.path = fk_strdup(path);
-	snprintf(path, sizeof(path), "%s.raw", h->body.path);
-	of_init(&h->raw);
-	h->raw.path = fk_strdup(path);
+	of_finish(&h->body);
+	h->body.name = fk_strdup(path);
+	snprintf(path, sizeof(path), "%s.raw", h->body.name);
+	of_finish(&h->raw);
+	h->raw.name = fk_strdup(path);
 	h->inflating = h->coding == FK_HP_CODING_GZIP ||
 	    h->coding == FK_HP_CODING_DEFLATE;
 	h->want_raw = opt_raw || h->inflating;
@@ -451,13 +398,13 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 		if (h->flags & FK_HTTP_F_INCOMPLETE) {
 			/* Say so in the name: the bytes are right, not all. */
 			snprintf(file, sizeof(file), "%s.partial",
-			    h->body.path);
+			    h->body.name);
 			of_closefd(&h->body);
-			if (renameat(dirfd_out, h->body.path, dirfd_out,
+			if (renameat(odir.dirfd, h->body.name, odir.dirfd,
 			    file) < 0)
-				err(FK_EX_FAIL, "%s/%s", outdir, file);
+				fk_fail("%s/%s", outdir, file);
 		} else
-			snprintf(file, sizeof(file), "%s", h->body.path);
+			snprintf(file, sizeof(file), "%s", h->body.name);
 	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
@@ -522,6 +469,8 @@ flow_end(struct flow *f, int clean)
 		count_hp(&f->d[i].hp);
 		fk_hp_free(&f->d[i].hp);
 		msg_clear(&f->d[i]);
+		of_finish(&f->d[i].body);	/* normally done by cb_end */
+		of_finish(&f->d[i].raw);
 		free(f->name[i]);
 	}
 	for (i = 0; i < f->qlen; i++) {
@@ -650,11 +599,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || outdir == NULL)
 		usage();
-	if (mkdir(outdir, 0755) < 0 && errno != EEXIST)
-		err(FK_EX_FAIL, "%s", outdir);
-	dirfd_out = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd_out < 0)
-		err(FK_EX_FAIL, "%s", outdir);
+	fk_odir_open(&odir, outdir, MAX_OPEN);
+	/* A fatal error (disk full): files being written to .partial. */
+	fk_odir_partial_on_fail(&odir);
 
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
@@ -672,6 +619,6 @@ main(int argc, char *argv[])
 	fk_out_close(&out);
 	fk_in_close(&in);
 	fk_idmap_free(&flows);
-	close(dirfd_out);
-	return FK_EX_OK;
+	fk_odir_close(&odir);
+	return odir.failures ? FK_EX_FAIL : FK_EX_OK;
 }

@@ -242,11 +242,13 @@ fk_odir_partial_on_fail(struct fk_odir *od)
 void
 fk_ofile_free(struct fk_odir *od, struct fk_ofile *f)
 {
-	live_unlink(od, f);
 	if (f->pinned)
 		fk_ofile_flush(f);
 	else
 		fk_ofile_close(od, f);
+	/* Only now, with its bytes written: a flush that fails above
+	 * leaves it to fk_odir_abandon(). */
+	live_unlink(od, f);
 	free(f->name);
 	f->name = NULL;
 }
