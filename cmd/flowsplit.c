@@ -104,7 +104,8 @@ set_name(struct fdir *d, const char *name, size_t len)
 	free(d->of.name);
 	d->of.name = fk_name_dup_safe(name, len, NULL, &unsafe);
 	if (unsafe && st.unsafe++ == 0)
-		warnx("unsafe file name in a FLOW_NAME record, sanitized");
+		warnx("unsafe or too long file name in a FLOW_NAME "
+		    "record, sanitized or shortened");
 }
 
 /* Name a direction (FLOW_NAME, else tcpflow's default) and open it. */

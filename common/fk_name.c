@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "fk_addr.h"
+#include "fk_hash.h"
 #include "fk_name.h"
 #include "fk_util.h"
 
@@ -253,13 +254,83 @@ fk_name_sanitize(char *buf, size_t len, const char *name, size_t namelen)
 	return n;
 }
 
+/* 1 if name[0..len) has a component longer than FK_NAME_COMP_MAX. */
+static int
+long_component(const char *name, size_t len)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i <= len; i++)
+		if (i == len || name[i] == '/') {
+			if (i - start > FK_NAME_COMP_MAX)
+				return 1;
+			start = i + 1;
+		}
+	return 0;
+}
+
+#define TAG_LEN	17	/* "~" and 16 hex digits */
+
+/*
+ * Shorten the safe name buf[0..n) (see fk_name_dup_safe) into out,
+ * tagged with tag; returns the new length.
+ */
+static size_t
+shorten(char *out, const char *buf, size_t n, const char *tag)
+{
+	size_t i, start = 0, o = 0, cl;
+	int tagged = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && buf[i] != '/')
+			continue;
+		cl = i - start;
+		if (cl > FK_NAME_COMP_MAX ||
+		    (i == n && !tagged && cl + TAG_LEN > FK_NAME_COMP_MAX))
+			cl = FK_NAME_COMP_MAX - TAG_LEN;
+		memcpy(out + o, buf + start, cl);
+		o += cl;
+		if (cl < i - start || (i == n && !tagged)) {
+			memcpy(out + o, tag, TAG_LEN);
+			o += TAG_LEN;
+			tagged = 1;
+		}
+		if (i < n)
+			out[o++] = '/';
+		start = i + 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
 char *
 fk_name_dup_safe(const char *name, size_t len, size_t *lenp, int *sanitized)
 {
-	char buf[FK_NAME_MAX], *d;
+	char buf[FK_NAME_MAX], out[FK_NAME_MAX], tag[TAG_LEN + 1], *d;
+	static const char hex[] = "0123456789abcdef";
 	int unsafe = !fk_name_safe(name, len);
+	int toolong = len >= FK_NAME_MAX || long_component(name, len);
 
-	if (unsafe) {
+	if (toolong) {
+		/* Keyed by constants: the same hash in every process. */
+		uint64_t h = fk_hash_keyed(0x666b6e616d65ULL, 0x73686f7274ULL,
+		    name, len);
+
+		tag[0] = '~';
+		for (int i = 0; i < 16; i++)
+			tag[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+		tag[TAG_LEN] = '\0';
+		/* Room for the tag on the last component. */
+		len = fk_name_sanitize(buf, sizeof(buf) - TAG_LEN, name, len);
+		len = shorten(out, buf, len, tag);
+		if (!fk_name_safe(out, len)) {
+			out[0] = '_';
+			memcpy(out + 1, tag, TAG_LEN + 1);
+			len = TAG_LEN + 1;
+		}
+		name = out;
+		unsafe = 1;
+	} else if (unsafe) {
 		len = fk_name_sanitize(buf, sizeof(buf), name, len);
 		name = buf;
 	}

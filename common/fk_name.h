@@ -28,6 +28,8 @@
 
 #define FK_NAME_TEMPLATE	"%A.%a-%B.%b%V%v%C%c"
 #define FK_NAME_MAX		1024	/* longest name, NUL included */
+/* Longest component fk_name_dup_safe() makes: NAME.partial fits in 255. */
+#define FK_NAME_COMP_MAX	240
 
 /* What a template needs beyond the FLOW_OPEN record. */
 struct fk_name_vars {
@@ -68,8 +70,15 @@ size_t fk_name_sanitize(char *buf, size_t len, const char *name,
 /*
  * The name a file is created with, from a FLOW_NAME: a NUL-terminated
  * copy (malloc'd) of name[0..len), through fk_name_sanitize() when it is
- * not fk_name_safe().  *lenp (if not NULL) gets its length, *sanitized
- * (if not NULL) 1 if it had to be made safe, else 0.
+ * not fk_name_safe().  A name too long for a file system (a component
+ * over FK_NAME_COMP_MAX bytes, or the whole over FK_NAME_MAX - 1) is
+ * shortened: each long component is cut to FK_NAME_COMP_MAX - 17 bytes
+ * and ends in "~" and 16 hex digits of a hash of the whole original
+ * name (the last component does when only the whole was too long), so
+ * different long names stay different, and every program (flowsplit,
+ * dfxmlgen) makes the same name from the same bytes.  *lenp (if not
+ * NULL) gets its length, *sanitized (if not NULL) 1 if it had to be made
+ * safe or shortened, else 0.
  */
 char *fk_name_dup_safe(const char *name, size_t len, size_t *lenp,
     int *sanitized);

@@ -192,6 +192,35 @@ assert r.find("total_flows").text == "2"
 PY
 }
 
+@test "dfxmlgen: over-long FLOW_NAMEs are listed as flowsplit shortens and writes them" {
+	need_cmd xmllint
+	python3 - > long.fk <<'PY'
+import os, sys; sys.path.insert(0, os.environ["LIB"])
+from fkrec import *
+w = Writer(sys.stdout.buffer)
+for i, (n0, n1) in enumerate([("x" * 5000, "y/" * 2000 + "z"),
+                              ("x" * 4999 + "w", "d/" + "e" * 300 + "/f")], 1):
+    w.open(i, pa=1000 + i)
+    w.name(i, 0, n0)
+    w.name(i, 1, n1)
+    w.data(i, 0, 0, b"client %d\n" % i)
+    w.data(i, 1, 0, b"server %d\n" % i)
+    w.close(i)
+PY
+	dfxmlgen -d out -o r.xml < long.fk | flowsplit -o out > /dev/null
+	xmllint --noout r.xml
+	python3 - <<'PY'
+import os, re
+names = re.findall(r"<filename>([^<]*)</filename>", open("r.xml").read())
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk("out") for f in fs)
+assert sorted(names) == files, (names, files)
+assert len(set(files)) == 4, files	# the two x... names stay apart
+for f in files:
+    assert all(len(c) <= 240 for c in f.split("/")), f
+    assert len(f) < 1024 + 4, f
+PY
+}
+
 @test "dfxmlgen: damaged input exits 3, usage errors exit 2" {
 	mkstream > s.fk
 	head -c 150 s.fk > cut.fk
