@@ -48,9 +48,8 @@ struct sink {
 };
 
 struct flow {
-	struct flow *hnext;		/* hash chain */
+	struct fk_flowent ent;		/* key and hash chain: first */
 	struct flow *prev, *next;	/* LRU, head = least recent */
-	struct fk_flowkey key;
 	struct fk_open o;		/* A/B endpoints, as reasm's FLOW_OPEN */
 	uint8_t a_is_0;			/* A is key endpoint 0 */
 	uint8_t selected;
@@ -95,10 +94,9 @@ static struct fk_ofile wfile;		/* -w framed */
 static int wfile_open;
 static struct fk_idmap names;		/* payload names created this run */
 
-static struct flow **table;
-static size_t tmask;
+static struct fk_flowtab table;
 static struct flow *lru_head, *lru_tail;
-static uint64_t nflows, next_id = 1;
+static uint64_t next_id = 1;
 static struct fk_idleclock clk;
 static struct row *rows;
 static size_t nrows, rowcap;
@@ -447,7 +445,7 @@ output(struct flow *f, int d, const struct fk_packet *pk,
 		frame_put(&odir, f->ff, f, d, pk, k);
 		break;
 	case F_PAYLOAD:
-		if (f->key.proto == FK_PROTO_UDP && k->payload_len > 0)
+		if (f->ent.key.proto == FK_PROTO_UDP && k->payload_len > 0)
 			fk_ofile_write(&odir, payload_file(f, d), k->payload,
 			    k->payload_len);
 		break;
@@ -482,43 +480,15 @@ lru_add(struct flow *f)
 	lru_tail = f;
 }
 
-static void
-table_grow(void)
-{
-	size_t n = (tmask + 1) * 2, i;
-	struct flow **nt = fk_calloc(n, sizeof(*nt));
-
-	for (i = 0; i <= tmask; i++) {
-		struct flow *f, *fn;
-
-		for (f = table[i]; f != NULL; f = fn) {
-			size_t b = fk_flowkey_hash(&f->key) & (n - 1);
-
-			fn = f->hnext;
-			f->hnext = nt[b];
-			nt[b] = f;
-		}
-	}
-	free(table);
-	table = nt;
-	tmask = n - 1;
-}
-
 static struct flow *
 lookup(const struct fk_flowkey *k)
 {
-	struct flow *f;
-
-	for (f = table[fk_flowkey_hash(k) & tmask]; f != NULL; f = f->hnext)
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
-			return f;
-	return NULL;
+	return (struct flow *)fk_flowtab_get(&table, k);
 }
 
 static void
 flow_end(struct flow *f)
 {
-	struct flow **pp;
 	int d;
 
 	if (f->selected && list) {
@@ -543,12 +513,8 @@ flow_end(struct flow *f)
 			fk_ofile_free(&odir, f->pf[d]);
 			free(f->pf[d]);
 		}
-	for (pp = &table[fk_flowkey_hash(&f->key) & tmask]; *pp != f;
-	    pp = &(*pp)->hnext)
-		;
-	*pp = f->hnext;
+	fk_flowtab_del(&table, &f->ent);
 	lru_del(f);
-	nflows--;
 	free(f);
 }
 
@@ -559,16 +525,14 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	struct flow *f;
 	struct fk_open *o;
 	int sender_is_a = 1, a;
-	size_t alen = key->family == 4 ? 4 : 16, b;
+	size_t alen = key->family == 4 ? 4 : 16;
 
-	while (nflows >= maxflows) {
+	while (table.count >= maxflows) {
 		st.evictions++;
 		flow_end(lru_head);
 	}
-	if (nflows + 1 > tmask + 1)
-		table_grow();
 	f = fk_calloc(1, sizeof(*f));
-	f->key = *key;
+	f->ent.key = *key;
 	o = &f->o;
 	o->flow_id = next_id++;
 	o->ts_ns = pk->ts_ns;
@@ -606,11 +570,8 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	f->selected = (uint8_t)selected(key, o->flow_id);
 	st.flows++;
 	st.selected += f->selected;
-	b = fk_flowkey_hash(key) & tmask;
-	f->hnext = table[b];
-	table[b] = f;
+	fk_flowtab_add(&table, &f->ent);
 	lru_add(f);
-	nflows++;
 	return f;
 }
 
@@ -880,8 +841,7 @@ main(int argc, char *argv[])
 		wfile_open = 1;
 	}
 	fk_idmap_init(&names);
-	tmask = 1023;
-	table = fk_calloc(tmask + 1, sizeof(*table));
+	fk_flowtab_init(&table);
 	fk_in_open(&in, 0, "<stdin>");
 	pass = !list && !wstdout && !isatty(1);
 	if (pass)
@@ -918,7 +878,7 @@ main(int argc, char *argv[])
 	}
 	fk_in_close(&in);
 	fk_idmap_free(&names);
-	free(table);
+	fk_flowtab_free(&table);
 	free(rows);
 	free(prefixes);
 	free(ports);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fk_decode.h"
-#include "fk_hash.h"
+#include "fk_flowkey.h"
 #include "fk_io.h"
 #include "fk_ipfrag.h"
 #include "fk_record.h"
@@ -19,26 +19,10 @@
 #define NS		1000000000ULL
 /* Capture time a closed (FIN/RST) flow lingers for stray packets. */
 #define LINGER_NS	(2 * NS)
-/*
- * A step forward of the capture clock longer than this between two
- * packets is a discontinuity (merged captures, a clock reset, a bogus
- * timestamp such as 0), not time the flows spent idle: see idle_clock().
- */
-#define JUMP_NS		(3600 * NS)
-
-/* Canonical (direction-independent) flow key: lower endpoint first. */
-struct key {
-	uint8_t family;
-	uint8_t nvlan;
-	uint16_t vlan[2];
-	uint16_t port[2];
-	uint8_t addr[2][16];
-};
 
 struct flow {
-	struct flow *hnext;		/* hash chain */
-	struct flow *prev, *next;	/* LRU or closing list */
-	struct key key;
+	struct fk_flowent ent;		/* key and hash chain: first */
+	struct flow *prev, *next;	/* LRU or closing list; free list */
 	uint8_t a_is_0;			/* A is key endpoint 0 */
 	uint8_t closing;		/* pending close reason, 0 = open */
 	uint8_t announced;		/* FLOW_OPEN written, id valid */
@@ -66,17 +50,18 @@ static struct fk_ipfrag *frags;
 #define FRAG_BYTES	(64ULL << 20)
 #define FRAG_TIMEOUT	(30 * NS)
 static struct fk_out out;
-static struct flow **table;
-static size_t tmask;			/* table size - 1 */
-static uint64_t nflows, maxflows = 1000000;
+static struct fk_flowtab table;
+static uint64_t maxflows = 1000000;
 static struct list lru, closing;
 static struct flow *freelist;
 static struct flow **slabs;
 static size_t nslabs;
 static uint64_t next_id = 1;
-static uint64_t now;			/* idle clock, see idle_clock() */
-static uint64_t ts_max;			/* latest capture time seen */
-static int ts_any;			/* ts_max is valid */
+/*
+ * The idle clock (fk_idleclock): capture time, never backwards, a jump
+ * longer than FK_IDLE_JUMP_NS counted as none.
+ */
+static struct fk_idleclock clk;
 static uint64_t idle_ns = 300 * NS;
 static uint64_t global_cap = 1ULL << 30;
 static int keep, verbose;
@@ -125,53 +110,10 @@ list_of(struct flow *f)
 	return f->closing ? &closing : &lru;
 }
 
-static uint64_t
-key_hash(const struct key *k)
-{
-	return fk_hash(k, sizeof(*k));
-}
-
-static void
-table_grow(void)
-{
-	size_t n = (tmask + 1) * 2, i;
-	struct flow **nt = fk_calloc(n, sizeof(*nt));
-
-	for (i = 0; i <= tmask; i++) {
-		struct flow *f, *fn;
-
-		for (f = table[i]; f != NULL; f = fn) {
-			size_t b = key_hash(&f->key) & (n - 1);
-
-			fn = f->hnext;
-			f->hnext = nt[b];
-			nt[b] = f;
-		}
-	}
-	free(table);
-	table = nt;
-	tmask = n - 1;
-}
-
 static struct flow *
-lookup(const struct key *k)
+lookup(const struct fk_flowkey *k)
 {
-	struct flow *f;
-
-	for (f = table[key_hash(k) & tmask]; f != NULL; f = f->hnext)
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
-			return f;
-	return NULL;
-}
-
-static void
-table_del(struct flow *f)
-{
-	struct flow **pp = &table[key_hash(&f->key) & tmask];
-
-	while (*pp != f)
-		pp = &(*pp)->hnext;
-	*pp = f->hnext;
+	return (struct flow *)fk_flowtab_get(&table, k);
 }
 
 static struct flow *
@@ -187,12 +129,12 @@ flow_alloc(void)
 		slabs = fk_reallocarray(slabs, nslabs + 1, sizeof(*slabs));
 		slabs[nslabs++] = slab;
 		for (i = 0; i < n; i++) {
-			slab[i].hnext = freelist;
+			slab[i].next = freelist;
 			freelist = &slab[i];
 		}
 	}
 	f = freelist;
-	freelist = f->hnext;
+	freelist = f->next;
 	memset(f, 0, sizeof(*f));
 	return f;
 }
@@ -226,9 +168,8 @@ flow_close(struct flow *f, uint8_t reason)
 	if (reason < FK_ARRAY_LEN(n_closed))
 		n_closed[reason]++;
 	list_del(list_of(f), f);
-	table_del(f);
-	nflows--;
-	f->hnext = freelist;
+	fk_flowtab_del(&table, &f->ent);
+	f->next = freelist;
 	freelist = f;
 }
 
@@ -238,11 +179,11 @@ expire(void)
 {
 	struct flow *f;
 
-	while ((f = closing.head) != NULL && f->seen_ts + LINGER_NS < now)
+	while ((f = closing.head) != NULL && f->seen_ts + LINGER_NS < clk.now)
 		flow_close(f, f->closing);
 	if (idle_ns == 0)
 		return;
-	while ((f = lru.head) != NULL && f->seen_ts + idle_ns < now)
+	while ((f = lru.head) != NULL && f->seen_ts + idle_ns < clk.now)
 		flow_close(f, FK_CLOSE_TIMEOUT);
 }
 
@@ -257,28 +198,6 @@ evict_one(void)
 		flow_close(f, FK_CLOSE_EVICT);
 }
 
-/* Build the canonical key; *fwd = 1 if the packet's source is endpoint 0. */
-static void
-make_key(const struct fk_pkt *k, struct key *key, int *fwd)
-{
-	size_t alen = k->family == 4 ? 4 : 16;
-	int c;
-
-	memset(key, 0, sizeof(*key));
-	key->family = k->family;
-	key->nvlan = k->nvlan;
-	key->vlan[0] = k->vlan[0];
-	key->vlan[1] = k->vlan[1];
-	c = memcmp(k->src, k->dst, alen);
-	if (c == 0)
-		c = k->sport < k->dport ? -1 : k->sport > k->dport;
-	*fwd = c <= 0;
-	memcpy(key->addr[*fwd ? 0 : 1], k->src, alen);
-	memcpy(key->addr[*fwd ? 1 : 0], k->dst, alen);
-	key->port[*fwd ? 0 : 1] = k->sport;
-	key->port[*fwd ? 1 : 0] = k->dport;
-}
-
 /*
  * Write the FLOW_OPEN of a flow: the sides and opener follow from the
  * packet that announces it (tcp_flags; fwd: its source is key endpoint
@@ -289,7 +208,7 @@ static void
 announce(struct flow *f, int fwd, uint8_t tcp_flags, int eth,
     const uint8_t *src_mac, const uint8_t *dst_mac, uint32_t ifindex)
 {
-	const struct key *key = &f->key;
+	const struct fk_flowkey *key = &f->ent.key;
 	struct fk_open o;
 	struct fk_dirstats st[2];
 	int sender_is_a, a;
@@ -360,18 +279,16 @@ announce_first(struct flow *f)
  * packet).
  */
 static struct flow *
-flow_new(const struct key *key, int fwd, const struct fk_pkt *k,
+flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
     const struct fk_packet *pk, int reuse, int bare)
 {
 	static uint64_t serial;
 	struct flow *f;
 
-	while (nflows >= maxflows)
+	while (table.count >= maxflows)
 		evict_one();
-	if (nflows + 1 > tmask + 1)
-		table_grow();
 	f = flow_alloc();
-	f->key = *key;
+	f->ent.key = *key;
 	f->serial = serial++;
 	f->reuse = (uint8_t)reuse;
 	f->first_fwd = (uint8_t)fwd;
@@ -385,15 +302,9 @@ flow_new(const struct key *key, int fwd, const struct fk_pkt *k,
 		announce(f, fwd, k->tcp_flags, f->first_eth, k->src_mac,
 		    k->dst_mac, pk->ifindex);
 	f->last_ts = pk->ts_ns;
-	f->seen_ts = now;
-	{
-		size_t b = key_hash(key) & tmask;
-
-		f->hnext = table[b];
-		table[b] = f;
-	}
+	f->seen_ts = clk.now;
+	fk_flowtab_add(&table, &f->ent);
 	list_add(&lru, f);
-	nflows++;
 	n_flows++;
 	return f;
 }
@@ -430,7 +341,7 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 	t->st.last_ts_ns = pk->ts_ns;
 	if (pk->ts_ns > f->last_ts)
 		f->last_ts = pk->ts_ns;
-	f->seen_ts = now;
+	f->seen_ts = clk.now;
 	if (!f->announced || (k->flags & FK_PKT_F_HDRCUT)) {
 		/*
 		 * A bare packet of a flow not announced yet, or a header
@@ -495,34 +406,11 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 	list_add(list_of(f), f);
 }
 
-/*
- * Advance the idle clock `now` by the step from the latest capture time
- * seen to this packet's.  Time never runs backwards (unordered captures),
- * and a step longer than JUMP_NS counts as none: flows time out after -t
- * seconds of capture time during which packets kept coming, and a clock
- * jump (a timestamp of 0 then real ones, merged captures) splits no flow.
- * Timestamps are data: no value is special.
- */
-static void
-idle_clock(uint64_t ts)
-{
-	if (!ts_any) {
-		ts_any = 1;
-		ts_max = ts;
-		return;
-	}
-	if (ts <= ts_max)
-		return;
-	if (ts - ts_max <= JUMP_NS)
-		now += ts - ts_max;
-	ts_max = ts;
-}
-
 static void
 packet(const struct fk_rec *rec, const struct fk_packet *pk)
 {
 	struct fk_pkt k;
-	struct key key;
+	struct fk_flowkey key;
 	struct flow *f;
 	int e, fwd, d, bare;
 
@@ -530,15 +418,15 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 	e = fk_decode(pk->linktype, pk->data, pk->caplen, pk->origlen, &k);
 	if (keep)
 		fk_out_copy(&out, rec);
-	idle_clock(pk->ts_ns);
+	fk_idleclock_tick(&clk, pk->ts_ns);
 	if (e == FK_DEC_FRAGMENT && k.frag.family != 0) {
 		/* reassemble, then decode the datagram as raw IP */
 		struct fk_pkt lk = k;
 		const uint8_t *dg;
 		uint32_t dlen;
 
-		fk_ipfrag_expire(frags, now);
-		if (!fk_ipfrag_add(frags, &lk.frag, now, &dg, &dlen))
+		fk_ipfrag_expire(frags, clk.now);
+		if (!fk_ipfrag_add(frags, &lk.frag, clk.now, &dg, &dlen))
 			return;
 		e = fk_decode(lk.frag.family == 4 ? 228 : 229, dg, dlen, dlen,
 		    &k);
@@ -559,7 +447,7 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 		n_hdrcut_bytes += k.cut_len;
 	}
 	expire();
-	make_key(&k, &key, &fwd);
+	fwd = fk_flowkey_make(&key, &k, 6);
 	bare = (k.flags & FK_PKT_F_HDRCUT) ||
 	    (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0);
 	f = lookup(&key);
@@ -611,7 +499,7 @@ close_all(void)
 	struct flow **v, *f;
 	size_t n = 0, i;
 
-	v = fk_reallocarray(NULL, nflows + 1, sizeof(*v));
+	v = fk_reallocarray(NULL, table.count + 1, sizeof(*v));
 	for (f = closing.head; f != NULL; f = f->next)
 		v[n++] = f;
 	for (f = lru.head; f != NULL; f = f->next)
@@ -745,8 +633,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	tmask = 1023;
-	table = fk_calloc(tmask + 1, sizeof(*table));
+	fk_flowtab_init(&table);
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");
 	tcp.out = &out;
@@ -768,7 +655,7 @@ main(int argc, char *argv[])
 	fk_ipfrag_free(frags);
 	fk_out_close(&out);
 	fk_in_close(&in);
-	free(table);
+	fk_flowtab_free(&table);
 	while (nslabs > 0)
 		free(slabs[--nslabs]);
 	free(slabs);

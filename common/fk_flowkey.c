@@ -1,8 +1,13 @@
-/* fk_flowkey.c - flow keys and the idle clock, see fk_flowkey.h. */
+/*
+ * fk_flowkey.c - flow keys, the flow table and the idle clock, see
+ * fk_flowkey.h.
+ */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fk_flowkey.h"
 #include "fk_hash.h"
+#include "fk_util.h"
 
 int
 fk_flowkey_make(struct fk_flowkey *k, const struct fk_pkt *p, uint8_t proto)
@@ -31,6 +36,83 @@ uint64_t
 fk_flowkey_hash(const struct fk_flowkey *k)
 {
 	return fk_hash(k, sizeof(*k));
+}
+
+#define FLOWTAB_MIN	1024
+
+void
+fk_flowtab_init(struct fk_flowtab *t)
+{
+	t->mask = FLOWTAB_MIN - 1;
+	t->b = fk_calloc(FLOWTAB_MIN, sizeof(*t->b));
+	t->count = 0;
+}
+
+void
+fk_flowtab_free(struct fk_flowtab *t)
+{
+	free(t->b);
+	t->b = NULL;
+	t->mask = 0;
+	t->count = 0;
+}
+
+static void
+flowtab_grow(struct fk_flowtab *t)
+{
+	size_t n = (t->mask + 1) * 2, i;
+	struct fk_flowent **nb = fk_calloc(n, sizeof(*nb));
+
+	for (i = 0; i <= t->mask; i++) {
+		struct fk_flowent *e, *en;
+
+		for (e = t->b[i]; e != NULL; e = en) {
+			size_t h = fk_flowkey_hash(&e->key) & (n - 1);
+
+			en = e->hnext;
+			e->hnext = nb[h];
+			nb[h] = e;
+		}
+	}
+	free(t->b);
+	t->b = nb;
+	t->mask = n - 1;
+}
+
+struct fk_flowent *
+fk_flowtab_get(const struct fk_flowtab *t, const struct fk_flowkey *k)
+{
+	struct fk_flowent *e;
+
+	for (e = t->b[fk_flowkey_hash(k) & t->mask]; e != NULL; e = e->hnext)
+		if (memcmp(&e->key, k, sizeof(*k)) == 0)
+			return e;
+	return NULL;
+}
+
+void
+fk_flowtab_add(struct fk_flowtab *t, struct fk_flowent *e)
+{
+	size_t h;
+
+	if (t->count + 1 > t->mask + 1)
+		flowtab_grow(t);
+	h = fk_flowkey_hash(&e->key) & t->mask;
+	e->hnext = t->b[h];
+	t->b[h] = e;
+	t->count++;
+}
+
+void
+fk_flowtab_del(struct fk_flowtab *t, struct fk_flowent *e)
+{
+	struct fk_flowent **pp = &t->b[fk_flowkey_hash(&e->key) & t->mask];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	e->hnext = NULL;
+	t->count--;
 }
 
 void

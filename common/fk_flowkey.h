@@ -1,6 +1,6 @@
 /*
- * fk_flowkey.h - direction-independent flow keys and the idle clock of
- * flow tables (flowpcap; the same rules as reasm's table).
+ * fk_flowkey.h - direction-independent flow keys, the hash table of
+ * flows and the idle clock of flow tables (reasm, flowpcap, flowshard).
  *
  * A key is the 5-tuple plus the VLAN tags, with the lower endpoint
  * (address, then port) first, so both directions of a flow share it.
@@ -16,6 +16,7 @@
 #ifndef FK_FLOWKEY_H
 #define FK_FLOWKEY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fk_decode.h"
@@ -39,6 +40,32 @@ struct fk_flowkey {
 int fk_flowkey_make(struct fk_flowkey *k, const struct fk_pkt *p,
     uint8_t proto);
 uint64_t fk_flowkey_hash(const struct fk_flowkey *k);
+
+/*
+ * A chained hash table of flows keyed by fk_flowkey, intrusive: a flow
+ * embeds a struct fk_flowent (its key and hash chain link), the table
+ * allocates nothing per flow.  It doubles when an insertion would make
+ * it hold more entries than buckets.
+ */
+struct fk_flowent {
+	struct fk_flowent *hnext;
+	struct fk_flowkey key;
+};
+
+struct fk_flowtab {
+	struct fk_flowent **b;
+	size_t mask;		/* buckets - 1, a power of two */
+	size_t count;
+};
+
+void fk_flowtab_init(struct fk_flowtab *);
+void fk_flowtab_free(struct fk_flowtab *);	/* the table, not the flows */
+struct fk_flowent *fk_flowtab_get(const struct fk_flowtab *,
+    const struct fk_flowkey *);
+/* Insert e (e->key set, not in the table yet). */
+void fk_flowtab_add(struct fk_flowtab *, struct fk_flowent *e);
+/* Remove e, which is in the table. */
+void fk_flowtab_del(struct fk_flowtab *, struct fk_flowent *e);
 
 struct fk_idleclock {
 	uint64_t now;		/* idle time, ns: compare seen stamps with it */
