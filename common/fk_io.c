@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fk_io.h"
@@ -14,12 +15,25 @@
 
 #define IN_CHUNK	(1u << 20)
 #define OUT_CAP		(1u << 20)
+#define OUT_IOV		256		/* pieces pending at most */
+#define REF_MIN		512		/* smaller pieces are copied */
 
 /*
  * The stage's output stream, if any: flushed before exiting on damaged
  * input, so everything before the damage is written.
  */
 static struct fk_out *active_out;
+/* The reader of the last record returned: its buffer may be referenced. */
+static const struct fk_in *last_in;
+
+/* in's buffer is about to move or go: write what refers to it. */
+static void
+unref_in(const struct fk_in *in)
+{
+	if (active_out != NULL && active_out->niov > 0 &&
+	    active_out->refin == in)
+		fk_out_flush(active_out);
+}
 
 static struct {
 	void (*fn)(void *);
@@ -101,6 +115,9 @@ fk_in_open_mem(struct fk_in *in, const void *p, size_t len, const char *name)
 void
 fk_in_close(struct fk_in *in)
 {
+	unref_in(in);
+	if (last_in == in)
+		last_in = NULL;
 	free(in->buf);
 	in->buf = NULL;
 }
@@ -116,6 +133,7 @@ fill(struct fk_in *in, size_t want)
 		if (in->eof)
 			return 0;
 		if (in->cap - in->start < want) {
+			unref_in(in);
 			memmove(in->buf, in->buf + in->start,
 			    in->end - in->start);
 			in->end -= in->start;
@@ -143,8 +161,8 @@ fill(struct fk_in *in, size_t want)
 			 * then records).  In a batch run input is always ready
 			 * and this costs one poll per megabyte.
 			 */
-			if ((active_out != NULL && active_out->len > 0) ||
-			    nflushers > 0) {
+			if ((active_out != NULL && (active_out->len > 0 ||
+			    active_out->niov > 0)) || nflushers > 0) {
 				struct pollfd pfd = { in->fd, POLLIN, 0 };
 
 				if (poll(&pfd, 1, 0) == 0) {
@@ -251,6 +269,7 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 		rec->offset = in->off;
 		consume(in, FK_REC_HDR_LEN + (size_t)len);
 		in->nrec++;
+		last_in = in;
 		return 1;
 	}
 }
@@ -317,6 +336,7 @@ out_open(struct fk_out *out, int fd, const char *name)
 	out->name = name;
 	out->cap = OUT_CAP;
 	out->buf = fk_malloc(out->cap);
+	out->iov = fk_malloc(OUT_IOV * sizeof(*out->iov));
 	if (fd >= 0)
 		fk_pipe_grow(fd);
 	memcpy(hdr, FK_MAGIC, FK_MAGIC_LEN);
@@ -327,15 +347,95 @@ out_open(struct fk_out *out, int fd, const char *name)
 	active_out = out;
 }
 
+/* Write iov[0..n) completely (fk_write_all's errors and exit). */
+static void
+writev_all(int fd, struct iovec *iov, int n, const char *name)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			/* the same write again reports it as fk_write_all does */
+			fk_write_all(fd, iov->iov_base, iov->iov_len, name);
+			w = (ssize_t)iov->iov_len;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+}
+
 void
 fk_out_flush(struct fk_out *out)
 {
-	if (out->len > 0) {
+	if (out->niov > 0) {
+		size_t total = 0;
+
+		for (int i = 0; i < out->niov; i++)
+			total += out->iov[i].iov_len;
+		if (out->fd >= 0)
+			writev_all(out->fd, out->iov, out->niov, out->name);
+		out->off += total;
+		out->niov = 0;
+		out->len = 0;
+		out->refbytes = 0;
+		out->refin = NULL;
+	} else if (out->len > 0) {
 		if (out->fd >= 0)	/* fd -1: discarded (fk_out_open_side) */
 			fk_write_all(out->fd, out->buf, out->len, out->name);
 		out->off += out->len;
 		out->len = 0;
 	}
+}
+
+/* Append a piece to the iov list (merged with the last if adjacent). */
+static void
+add_iov(struct fk_out *out, const void *p, size_t n)
+{
+	struct iovec *last = out->niov > 0 ? &out->iov[out->niov - 1] : NULL;
+
+	if (last != NULL && (const uint8_t *)last->iov_base + last->iov_len ==
+	    (const uint8_t *)p) {
+		last->iov_len += n;
+		return;
+	}
+	out->iov[out->niov].iov_base = (void *)(uintptr_t)p;
+	out->iov[out->niov].iov_len = n;
+	out->niov++;
+}
+
+/*
+ * p..p+n lies in the consumed part of the last reader's buffer (so it
+ * stays put until that reader moves its buffer: unref_in()): refer to
+ * it instead of copying.  0 if it cannot.
+ */
+static int
+put_ref(struct fk_out *out, const void *p, size_t n)
+{
+	const struct fk_in *in = last_in;
+	uintptr_t q = (uintptr_t)p;
+
+	if (n < REF_MIN || out != active_out || in == NULL ||
+	    q < (uintptr_t)in->buf || q + n > (uintptr_t)(in->buf + in->start))
+		return 0;
+	if (out->niov > 0 && out->refin != in)
+		fk_out_flush(out);
+	if (out->niov >= OUT_IOV - 1 || out->refbytes + n > out->cap)
+		fk_out_flush(out);
+	if (out->niov == 0 && out->len > 0)
+		add_iov(out, out->buf, out->len);
+	add_iov(out, p, n);
+	out->refin = in;
+	out->refbytes += n;
+	return 1;
 }
 
 static void
@@ -345,8 +445,19 @@ put(struct fk_out *out, const void *p, size_t n)
 		out->off += n;
 		return;
 	}
-	if (n == 0)
+	if (n == 0 || put_ref(out, p, n))
 		return;
+	if (out->niov > 0) {
+		/* pieces pending: the copy becomes one more piece */
+		if (out->len + n > out->cap || out->niov >= OUT_IOV - 1)
+			fk_out_flush(out);
+		if (out->niov > 0) {
+			memcpy(out->buf + out->len, p, n);
+			add_iov(out, out->buf + out->len, n);
+			out->len += n;
+			return;
+		}
+	}
 	if (out->len + n > out->cap) {
 		fk_out_flush(out);
 		if (n >= out->cap) {
@@ -381,6 +492,20 @@ void
 fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 {
 	uint8_t h[FK_REC_HDR_LEN];
+	uintptr_t b = (uintptr_t)rec->body;
+
+	/* Straight from the reader's buffer, header and all, if it is there. */
+	if (last_in != NULL && rec->len + FK_REC_HDR_LEN >= REF_MIN &&
+	    b >= (uintptr_t)last_in->buf + FK_REC_HDR_LEN &&
+	    b <= (uintptr_t)(last_in->buf + last_in->start)) {
+		const uint8_t *h0 = rec->body - FK_REC_HDR_LEN;
+
+		if (fk_le16(h0) == rec->type && fk_le16(h0 + 2) == rec->flags &&
+		    fk_le32(h0 + 4) == rec->len) {
+			put(out, h0, FK_REC_HDR_LEN + (size_t)rec->len);
+			return;
+		}
+	}
 
 	fk_put16(h, rec->type);
 	fk_put16(h + 2, rec->flags);
@@ -397,4 +522,6 @@ fk_out_close(struct fk_out *out)
 	fk_out_flush(out);
 	free(out->buf);
 	out->buf = NULL;
+	free(out->iov);
+	out->iov = NULL;
 }

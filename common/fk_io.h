@@ -54,6 +54,16 @@ struct fk_out {
 	uint8_t *buf;
 	size_t len, cap;
 	uint64_t off;		/* bytes written so far */
+	/*
+	 * Zero-copy pass-through: large pieces already in the input buffer
+	 * (a record passed on, a payload) are referenced, not copied; with
+	 * niov > 0 the pending output is iov[0..niov) (pieces of buf and of
+	 * the input buffer of refin), written before that buffer moves.
+	 */
+	struct iovec *iov;
+	int niov;
+	size_t refbytes;
+	const struct fk_in *refin;
 };
 
 /*
