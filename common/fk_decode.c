@@ -233,11 +233,21 @@ clip(struct cur *c, uint32_t total)
 	return total;
 }
 
+/* The transport header starts at the cursor, the datagram ends at c->len. */
+static void
+l4(const struct cur *c, uint8_t proto, struct fk_pkt *out)
+{
+	out->ip_proto = proto;
+	out->l4_off = c->pos;
+	out->ip_end = c->len;
+}
+
 static int
 ip4(struct cur *c, struct fk_pkt *out)
 {
 	uint32_t ihl, total, wire;
 	uint16_t frag;
+	uint8_t proto;
 
 	if (!need(c, 20))
 		return FK_DEC_SHORT_IP;
@@ -276,12 +286,14 @@ ip4(struct cur *c, struct fk_pkt *out)
 		}
 		return FK_DEC_FRAGMENT;
 	}
-	if (u8(c, 9) != 6)
-		return FK_DEC_NOT_TCP;
+	proto = u8(c, 9);
 	wire = clip(c, total);
 	c->pos += ihl;
 	if (wire < ihl)
 		return FK_DEC_BAD_IP;
+	l4(c, proto, out);
+	if (out->ip_proto != 6)
+		return FK_DEC_NOT_TCP;
 	return tcp(c, wire - ihl, out);
 }
 
@@ -307,6 +319,7 @@ ip6(struct cur *c, struct fk_pkt *out)
 	for (n = 0; n < 16; n++) {
 		switch (nh) {
 		case 6:
+			l4(c, nh, out);
 			return tcp(c, wire - used, out);
 		case 0:		/* hop-by-hop */
 		case 43:	/* routing */
@@ -354,6 +367,7 @@ ip6(struct cur *c, struct fk_pkt *out)
 			hl = 8;
 			break;
 		default:
+			l4(c, nh, out);
 			return FK_DEC_NOT_TCP;
 		}
 		if (used + hl > wire)

@@ -64,6 +64,16 @@ struct fk_pkt {
 	const uint8_t *payload;
 	uint32_t cut_len;	/* FK_PKT_F_HDRCUT: bytes that cannot be placed */
 	/*
+	 * FK_DEC_OK and FK_DEC_NOT_TCP (and the TCP errors): the transport
+	 * header, for other protocols than TCP (fk_l4).  ip_proto is the
+	 * IP protocol (after IPv6 extension headers), l4_off the offset of
+	 * its header in the frame and ip_end the end of the IP datagram in
+	 * the frame: the captured bytes, clipped by the IP length if any.
+	 * l4_off <= ip_end <= caplen; all 0 for the other results.
+	 */
+	uint8_t ip_proto;
+	uint32_t l4_off, ip_end;
+	/*
 	 * FK_DEC_FRAGMENT: the fragment, for fk_ipfrag_add(); frag.family
 	 * is 0 if it cannot be reassembled (not fully captured, no length).
 	 */

@@ -1,20 +1,9 @@
 /*
  * fk_l4.h - TCP and UDP dissection on top of fk_decode.
  *
- * fk_decode() stops at a non-TCP transport with FK_DEC_NOT_TCP and the
- * IP addresses filled in, without saying where the transport header
- * starts.  fk_l4_decode() finds it without parsing the link layer a
- * second time: the transport header starts at the shortest capture
- * length for which fk_decode() gets past the whole IP header (it
- * answers FK_DEC_NOT_TCP instead of a SHORT_* error), found by binary
- * search; the IP header is then the one candidate before it that is
- * consistent with what fk_decode() found (version, header length,
- * addresses; IPv6 extension headers walked forward to the same point).
- * A packet where that is ambiguous (only crafted bytes can make it so)
- * is not decoded: FK_L4_AMBIGUOUS.
- *
- * (Once fk_decode reports the IP protocol and the transport offset
- * itself, this module shrinks to the UDP header.)
+ * fk_decode() stops at a non-TCP transport with FK_DEC_NOT_TCP, the IP
+ * addresses, the IP protocol, the transport header's offset and the
+ * datagram's end filled in; fk_l4_decode() parses the UDP header there.
  */
 #ifndef FK_L4_H
 #define FK_L4_H
@@ -28,7 +17,6 @@ enum {
 	FK_L4_NOT_UDP = FK_DEC_NERR,	/* neither TCP nor UDP (ICMP, ...) */
 	FK_L4_BAD_UDP,		/* UDP length below 8 */
 	FK_L4_SHORT_UDP,	/* UDP header not fully captured */
-	FK_L4_AMBIGUOUS,	/* IP header could not be located for sure */
 	FK_L4_NERR
 };
 

@@ -18,6 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct fk_pkt p;
 	uint32_t lt, caplen, origlen;
+	int e;
 	volatile uint64_t sink = 0;
 
 	if (len < 2 || len > 70000)
@@ -25,7 +26,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	lt = linktypes[data[0] % (sizeof(linktypes) / sizeof(linktypes[0]))];
 	caplen = (uint32_t)(len - 2);
 	origlen = caplen + (data[1] & 0x80 ? data[1] & 0x7f : 0);
-	if (fk_decode(lt, data + 2, caplen, origlen, &p) == FK_DEC_OK) {
+	e = fk_decode(lt, data + 2, caplen, origlen, &p);
+	/* The transport header and the datagram's end lie in the frame. */
+	if (p.l4_off > p.ip_end || p.ip_end > caplen)
+		__builtin_trap();
+	if (e == FK_DEC_NOT_TCP && p.ip_end > p.l4_off)
+		sink += data[2 + p.ip_end - 1];
+	if (e == FK_DEC_OK) {
 		/* The payload must lie inside the frame. */
 		if (p.payload_len) {
 			if (p.payload < data + 2 ||
