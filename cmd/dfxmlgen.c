@@ -529,30 +529,15 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	seen_ts(&f->s[0], o->ts_ns);
 }
 
-static int
-cmpid(const void *pa, const void *pb)
-{
-	const struct flow *a = *(struct flow *const *)pa;
-	const struct flow *b = *(struct flow *const *)pb;
-
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-
+/* Flows without a FLOW_CLOSE at the end of input, in id order. */
 static void
 finish_open(void)
 {
-	struct flow **v;
-	size_t i, n = 0;
+	size_t i, n;
+	void **v = fk_idmap_sorted(&flows, &n);
 
-	if (flows.count == 0)
-		return;
-	v = fk_reallocarray(NULL, flows.count, sizeof(*v));
-	for (i = 0; i <= flows.mask; i++)
-		if (flows.slot[i].id != 0)
-			v[n++] = flows.slot[i].val;
-	qsort(v, n, sizeof(*v), cmpid);
 	for (i = 0; i < n; i++)
-		finish(v[i], NULL);
+		finish((struct flow *)v[i], NULL);
 	free(v);
 }
 

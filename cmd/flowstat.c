@@ -622,31 +622,15 @@ static const struct fk_stage_ops ops = {
 	.overlap = on_overlap, .close = on_close, .stats = on_stats,
 };
 
-static int
-cmpid(const void *pa, const void *pb)
-{
-	const struct flow *a = *(struct flow *const *)pa;
-	const struct flow *b = *(struct flow *const *)pb;
-
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-
 /* Flows without a FLOW_CLOSE at the end of input, in id order. */
 static void
 finish_open(void)
 {
-	struct flow **v;
-	size_t i, n = 0;
+	size_t i, n;
+	void **v = fk_idmap_sorted(&open_flows, &n);
 
-	if (open_flows.count == 0)
-		return;
-	v = fk_reallocarray(NULL, open_flows.count, sizeof(*v));
-	for (i = 0; i <= open_flows.mask; i++)
-		if (open_flows.slot[i].id != 0)
-			v[n++] = open_flows.slot[i].val;
-	qsort(v, n, sizeof(*v), cmpid);
 	for (i = 0; i < n; i++)
-		finish(v[i]);
+		finish((struct flow *)v[i]);
 	free(v);
 }
 

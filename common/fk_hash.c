@@ -191,3 +191,31 @@ fk_idmap_del(struct fk_idmap *m, uint64_t id)
 	m->count--;
 	return val;
 }
+
+static int
+slot_cmp(const void *pa, const void *pb)
+{
+	const struct fk_idmap_slot *a = pa, *b = pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+void **
+fk_idmap_sorted(const struct fk_idmap *m, size_t *n)
+{
+	struct fk_idmap_slot *s;
+	void **v;
+	size_t i, k = 0;
+
+	s = fk_reallocarray(NULL, m->count + 1, sizeof(*s));
+	for (i = 0; i <= m->mask; i++)
+		if (m->slot[i].id != 0)
+			s[k++] = m->slot[i];
+	qsort(s, k, sizeof(*s), slot_cmp);
+	v = fk_reallocarray(NULL, k + 1, sizeof(*v));
+	for (i = 0; i < k; i++)
+		v[i] = s[i].val;
+	free(s);
+	*n = k;
+	return v;
+}

@@ -40,5 +40,10 @@ void *fk_idmap_get(const struct fk_idmap *, uint64_t id);
 void fk_idmap_put(struct fk_idmap *, uint64_t id, void *val);
 /* Remove; returns the value or NULL. */
 void *fk_idmap_del(struct fk_idmap *, uint64_t id);
+/*
+ * The values ordered by id, in an array of *n the caller frees (never
+ * NULL): a snapshot, so the map may change while it is walked.
+ */
+void **fk_idmap_sorted(const struct fk_idmap *, size_t *n);
 
 #endif
