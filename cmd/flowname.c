@@ -231,6 +231,7 @@ apply_F(const char *t, const char *F, int have_T)
 			break;
 		default:
 			warnx("-F: unknown letter '%c'", *F);
+			free(s);
 			usage();
 		}
 		len = strlen(pre) + strlen(s) + 1;

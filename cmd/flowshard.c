@@ -164,12 +164,10 @@ split(void)
 	}
 	/* Damage: what came before it is written, then exit 3. */
 	close_all();
-	if (r < 0) {
+	if (r < 0)
 		warnx("%s", in.err);
-		return FK_EX_DATA;
-	}
 	fk_in_close(&in);
-	return FK_EX_OK;
+	return r < 0 ? FK_EX_DATA : FK_EX_OK;
 }
 
 static int
