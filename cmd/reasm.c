@@ -56,7 +56,7 @@ static struct list lru, closing;
 static struct flow *freelist;
 static struct flow **slabs;
 static size_t nslabs;
-static uint64_t next_id = 1;
+static uint64_t next_id = 1, id_step = 1;	/* -I */
 /*
  * The idle clock (fk_idleclock): capture time, never backwards, a jump
  * longer than FK_IDLE_JUMP_NS counted as none.
@@ -73,8 +73,9 @@ static uint64_t n_closed[8];
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: reasm [-hkv] [-B bytes] [-M bytes] "
-	    "[-n maxflows] [-R bytes] [-t seconds]\n");
+	fprintf(stderr, "usage: reasm [-hkv] [-B bytes] [-I shard/shards] "
+	    "[-M bytes]\n"
+	    "             [-n maxflows] [-R bytes] [-t seconds]\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -215,7 +216,8 @@ announce(struct flow *f, int fwd, uint8_t tcp_flags, int eth,
 	uint8_t old_a = f->a_is_0;
 	size_t alen = key->family == 4 ? 4 : 16;
 
-	f->id = next_id++;
+	f->id = next_id;
+	next_id += id_step;
 	f->announced = 1;
 	memset(&o, 0, sizeof(o));
 	if ((tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN) {
@@ -511,6 +513,29 @@ close_all(void)
 	free(v);
 }
 
+/*
+ * -I shard/shards: ids shard+1, shard+1+shards, ... so that the flow ids
+ * of the shards of one capture never collide.
+ */
+static void
+parse_ids(const char *arg)
+{
+	const char *slash = strchr(arg, '/');
+	char buf[32];
+	long long shard, shards;
+
+	if (slash == NULL || (size_t)(slash - arg) >= sizeof(buf)) {
+		warnx("-I: expected shard/shards, got \"%s\"", arg);
+		usage();
+	}
+	memcpy(buf, arg, (size_t)(slash - arg));
+	buf[slash - arg] = '\0';
+	shards = fk_strtonum(slash + 1, 1, 1LL << 32, "-I shards");
+	shard = fk_strtonum(buf, 0, shards - 1, "-I shard");
+	next_id = (uint64_t)shard + 1;
+	id_step = (uint64_t)shards;
+}
+
 static void
 stats(void)
 {
@@ -590,11 +615,14 @@ main(int argc, char *argv[])
 	fk_init(argv[0]);
 	tcp.dir_cap = 4ULL << 20;
 	tcp.hist_cap = 64U << 10;
-	while ((ch = getopt(argc, argv, "B:M:hkn:R:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "B:I:M:hkn:R:t:v")) != -1) {
 		switch (ch) {
 		case 'B':
 			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
 			    1LL << 40, "-B");
+			break;
+		case 'I':
+			parse_ids(optarg);
 			break;
 		case 'M':
 			global_cap = (uint64_t)fk_strtosize(optarg, 1,

@@ -226,13 +226,44 @@ EOF
 	pcapcat -r x.pcap |
 	    flowshard -n 4 -x 'reasm | flowname | flowsplit -o out4 >/dev/null'
 	same_dirs single out4
-	pcapcat -r x.pcap |
-	    flowshard -n 4 -x 'reasm | flowstat -f tsv > stat$FK_SHARD.tsv'
+	pcapcat -r x.pcap | flowshard -n 4 \
+	    -x 'reasm -I $FK_SHARD/$FK_SHARDS | flowstat -f tsv > stat$FK_SHARD.tsv'
 	pcapcat -r x.pcap | reasm | flowstat -f tsv > stat.tsv
 	# the same flows with per-shard ids: compare all but the id column
 	rows() { cat "$@" | grep -v '^id' | cut -f2- | sort; }
 	[ "$(rows stat.tsv | wc -l)" -eq 5000 ]
 	diff <(rows stat.tsv) <(rows stat0.tsv stat1.tsv stat2.tsv stat3.tsv)
+}
+
+@test "reasm -I shard/shards under -x: flowstat ids of the shards are disjoint" {
+	for n in 1 3 4; do
+		rm -f stat*.tsv
+		pcapcat -r x.pcap | flowshard -n $n \
+		    -x 'reasm -I $FK_SHARD/$FK_SHARDS | flowstat -f tsv > stat$FK_SHARD.tsv'
+		ids() { cut -f1 "$@" | grep -v '^id'; }
+		[ "$(ids stat*.tsv | wc -l)" -eq 5000 ]
+		# no id twice, and shard k's ids are k+1 modulo n
+		[ -z "$(ids stat*.tsv | sort | uniq -d)" ]
+		for ((k = 0; k < n; k++)); do
+			[ -s stat$k.tsv ]
+			ids stat$k.tsv | awk -v k=$k -v n=$n \
+			    '($1 - 1) % n != k { print "shard " k ": id " $1; bad = 1 }
+			     END { exit bad }'
+		done
+	done
+	# without -I the shards' ids collide
+	rm -f stat*.tsv
+	pcapcat -r x.pcap |
+	    flowshard -n 2 -x 'reasm | flowstat -f tsv > stat$FK_SHARD.tsv'
+	[ -n "$(ids stat*.tsv | sort | uniq -d)" ]
+	# -I 0/1 is the default numbering
+	pcapcat -r x.pcap | reasm | flowstat -f tsv > a.tsv
+	pcapcat -r x.pcap | reasm -I 0/1 | flowstat -f tsv > b.tsv
+	cmp a.tsv b.tsv
+	for bad in 1/1 -1/2 2/2 0/0 x/2 1 1/ /2 0/2/3; do
+		run reasm -I $bad </dev/null
+		[ "$status" -eq 2 ] || { echo "reasm -I $bad: $status"; return 1; }
+	done
 }
 
 @test "examples/shard.sh with GNU parallel on this host (:) gives the single run's files" {
