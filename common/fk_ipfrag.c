@@ -197,7 +197,8 @@ build(struct fk_ipfrag *q, struct dg *d, const uint8_t **dgram, uint32_t *len)
 	free(q->out);
 	q->out = fk_malloc(n);
 	memcpy(q->out, d->hdr, d->hdr_len);
-	memcpy(q->out + d->hdr_len, d->data, d->total);
+	if (d->total > 0)	/* no data, none allocated */
+		memcpy(q->out + d->hdr_len, d->data, d->total);
 	if (d->family == 4) {
 		q->out[2] = (uint8_t)(n >> 8);
 		q->out[3] = (uint8_t)n;
@@ -223,9 +224,17 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 	uint32_t end = f->off + f->len;
 
 	q->st.fragments++;
+	/*
+	 * fk_decode's fragments pass these; the header is trusted to hold
+	 * the fields build() rewrites (IPv4: 20 to 60 bytes at offset 0;
+	 * IPv6: the next header field in the fixed header or after it).
+	 */
 	if (f->off > FK_IPFRAG_MAX_DGRAM || f->len > FK_IPFRAG_MAX_DGRAM ||
-	    end > FK_IPFRAG_MAX_DGRAM || (f->off == 0 && f->hdr_len == 0) ||
-	    (f->family == 6 && (f->hdr_len < 40 || f->nh_at >= f->hdr_len))) {
+	    end > FK_IPFRAG_MAX_DGRAM || (f->family != 4 && f->family != 6) ||
+	    (f->family == 4 && f->off == 0 &&
+	    (f->hdr_len < 20 || f->hdr_len > 60)) ||
+	    (f->family == 6 && (f->hdr_len < 40 || f->nh_at >= f->hdr_len ||
+	    (f->nh_at != 6 && f->nh_at < 40)))) {
 		q->st.bad++;
 		return 0;
 	}
