@@ -23,7 +23,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== pcapcat -r $PCAP | reasm | flowname | flowsplit -o $OUT"
-"$BIN/pcapcat" -r "$PCAP" | "$BIN/reasm" | "$BIN/flowname" | "$BIN/flowsplit" -o "$OUT"
+"$BIN/pcapcat" -r "$PCAP" | "$BIN/reasm" | "$BIN/flowname" | "$BIN/flowsplit" -o "$OUT" >/dev/null
 echo "== stream files (bytes  name), one per direction"
 find "$OUT" -type f | sort | while read -r f; do
 	printf '%8d  %s\n' "$(wc -c <"$f")" "${f#"$OUT"/}"
