@@ -702,39 +702,30 @@ print_list(void)
 static void
 stats(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	struct fk_statsbuf sb;
 	int i;
 
-	if (m == NULL)
-		err(FK_EX_FAIL, "open_memstream");
-	fprintf(m, "flowpcap.packets=%llu\nflowpcap.tcp=%llu\n"
-	    "flowpcap.udp=%llu\n", (unsigned long long)st.packets,
-	    (unsigned long long)st.tcp, (unsigned long long)st.udp);
+	fk_stats_begin(&sb, "flowpcap");
+	fk_stats_add(&sb, st.packets, "packets");
+	fk_stats_add(&sb, st.tcp, "tcp");
+	fk_stats_add(&sb, st.udp, "udp");
 	for (i = 1; i < FK_L4_NERR; i++)
 		if (st.skip[i])
-			fprintf(m, "flowpcap.skipped.%s=%llu\n",
-			    fk_l4_errname(i), (unsigned long long)st.skip[i]);
-	fprintf(m, "flowpcap.flows=%llu\nflowpcap.selected=%llu\n"
-	    "flowpcap.written=%llu\nflowpcap.over_max=%llu\n"
-	    "flowpcap.cut_bytes=%llu\nflowpcap.port_reuse=%llu\n"
-	    "flowpcap.timeouts=%llu\nflowpcap.evictions=%llu\n",
-	    (unsigned long long)st.flows, (unsigned long long)st.selected,
-	    (unsigned long long)st.written, (unsigned long long)st.over_max,
-	    (unsigned long long)st.cut_bytes, (unsigned long long)st.reuse,
-	    (unsigned long long)st.timeouts,
-	    (unsigned long long)st.evictions);
+			fk_stats_add(&sb, st.skip[i], "skipped.%s",
+			    fk_l4_errname(i));
+	fk_stats_add(&sb, st.flows, "flows");
+	fk_stats_add(&sb, st.selected, "selected");
+	fk_stats_add(&sb, st.written, "written");
+	fk_stats_add(&sb, st.over_max, "over_max");
+	fk_stats_add(&sb, st.cut_bytes, "cut_bytes");
+	fk_stats_add(&sb, st.reuse, "port_reuse");
+	fk_stats_add(&sb, st.timeouts, "timeouts");
+	fk_stats_add(&sb, st.evictions, "evictions");
 	if (st.lt_dropped)
-		fprintf(m, "flowpcap.linktype_dropped=%llu\n",
-		    (unsigned long long)st.lt_dropped);
+		fk_stats_add(&sb, st.lt_dropped, "linktype_dropped");
 	if (st.ns_lost)
-		fprintf(m, "flowpcap.ns_cut=%llu\n",
-		    (unsigned long long)st.ns_lost);
-	if (fclose(m) != 0)
-		err(FK_EX_FAIL, "open_memstream");
-	fk_stats_emit(&out, buf, len);
-	free(buf);
+		fk_stats_add(&sb, st.ns_lost, "ns_cut");
+	fk_stats_end(&sb, &out, NULL);
 }
 
 static const struct fk_stage_ops ops = { .packet = packet };

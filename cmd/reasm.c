@@ -539,69 +539,43 @@ parse_ids(const char *arg)
 static void
 stats(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	const struct fk_ipfrag_stats *fs = fk_ipfrag_stats(frags);
+	struct fk_statsbuf sb;
 	int i;
 
-	if (m == NULL)
-		err(FK_EX_FAIL, "open_memstream");
-	fprintf(m, "reasm.packets=%llu\n", (unsigned long long)n_packets);
-	fprintf(m, "reasm.tcp=%llu\n", (unsigned long long)n_tcp);
+	fk_stats_begin(&sb, "reasm");
+	fk_stats_add(&sb, n_packets, "packets");
+	fk_stats_add(&sb, n_tcp, "tcp");
 	for (i = 1; i < FK_DEC_NERR; i++)
 		if (n_skip[i])
-			fprintf(m, "reasm.skipped.%s=%llu\n",
-			    fk_decode_errname(i),
-			    (unsigned long long)n_skip[i]);
+			fk_stats_add(&sb, n_skip[i], "skipped.%s",
+			    fk_decode_errname(i));
 	if (n_hdrcut) {
-		fprintf(m, "reasm.header_cut=%llu\n",
-		    (unsigned long long)n_hdrcut);
-		fprintf(m, "reasm.header_cut_bytes=%llu\n",
-		    (unsigned long long)n_hdrcut_bytes);
+		fk_stats_add(&sb, n_hdrcut, "header_cut");
+		fk_stats_add(&sb, n_hdrcut_bytes, "header_cut_bytes");
 	}
-	fprintf(m, "reasm.flows=%llu\n", (unsigned long long)n_flows);
+	fk_stats_add(&sb, n_flows, "flows");
 	for (i = 1; i < (int)FK_ARRAY_LEN(n_closed); i++)
 		if (n_closed[i])
-			fprintf(m, "reasm.closed.%s=%llu\n",
-			    fk_close_reasonname((uint8_t)i),
-			    (unsigned long long)n_closed[i]);
-	fprintf(m, "reasm.port_reuse=%llu\n", (unsigned long long)n_reuse);
-	fprintf(m, "reasm.bytes=%llu\n", (unsigned long long)tcp.bytes);
-	fprintf(m, "reasm.gap_bytes=%llu\n",
-	    (unsigned long long)tcp.gap_bytes);
-	fprintf(m, "reasm.retrans_bytes=%llu\n",
-	    (unsigned long long)tcp.retrans_bytes);
-	fprintf(m, "reasm.ooo_packets=%llu\n",
-	    (unsigned long long)tcp.ooo_packets);
-	fprintf(m, "reasm.overlaps=%llu\n", (unsigned long long)tcp.overlaps);
-	fprintf(m, "reasm.retrans_unchecked=%llu\n",
-	    (unsigned long long)tcp.unchecked_bytes);
-	{
-		const struct fk_ipfrag_stats *fs = fk_ipfrag_stats(frags);
-
-		if (fs->fragments) {
-			fprintf(m, "reasm.frag.fragments=%llu\n"
-			    "reasm.frag.datagrams=%llu\n"
-			    "reasm.frag.overlap_bytes=%llu\n"
-			    "reasm.frag.overlap_differ=%llu\n"
-			    "reasm.frag.dropped=%llu\n"
-			    "reasm.frag.dropped_fragments=%llu\n"
-			    "reasm.frag.bad=%llu\n",
-			    (unsigned long long)fs->fragments,
-			    (unsigned long long)fs->datagrams,
-			    (unsigned long long)fs->overlap_bytes,
-			    (unsigned long long)fs->overlap_diff,
-			    (unsigned long long)fs->dropped,
-			    (unsigned long long)fs->dropped_frags,
-			    (unsigned long long)fs->bad);
-		}
+			fk_stats_add(&sb, n_closed[i], "closed.%s",
+			    fk_close_reasonname((uint8_t)i));
+	fk_stats_add(&sb, n_reuse, "port_reuse");
+	fk_stats_add(&sb, tcp.bytes, "bytes");
+	fk_stats_add(&sb, tcp.gap_bytes, "gap_bytes");
+	fk_stats_add(&sb, tcp.retrans_bytes, "retrans_bytes");
+	fk_stats_add(&sb, tcp.ooo_packets, "ooo_packets");
+	fk_stats_add(&sb, tcp.overlaps, "overlaps");
+	fk_stats_add(&sb, tcp.unchecked_bytes, "retrans_unchecked");
+	if (fs->fragments) {
+		fk_stats_add(&sb, fs->fragments, "frag.fragments");
+		fk_stats_add(&sb, fs->datagrams, "frag.datagrams");
+		fk_stats_add(&sb, fs->overlap_bytes, "frag.overlap_bytes");
+		fk_stats_add(&sb, fs->overlap_diff, "frag.overlap_differ");
+		fk_stats_add(&sb, fs->dropped, "frag.dropped");
+		fk_stats_add(&sb, fs->dropped_frags, "frag.dropped_fragments");
+		fk_stats_add(&sb, fs->bad, "frag.bad");
 	}
-	if (fclose(m) != 0)
-		err(FK_EX_FAIL, "open_memstream");
-	fk_stats_emit(&out, buf, len);
-	if (verbose)
-		fwrite(buf, 1, len, stderr);
-	free(buf);
+	fk_stats_end(&sb, &out, verbose ? stderr : NULL);
 }
 
 int

@@ -1,8 +1,13 @@
 /* fk_record.c - record bodies to and from their wire layout. */
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_util.h"
 
 const char *
 fk_rec_typename(uint16_t type)
@@ -365,4 +370,38 @@ void
 fk_stats_emit(struct fk_out *o, const char *text, size_t len)
 {
 	fk_out_rec(o, FK_REC_STATS, NULL, 0, text, len);
+}
+
+void
+fk_stats_begin(struct fk_statsbuf *sb, const char *stage)
+{
+	sb->text = NULL;
+	sb->len = 0;
+	sb->stage = stage;
+	if ((sb->m = open_memstream(&sb->text, &sb->len)) == NULL)
+		err(FK_EX_FAIL, "open_memstream");
+}
+
+void
+fk_stats_add(struct fk_statsbuf *sb, uint64_t value, const char *keyfmt, ...)
+{
+	va_list ap;
+
+	fprintf(sb->m, "%s.", sb->stage);
+	va_start(ap, keyfmt);
+	vfprintf(sb->m, keyfmt, ap);
+	va_end(ap);
+	fprintf(sb->m, "=%llu\n", (unsigned long long)value);
+}
+
+void
+fk_stats_end(struct fk_statsbuf *sb, struct fk_out *o, FILE *also)
+{
+	if (fclose(sb->m) != 0)
+		err(FK_EX_FAIL, "open_memstream");
+	fk_stats_emit(o, sb->text, sb->len);
+	if (also != NULL)
+		fwrite(sb->text, 1, sb->len, also);
+	free(sb->text);
+	sb->text = NULL;
 }

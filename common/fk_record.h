@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define FK_MAGIC		"FLOWKIT\0"	/* 8 bytes */
 #define FK_MAGIC_LEN		8
@@ -284,6 +285,23 @@ void fk_close_emit(struct fk_out *, const struct fk_close *);
 void fk_name_emit(struct fk_out *, const struct fk_name *);
 void fk_http_emit(struct fk_out *, const struct fk_http *);
 void fk_stats_emit(struct fk_out *, const char *text, size_t len);
+
+/*
+ * Building a STATS body line by line: fk_stats_begin("reasm"), then
+ * fk_stats_add(&sb, n, "skipped.%s", name) appends "reasm.skipped.x=n\n",
+ * fk_stats_end() emits the record (and copies the text to `also`, e.g.
+ * stderr for -v, when not NULL).
+ */
+struct fk_statsbuf {
+	FILE *m;
+	char *text;
+	size_t len;
+	const char *stage;
+};
+void fk_stats_begin(struct fk_statsbuf *, const char *stage);
+void fk_stats_add(struct fk_statsbuf *, uint64_t value, const char *keyfmt,
+    ...) __attribute__((format(printf, 3, 4)));
+void fk_stats_end(struct fk_statsbuf *, struct fk_out *, FILE *also);
 
 /* Name of a record type ("PACKET"), or NULL if not assigned. */
 const char *fk_rec_typename(uint16_t type);
