@@ -19,7 +19,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -31,6 +34,7 @@
 #define LIVE_SNAPLEN	262144
 #define LIVE_BUFSIZE	(64 << 20)
 #define GZ_BUFSIZE	(1u << 20)
+#define MAP_DROP	(32u << 20)	/* unmapped behind, see read_packets */
 
 static struct fk_out out;
 static int qflag, vflag;
@@ -232,39 +236,132 @@ open_input(const char *path)
 	return fd;
 }
 
+/*
+ * A capture read in place (mmap) dies with SIGBUS if the file shrinks
+ * under it: say so instead of dumping core.
+ */
+static const uint8_t *map_base;
+static size_t map_len;
+static char map_msg[PATH_MAX + 64];
+
+static void
+onbus(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	(void)ctx;
+	if (map_base != NULL && a >= (uintptr_t)map_base &&
+	    a - (uintptr_t)map_base < map_len) {
+		(void)!write(2, map_msg, strlen(map_msg));
+		_exit(FK_EX_FAIL);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * The packets of an opened capture (r: what fk_cap_open said).  Return
+ * 0 when -c has been reached.  When the capture is mapped, the pages
+ * behind are dropped from the mapping every MAP_DROP bytes (they stay
+ * in the page cache), so the resident size stays small.
+ */
+static int
+read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
+{
+	struct fk_cap_pkt pkt;
+	size_t dropped = 0;
+	int more = 1;
+
+	if (r == 0) {
+		while ((r = fk_cap_next(cap, &pkt)) == FK_CAP_PACKET) {
+			if (!(more = emit(&pkt, fileidx << 16, 1)))
+				break;
+			if (cap->mem != NULL && cap->start - dropped >= MAP_DROP) {
+				fk_out_flush(&out);
+				madvise((void *)(uintptr_t)(cap->mem + dropped),
+				    MAP_DROP, MADV_DONTNEED);
+				dropped += MAP_DROP;
+			}
+		}
+	}
+	if (r == FK_CAP_EOF && cap->note[0]) {
+		warnx("%s: %s", name, cap->note);
+		ndamaged++;
+	} else if (r == FK_CAP_DAMAGED) {
+		warnx("%s: %s", name, cap->err);
+		ndamaged++;
+	} else if (r == FK_CAP_IOERR) {
+		warnx("%s: %s", name, cap->err);
+		ioerror = 1;
+	}
+	if (vflag)
+		fprintf(stderr, "pcapcat: %s: %s, %llu packets, %u interfaces\n",
+		    name, fk_cap_formatname(cap),
+		    (unsigned long long)cap->npkt, cap->nif);
+	return more;
+}
+
+/*
+ * A regular file that is not gzip'd is mapped and read in place: the
+ * packets go from the page cache to the output pipe in one copy (the
+ * output refers to them: fk_out_stable).  NULL if it cannot be.
+ */
+static const uint8_t *
+map_file(int fd, const char *name, size_t *lenp)
+{
+	struct sigaction sa;
+	struct stat st;
+	uint8_t magic[2];
+	void *p;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+	    (uintmax_t)st.st_size > SIZE_MAX / 2 ||
+	    pread(fd, magic, 2, 0) != 2 || (magic[0] == 0x1f && magic[1] == 0x8b))
+		return NULL;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+	snprintf(map_msg, sizeof(map_msg), "pcapcat: %s: the file shrank "
+	    "while being read\n", name);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = onbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	map_len = (size_t)st.st_size;
+	map_base = p;
+	*lenp = map_len;
+	return p;
+}
+
 /* Read one capture; fd is closed.  Return 0 when -c has been reached. */
 static int
 read_file(const char *path, int fd, uint32_t fileidx)
 {
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	const uint8_t *map;
 	struct fk_cap cap;
-	struct fk_cap_pkt pkt;
 	gzFile gz;
-	int r, more = 1;
+	size_t len;
+	int r, more;
 
+	if ((map = map_file(fd, name, &len)) != NULL) {
+		close(fd);
+		fk_out_stable(&out, map, len, name);
+		r = fk_cap_open_mem(&cap, map, len, name, snaplen);
+		more = read_packets(&cap, r, name, fileidx);
+		fk_cap_close(&cap);
+		fk_out_stable(&out, NULL, 0, NULL);	/* written: unmap */
+		map_base = NULL;
+		munmap((void *)(uintptr_t)map, len);
+		return more;
+	}
 	if ((gz = gzdopen(fd, "rb")) == NULL)
 		err(FK_EX_FAIL, "%s: gzdopen", name);
 	gzbuffer(gz, GZ_BUFSIZE);
 	r = fk_cap_open(&cap, gz_read, gz, name, snaplen);
-	if (r == 0) {
-		while ((r = fk_cap_next(&cap, &pkt)) == FK_CAP_PACKET)
-			if (!(more = emit(&pkt, fileidx << 16, 1)))
-				break;
-	}
-	if (r == FK_CAP_EOF && cap.note[0]) {
-		warnx("%s: %s", name, cap.note);
-		ndamaged++;
-	} else if (r == FK_CAP_DAMAGED) {
-		warnx("%s: %s", name, cap.err);
-		ndamaged++;
-	} else if (r == FK_CAP_IOERR) {
-		warnx("%s: %s", name, cap.err);
-		ioerror = 1;
-	}
-	if (vflag)
-		fprintf(stderr, "pcapcat: %s: %s, %llu packets, %u interfaces\n",
-		    name, fk_cap_formatname(&cap),
-		    (unsigned long long)cap.npkt, cap.nif);
+	more = read_packets(&cap, r, name, fileidx);
 	fk_cap_close(&cap);
 	gzclose(gz);
 	return more;

@@ -589,7 +589,8 @@ fk_cap_open(struct fk_cap *c, fk_cap_readfn rd, void *ctx, const char *name,
 }
 
 int
-fk_cap_open_mem(struct fk_cap *c, const void *p, size_t len, const char *name)
+fk_cap_open_mem(struct fk_cap *c, const void *p, size_t len, const char *name,
+    uint32_t maxcap_hint)
 {
 	memset(c, 0, sizeof(*c));
 	c->name = name;
@@ -597,7 +598,7 @@ fk_cap_open_mem(struct fk_cap *c, const void *p, size_t len, const char *name)
 	c->buf = (uint8_t *)(uintptr_t)p;
 	c->cap = c->end = len;
 	c->eof = 1;
-	return open_common(c, 0);
+	return open_common(c, maxcap_hint);
 }
 
 int

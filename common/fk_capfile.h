@@ -110,8 +110,12 @@ struct fk_cap {
  */
 int fk_cap_open(struct fk_cap *, fk_cap_readfn, void *ctx, const char *name,
     uint32_t maxcap_hint);
-/* The same over memory (fuzzing, tests): no copy, bytes must outlive it. */
-int fk_cap_open_mem(struct fk_cap *, const void *, size_t, const char *name);
+/*
+ * The same over bytes in memory (a mapped file; fuzzing): no copy, the
+ * bytes must outlive the reader, and pkt->data points into them.
+ */
+int fk_cap_open_mem(struct fk_cap *, const void *, size_t, const char *name,
+    uint32_t maxcap_hint);
 /* Next packet: FK_CAP_PACKET, FK_CAP_EOF, FK_CAP_DAMAGED or FK_CAP_IOERR. */
 int fk_cap_next(struct fk_cap *, struct fk_cap_pkt *);
 void fk_cap_close(struct fk_cap *);

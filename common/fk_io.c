@@ -357,16 +357,20 @@ out_open(struct fk_out *out, int fd, const char *name)
 
 /* Write iov[0..n) completely (fk_write_all's errors and exit). */
 static void
-writev_all(int fd, struct iovec *iov, int n, const char *name)
+writev_all(const struct fk_out *out, struct iovec *iov, int n)
 {
 	while (n > 0) {
-		ssize_t w = writev(fd, iov, n);
+		ssize_t w = writev(out->fd, iov, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EFAULT && out->stable != NULL)
+				errx(FK_EX_FAIL, "%s: the file shrank while "
+				    "being read", out->stablename);
 			/* the same write again reports it as fk_write_all does */
-			fk_write_all(fd, iov->iov_base, iov->iov_len, name);
+			fk_write_all(out->fd, iov->iov_base, iov->iov_len,
+			    out->name);
 			w = (ssize_t)iov->iov_len;
 		}
 		while (n > 0 && (size_t)w >= iov->iov_len) {
@@ -390,7 +394,7 @@ fk_out_flush(struct fk_out *out)
 		for (int i = 0; i < out->niov; i++)
 			total += out->iov[i].iov_len;
 		if (out->fd >= 0)
-			writev_all(out->fd, out->iov, out->niov, out->name);
+			writev_all(out, out->iov, out->niov);
 		out->off += total;
 		out->niov = 0;
 		out->len = 0;
@@ -430,18 +434,28 @@ put_ref(struct fk_out *out, const void *p, size_t n)
 {
 	const struct fk_in *in = last_in;
 	uintptr_t q = (uintptr_t)p;
+	int stable;
 
-	if (n < REF_MIN || out != active_out || in == NULL ||
-	    q < (uintptr_t)in->buf || q + n > (uintptr_t)(in->buf + in->start))
+	if (n < REF_MIN)
 		return 0;
-	if (out->niov > 0 && out->refin != in)
-		fk_out_flush(out);
-	if (out->niov >= OUT_IOV - 1 || out->refbytes + n > out->cap)
+	stable = q >= (uintptr_t)out->stable &&
+	    q - (uintptr_t)out->stable <= out->stablelen &&
+	    n <= out->stablelen - (q - (uintptr_t)out->stable);
+	if (!stable) {
+		if (out != active_out || in == NULL ||
+		    q < (uintptr_t)in->buf ||
+		    q + n > (uintptr_t)(in->buf + in->start))
+			return 0;
+		if (out->refin != NULL && out->refin != in)
+			fk_out_flush(out);
+	}
+	if (out->niov >= OUT_IOV - 1 || out->refbytes + n > OUT_CAP)
 		fk_out_flush(out);
 	if (out->niov == 0 && out->len > 0)
 		add_iov(out, out->buf, out->len);
 	add_iov(out, p, n);
-	out->refin = in;
+	if (!stable)
+		out->refin = in;
 	out->refbytes += n;
 	return 1;
 }
@@ -477,6 +491,16 @@ put(struct fk_out *out, const void *p, size_t n)
 	}
 	memcpy(out->buf + out->len, p, n);
 	out->len += n;
+}
+
+void
+fk_out_stable(struct fk_out *out, const void *p, size_t len,
+    const char *name)
+{
+	fk_out_flush(out);
+	out->stable = p;
+	out->stablelen = p != NULL ? len : 0;
+	out->stablename = name;
 }
 
 void

@@ -59,11 +59,15 @@ struct fk_out {
 	 * (a record passed on, a payload) are referenced, not copied; with
 	 * niov > 0 the pending output is iov[0..niov) (pieces of buf and of
 	 * the input buffer of refin), written before that buffer moves.
+	 * Bytes in the stable range (fk_out_stable) are referenced too.
 	 */
 	struct iovec *iov;
 	int niov;
 	size_t refbytes;
 	const struct fk_in *refin;
+	const uint8_t *stable;
+	size_t stablelen;
+	const char *stablename;
 };
 
 /*
@@ -82,6 +86,15 @@ void fk_out_rec(struct fk_out *, uint16_t type, const void *fixed,
 /* Pass a record through unchanged. */
 void fk_out_copy(struct fk_out *, const struct fk_rec *);
 void fk_out_flush(struct fk_out *);
+/*
+ * Bytes at p..p+len, the mapped file `name`, stay where they are until
+ * the next call: pieces of them are written by reference, not copied.
+ * fk_out_stable(out, NULL, 0, NULL) writes what refers to them first.
+ * If the file shrinks meanwhile, the write fails: exit FK_EX_FAIL with
+ * "name: the file shrank while being read".
+ */
+void fk_out_stable(struct fk_out *, const void *p, size_t len,
+    const char *name);
 /* Flush and close; exits on a write error. */
 void fk_out_close(struct fk_out *);
 

@@ -185,6 +185,43 @@ open("bad.gz", "wb").write(d)'
 	[ "$(npk < a.fk)" = "$(manifest_packets pcaps/tcpflow/flow_test.pcap)" ]
 }
 
+@test "files are read in place (mmap): the same records and exit status as through a pipe" {
+	need_corpus
+	# a spread of formats and damage: every 25th capture of the manifest
+	awk -F'\t' 'NR > 1 && NR % 25 == 0 { print $1 }' "$FK_CORPUS/MANIFEST.tsv" > list
+	[ "$(wc -l < list)" -gt 40 ]
+	while read -r p; do
+		f="$FK_CORPUS/$p"
+		rc1=0 rc2=0
+		pcapcat -r "$f" > mapped.fk 2>/dev/null || rc1=$?
+		cat "$f" | pcapcat > piped.fk 2>/dev/null || rc2=$?
+		[ "$rc1" = "$rc2" ] || { echo "$p: exit $rc1 mapped, $rc2 piped"; false; }
+		cmp mapped.fk piped.fk || { echo "$p: streams differ"; false; }
+	done < list
+	# -s and -c on a mapped file
+	f="$CORPUS/tcpflow/flow_test.pcap"
+	cmp <(pcapcat -s 60 -c 5 -r "$f") <(cat "$f" | pcapcat -s 60 -c 5)
+}
+
+@test "a file that shrinks while being read in place: exit 1 with a message, no crash" {
+	python3 - <<'PY'
+import struct
+with open("big.pcap", "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    pkt = bytes(1500)
+    for i in range(20000):
+        f.write(struct.pack("<IIII", i, 0, len(pkt), len(pkt)) + pkt)
+PY
+	# the pipe fills and pcapcat waits with the file mapped; then it shrinks
+	{ r=0; pcapcat -r big.pcap 2>err || r=$?; echo $r > rc; } | { sleep 1; cat > /dev/null; } &
+	sleep 0.3
+	truncate -s 100000 big.pcap
+	wait
+	cat err
+	[ "$(cat rc)" = 1 ]
+	grep -q 'big.pcap: the file shrank while being read' err
+}
+
 @test "several -r: all packets in order, ifindex = file index << 16 | interface" {
 	need_corpus
 	a="$CORPUS/tcpflow/flow_test.pcap"

@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	volatile uint64_t sink = 0;
 	int n = 0;
 
-	if (fk_cap_open_mem(&cap, data, len, "fuzz") == 0) {
+	if (fk_cap_open_mem(&cap, data, len, "fuzz", 0) == 0) {
 		while (n++ < 100000 && fk_cap_next(&cap, &pkt) == FK_CAP_PACKET) {
 			if (pkt.caplen)
 				sink += pkt.data[pkt.caplen - 1];
