@@ -301,6 +301,7 @@ main(int argc, char *argv[])
 {
 	struct fk_in in;
 	struct fk_out out;
+	struct fk_statsbuf sb;
 	const char *F = "", *why;
 	char *t = NULL;
 	int ch, have_T = 0;
@@ -338,17 +339,11 @@ main(int argc, char *argv[])
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");
 	fk_stage_run(&in, &out, &ops, NULL);
-	{
-		char sbuf[256];
-		int n = snprintf(sbuf, sizeof(sbuf),
-		    "flowname.flows=%llu\nflowname.counted=%llu\n"
-		    "flowname.replaced_names=%llu\n",
-		    (unsigned long long)st.flows,
-		    (unsigned long long)st.renamed,
-		    (unsigned long long)st.dropped_names);
-
-		fk_stats_emit(&out, sbuf, (size_t)n);
-	}
+	fk_stats_begin(&sb, "flowname");
+	fk_stats_add(&sb, st.flows, "flows");
+	fk_stats_add(&sb, st.renamed, "counted");
+	fk_stats_add(&sb, st.dropped_names, "replaced_names");
+	fk_stats_end(&sb, &out, NULL);
 	fk_out_close(&out);
 	fk_in_close(&in);
 	for (size_t i = 0; i <= flows.mask; i++)

@@ -770,23 +770,19 @@ want(const struct sess *s, int i)
 static void
 emit_stats(void)
 {
-	char buf[512];
-	int n;
+	struct fk_statsbuf sb;
 
 	if (qflag)
 		return;
-	n = snprintf(buf, sizeof(buf),
-	    "flowrelay.connections=%llu\nflowrelay.failed=%llu\n"
-	    "flowrelay.bytes=%llu\nflowrelay.closed.fin=%llu\n"
-	    "flowrelay.closed.rst=%llu\nflowrelay.closed.evict=%llu\n"
-	    "flowrelay.closed.end=%llu\n",
-	    (unsigned long long)(next_id - 1), (unsigned long long)n_failed,
-	    (unsigned long long)n_bytes,
-	    (unsigned long long)n_closed[FK_CLOSE_FIN],
-	    (unsigned long long)n_closed[FK_CLOSE_RST],
-	    (unsigned long long)n_closed[FK_CLOSE_EVICT],
-	    (unsigned long long)n_closed[FK_CLOSE_END]);
-	fk_stats_emit(&out, buf, (size_t)n);
+	fk_stats_begin(&sb, "flowrelay");
+	fk_stats_add(&sb, next_id - 1, "connections");
+	fk_stats_add(&sb, n_failed, "failed");
+	fk_stats_add(&sb, n_bytes, "bytes");
+	fk_stats_add(&sb, n_closed[FK_CLOSE_FIN], "closed.fin");
+	fk_stats_add(&sb, n_closed[FK_CLOSE_RST], "closed.rst");
+	fk_stats_add(&sb, n_closed[FK_CLOSE_EVICT], "closed.evict");
+	fk_stats_add(&sb, n_closed[FK_CLOSE_END], "closed.end");
+	fk_stats_end(&sb, &out, NULL);
 }
 
 int

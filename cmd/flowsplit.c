@@ -321,18 +321,15 @@ main(int argc, char *argv[])
 	else
 		fk_stage_run(&in, pass ? &out : NULL, &ops, NULL);
 	if (pass) {
-		char sbuf[512];
-		int n = snprintf(sbuf, sizeof(sbuf),
-		    "flowsplit.files=%llu\nflowsplit.bytes=%llu\n"
-		    "flowsplit.reopens=%llu\nflowsplit.cut_bytes=%llu\n"
-		    "flowsplit.unsafe_names=%llu\n",
-		    (unsigned long long)odir.files,
-		    (unsigned long long)st.bytes,
-		    (unsigned long long)odir.reopens,
-		    (unsigned long long)st.cut,
-		    (unsigned long long)st.unsafe);
+		struct fk_statsbuf sb;
 
-		fk_stats_emit(&out, sbuf, (size_t)n);
+		fk_stats_begin(&sb, "flowsplit");
+		fk_stats_add(&sb, odir.files, "files");
+		fk_stats_add(&sb, st.bytes, "bytes");
+		fk_stats_add(&sb, odir.reopens, "reopens");
+		fk_stats_add(&sb, st.cut, "cut_bytes");
+		fk_stats_add(&sb, st.unsafe, "unsafe_names");
+		fk_stats_end(&sb, &out, NULL);
 	}
 	/* End of input: close what is still open. */
 	for (size_t i = 0; i <= flows.mask; i++)

@@ -485,24 +485,20 @@ flow_end(struct flow *f, int clean)
 static void
 emit_stats(void)
 {
-	char buf[1024];
-	int n;
+	struct fk_statsbuf sb;
 
-	n = snprintf(buf, sizeof(buf),
-	    "httpsplit.requests=%" PRIu64 "\n"
-	    "httpsplit.responses=%" PRIu64 "\n"
-	    "httpsplit.bodies=%" PRIu64 "\n"
-	    "httpsplit.incomplete=%" PRIu64 "\n"
-	    "httpsplit.decode_errors=%" PRIu64 "\n"
-	    "httpsplit.resync=%" PRIu64 "\n"
-	    "httpsplit.header_too_big=%" PRIu64 "\n"
-	    "httpsplit.bad_messages=%" PRIu64 "\n"
-	    "httpsplit.unpaired_responses=%" PRIu64 "\n"
-	    "httpsplit.dropped_requests=%" PRIu64 "\n",
-	    st.requests, st.responses, st.bodies, st.incomplete,
-	    st.decode_err, st.resync, st.hdr_too_big, st.bad_msg,
-	    st.unpaired, st.dropped_pending);
-	fk_stats_emit(&out, buf, (size_t)n);
+	fk_stats_begin(&sb, "httpsplit");
+	fk_stats_add(&sb, st.requests, "requests");
+	fk_stats_add(&sb, st.responses, "responses");
+	fk_stats_add(&sb, st.bodies, "bodies");
+	fk_stats_add(&sb, st.incomplete, "incomplete");
+	fk_stats_add(&sb, st.decode_err, "decode_errors");
+	fk_stats_add(&sb, st.resync, "resync");
+	fk_stats_add(&sb, st.hdr_too_big, "header_too_big");
+	fk_stats_add(&sb, st.bad_msg, "bad_messages");
+	fk_stats_add(&sb, st.unpaired, "unpaired_responses");
+	fk_stats_add(&sb, st.dropped_pending, "dropped_requests");
+	fk_stats_end(&sb, &out, NULL);
 	if (!opt_quiet && (st.incomplete || st.decode_err || st.hdr_too_big))
 		warnx("%" PRIu64 " bodies, %" PRIu64 " incomplete, %" PRIu64
 		    " not decodable, %" PRIu64 " header blocks too big",

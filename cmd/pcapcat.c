@@ -486,13 +486,13 @@ capture(const char *iface, int promisc, const char *user)
 			errx(FK_EX_FAIL, "%s: %s", iface, pcap_geterr(live));
 	}
 	if (pcap_stats(live, &st) == 0) {
-		char buf[160];
-		int n;
+		struct fk_statsbuf sb;
 
-		n = snprintf(buf, sizeof(buf), "pcapcat.received=%u\n"
-		    "pcapcat.dropped=%u\npcapcat.ifdropped=%u\n", st.ps_recv,
-		    st.ps_drop, st.ps_ifdrop);
-		fk_stats_emit(&out, buf, (size_t)n);
+		fk_stats_begin(&sb, "pcapcat");
+		fk_stats_add(&sb, st.ps_recv, "received");
+		fk_stats_add(&sb, st.ps_drop, "dropped");
+		fk_stats_add(&sb, st.ps_ifdrop, "ifdropped");
+		fk_stats_end(&sb, &out, NULL);
 		if ((stopsig && !qflag) || vflag)
 			fprintf(stderr, "pcapcat: %llu packets emitted, %u "
 			    "received by filter, %u dropped by kernel, %u "
@@ -510,7 +510,7 @@ main(int argc, char *argv[])
 	const char **files = NULL, *iface = NULL, *user = NULL;
 	size_t nfiles = 0, len;
 	int ch, promisc = 1, *fds = NULL;
-	char buf[256];
+	struct fk_statsbuf sb;
 
 	fk_init(argv[0]);
 	while ((ch = getopt(argc, argv, "c:hi:pqr:s:vZ:")) != -1) {
@@ -599,11 +599,11 @@ main(int argc, char *argv[])
 		}
 		free(fds);
 	}
-	len = (size_t)snprintf(buf, sizeof(buf), "pcapcat.packets=%llu\n"
-	    "pcapcat.filtered=%llu\npcapcat.damaged_files=%llu\n",
-	    (unsigned long long)npackets, (unsigned long long)nfiltered,
-	    (unsigned long long)ndamaged);
-	fk_stats_emit(&out, buf, len);
+	fk_stats_begin(&sb, "pcapcat");
+	fk_stats_add(&sb, npackets, "packets");
+	fk_stats_add(&sb, nfiltered, "filtered");
+	fk_stats_add(&sb, ndamaged, "damaged_files");
+	fk_stats_end(&sb, &out, NULL);
 	fk_out_close(&out);
 	for (size_t i = 0; i < nfilters; i++)
 		if (filters[i].ok)
