@@ -497,7 +497,8 @@ void
 fk_out_stable(struct fk_out *out, const void *p, size_t len,
     const char *name)
 {
-	fk_out_flush(out);
+	if (out->niov > 0)	/* pieces may refer to the old range */
+		fk_out_flush(out);
 	out->stable = p;
 	out->stablelen = p != NULL ? len : 0;
 	out->stablename = name;
