@@ -337,15 +337,16 @@ static struct flow *
 getflow(uint64_t id)
 {
 	struct flow *f;
+	void **v;
 
 	if (id == 0)
 		return NULL;
-	if ((f = fk_idmap_get(&flows, id)) != NULL)
-		return f;
-	f = fk_calloc(1, sizeof(*f));
+	v = fk_idmap_ref(&flows, id);
+	if (*v != NULL)
+		return *v;
+	*v = f = fk_calloc(1, sizeof(*f));
 	f->id = id;
 	f->s[0].first_ns = f->s[1].first_ns = UINT64_MAX;
-	fk_idmap_put(&flows, id, f);
 	if (flows.count > max_open)
 		max_open = flows.count;
 	return f;

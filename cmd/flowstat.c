@@ -436,15 +436,16 @@ static struct flow *
 getflow(uint64_t id)
 {
 	struct flow *f;
+	void **v;
 
 	if (id == 0)
 		return NULL;
-	if ((f = fk_idmap_get(&open_flows, id)) != NULL)
-		return f;
-	f = fk_calloc(1, sizeof(*f));
+	v = fk_idmap_ref(&open_flows, id);
+	if (*v != NULL)
+		return *v;
+	*v = f = fk_calloc(1, sizeof(*f));
 	f->id = id;
 	f->first_ns = UINT64_MAX;
-	fk_idmap_put(&open_flows, id, f);
 	return f;
 }
 

@@ -114,15 +114,23 @@ fk_idmap_free(struct fk_idmap *m)
 	m->slot = NULL;
 }
 
+/* The slot holding id, or the empty slot that ends its probe. */
+static size_t
+find(const struct fk_idmap *m, uint64_t id)
+{
+	size_t i = id_slot(id, m->mask);
+
+	while (m->slot[i].id != 0 && m->slot[i].id != id)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
 void *
 fk_idmap_get(const struct fk_idmap *m, uint64_t id)
 {
-	for (size_t i = id_slot(id, m->mask);; i = (i + 1) & m->mask) {
-		if (m->slot[i].id == id)
-			return m->slot[i].val;
-		if (m->slot[i].id == 0)
-			return NULL;
-	}
+	size_t i = find(m, id);
+
+	return m->slot[i].id != 0 ? m->slot[i].val : NULL;
 }
 
 static void
@@ -144,23 +152,27 @@ grow(struct fk_idmap *m)
 	free(old);
 }
 
+void **
+fk_idmap_ref(struct fk_idmap *m, uint64_t id)
+{
+	size_t i = find(m, id);
+
+	if (m->slot[i].id == id)
+		return &m->slot[i].val;
+	if ((m->count + 1) * 4 > (m->mask + 1) * 3) {
+		grow(m);
+		i = find(m, id);
+	}
+	m->slot[i].id = id;
+	m->slot[i].val = NULL;
+	m->count++;
+	return &m->slot[i].val;
+}
+
 void
 fk_idmap_put(struct fk_idmap *m, uint64_t id, void *val)
 {
-	size_t i;
-
-	if ((m->count + 1) * 4 > (m->mask + 1) * 3)
-		grow(m);
-	for (i = id_slot(id, m->mask); m->slot[i].id != 0;
-	    i = (i + 1) & m->mask) {
-		if (m->slot[i].id == id) {
-			m->slot[i].val = val;
-			return;
-		}
-	}
-	m->slot[i].id = id;
-	m->slot[i].val = val;
-	m->count++;
+	*fk_idmap_ref(m, id) = val;
 }
 
 void *

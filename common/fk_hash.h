@@ -38,6 +38,16 @@ void fk_idmap_free(struct fk_idmap *);
 void *fk_idmap_get(const struct fk_idmap *, uint64_t id);
 /* Insert or replace. id must not be 0. */
 void fk_idmap_put(struct fk_idmap *, uint64_t id, void *val);
+/*
+ * Get-or-add in one probe: the address of id's value, id inserted with a
+ * NULL value if absent (the map grows as it does for fk_idmap_put), so
+ *	void **v = fk_idmap_ref(m, id); if (*v == NULL) *v = new(id);
+ * id must not be 0.  The address is good only until the map next changes:
+ * an insert (put or ref of a new id) may grow it, and fk_idmap_del moves
+ * entries.  An id left with a NULL value stays in the map, counted and
+ * listed by fk_idmap_sorted.
+ */
+void **fk_idmap_ref(struct fk_idmap *, uint64_t id);
 /* Remove; returns the value or NULL. */
 void *fk_idmap_del(struct fk_idmap *, uint64_t id);
 /*
