@@ -85,6 +85,8 @@ fk_open_decode(const struct fk_rec *r, struct fk_open *o)
 	if (r->len < FK_OPEN_FIXED)
 		return -1;
 	o->flow_id = fk_le64(b);
+	if (o->flow_id == 0)
+		return -2;
 	o->ts_ns = fk_le64(b + 8);
 	o->family = b[16];
 	o->proto = b[17];

@@ -262,6 +262,7 @@ static inline void fk_put64(uint8_t *p, uint64_t v)
  * into rec->body.
  */
 int fk_packet_decode(const struct fk_rec *, struct fk_packet *);
+/* FLOW_OPEN: also -2 for flow id 0, which no flow has. */
 int fk_open_decode(const struct fk_rec *, struct fk_open *);
 int fk_data_decode(const struct fk_rec *, struct fk_data *);
 int fk_gap_decode(const struct fk_rec *, struct fk_gap *);

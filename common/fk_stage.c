@@ -39,8 +39,10 @@ fk_stage_drop(struct fk_stage *s)
 	case TYPE: \
 		if (s->ops->cb != NULL) { \
 			type v; \
-			if (decode(rec, &v) < 0) \
-				fk_in_bad(s->in, rec, "body garbled"); \
+			int r_ = decode(rec, &v); \
+			if (r_ < 0) \
+				fk_in_bad(s->in, rec, r_ == -2 ? \
+				    "flow id 0" : "body garbled"); \
 			s->ops->cb(s, &v); \
 			took = 1; \
 		} \

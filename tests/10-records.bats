@@ -156,3 +156,26 @@ PY
 			{ echo "$s lost records before the damage"; return 1; }
 	done
 }
+
+@test "a FLOW_OPEN with flow id 0 is damage in every stage that reads it: exit 3, no crash" {
+	python3 - <<'PY'
+import sys
+sys.path.insert(0, __import__("os").environ["LIB"])
+from fkrec import Writer
+w = Writer(open("id0.fk", "wb"))
+w.open(1)
+w.data(1, 0, 0, b"GET / HTTP/1.0\r\n\r\n")
+w.open(0)
+w.data(0, 0, 0, b"x")
+w.close(0)
+PY
+	for s in $STAGES; do
+		have "$s" || continue
+		run sh -c "$(stage_cmd "$s") < id0.fk > got.fk"
+		case $s in
+		reasm) [ "$status" -eq 0 ] || { echo "reasm: status $status"; return 1; } ;;
+		*)	[ "$status" -eq 3 ] || { echo "$s: status $status: $output"; return 1; }
+			[[ "$output" == *"FLOW_OPEN record: flow id 0"* ]] || { echo "$s: $output"; return 1; } ;;
+		esac
+	done
+}
