@@ -73,8 +73,9 @@ struct flow {
 	int have_open;
 	char *name[2];
 	struct hdir d[2];
-	struct pending q[MAX_PENDING];
-	unsigned qhead, qlen;
+	/* unanswered requests: a ring of qcap (grown up to MAX_PENDING) */
+	struct pending *q;
+	unsigned qcap, qhead, qlen;
 	struct fk_ofile hdrs;	/* <response-name>-HTTP */
 };
 
@@ -248,6 +249,24 @@ msg_clear(struct hdir *h)
 	h->inflating = 0;
 }
 
+/* Room for one more pending request: double the ring (at most MAX_PENDING). */
+static void
+queue_grow(struct flow *f)
+{
+	unsigned ncap = f->qcap ? 2 * f->qcap : 4;
+	struct pending *nq;
+
+	if (ncap > MAX_PENDING)
+		ncap = MAX_PENDING;
+	nq = fk_reallocarray(NULL, ncap, sizeof(*nq));
+	for (unsigned i = 0; i < f->qlen; i++)
+		nq[i] = f->q[(f->qhead + i) % f->qcap];
+	free(f->q);
+	f->q = nq;
+	f->qcap = ncap;
+	f->qhead = 0;
+}
+
 static int
 cb_headers(void *arg, const struct fk_hp_msg *m)
 {
@@ -275,11 +294,12 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 			pq = &f->q[f->qhead];
 			free(pq->uri);
 			free(pq->host);
-			f->qhead = (f->qhead + 1) % MAX_PENDING;
+			f->qhead = (f->qhead + 1) % f->qcap;
 			f->qlen--;
 			st.dropped_pending++;
-		}
-		pq = &f->q[(f->qhead + f->qlen) % MAX_PENDING];
+		} else if (f->qlen == f->qcap)
+			queue_grow(f);
+		pq = &f->q[(f->qhead + f->qlen) % f->qcap];
 		f->qlen++;
 		pq->head = strcmp(m->method, "HEAD") == 0;
 		pq->connect = strcmp(m->method, "CONNECT") == 0;
@@ -303,7 +323,7 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		if (pq && (m->status < 100 || m->status >= 200)) {
 			free(pq->uri);
 			free(pq->host);
-			f->qhead = (f->qhead + 1) % MAX_PENDING;
+			f->qhead = (f->qhead + 1) % f->qcap;
 			f->qlen--;
 		}
 	}
@@ -474,9 +494,10 @@ flow_end(struct flow *f, int clean)
 		free(f->name[i]);
 	}
 	for (i = 0; i < f->qlen; i++) {
-		free(f->q[(f->qhead + i) % MAX_PENDING].uri);
-		free(f->q[(f->qhead + i) % MAX_PENDING].host);
+		free(f->q[(f->qhead + i) % f->qcap].uri);
+		free(f->q[(f->qhead + i) % f->qcap].host);
 	}
+	free(f->q);
 	of_finish(&f->hdrs);
 	fk_idmap_del(&flows, f->id);
 	free(f);

@@ -326,6 +326,9 @@ fk_hp_free(struct fk_hp *hp)
 	free(hp->hdr);
 	hp->hdr = NULL;
 	hp->hlen = hp->hcap = 0;
+	free(hp->line);
+	hp->line = NULL;
+	hp->llen = 0;
 }
 
 static void
@@ -362,9 +365,12 @@ end_msg(struct fk_hp *hp)
 		hp->cb.on_end(hp->cb.arg, hp->wire_len, hp->ent_len, f);
 	hp->in_msg = 0;
 	hp->incomplete = 0;
-	hp->hlen = 0;
-	hp->llen = 0;
 	hp->ltoolong = 0;
+	/*
+	 * Between messages a parser holds no buffer: a flow waiting for its
+	 * next request (or lingering until its close) costs only the struct.
+	 */
+	fk_hp_free(hp);
 	if (hp->stop_after)
 		go_off(hp);
 	else
@@ -490,9 +496,11 @@ take_line(struct fk_hp *hp, const uint8_t *p, size_t n, int *done)
 {
 	const uint8_t *nl = memchr(p, '\n', n);
 	size_t take = nl ? (size_t)(nl - p) + 1 : n;
-	size_t room = sizeof(hp->line) - hp->llen;
+	size_t room = FK_HP_LINE_MAX - hp->llen;
 	size_t c = take < room ? take : room;
 
+	if (hp->line == NULL)
+		hp->line = fk_malloc(FK_HP_LINE_MAX);
 	memcpy(hp->line + hp->llen, p, c);
 	hp->llen += c;
 	if (c < take)

@@ -132,8 +132,9 @@ struct fk_hp {
 	int in_msg;		/* headers delivered, on_end not yet */
 	uint64_t remain;	/* body or chunk bytes left */
 	uint64_t wire_len, ent_len;
-	/* chunk-size / trailer / resync line */
-	uint8_t line[FK_HP_LINE_MAX];
+	/* chunk-size / trailer / resync line (FK_HP_LINE_MAX bytes, allocated
+	   when first needed: most flows never need it) */
+	uint8_t *line;
 	size_t llen;
 	int ltoolong;
 	uint64_t msgs;		/* messages started */
