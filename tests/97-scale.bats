@@ -104,6 +104,30 @@ local_setup() {
 	under flowsplit "$(rss m.flowsplit)" 65536
 }
 
+@test "20,000 HTTP flows open at once (closed flows linger in reasm): httpsplit's RSS stays small" {
+	[ -z "${FK_SANITIZER:-}" ] || skip "RSS under a sanitizer is the allocator's"
+	python3 - <<'PY'
+import sys, os
+sys.path.insert(0, os.environ["LIB"])
+from fkrec import Writer
+N = 20000
+w = Writer(open("many.fk", "wb"))
+for i in range(1, N + 1):
+    w.open(i, a="10.%d.%d.%d" % (i >> 16, i >> 8 & 255, i & 255), pa=1024 + i % 60000)
+    w.data(i, 0, 0, b"GET /f%d HTTP/1.0\r\nHost: x\r\n\r\n" % i)
+    body = b"body %d\n" % i
+    w.data(i, 1, 0, b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+for i in range(1, N + 1):
+    w.close(i)
+PY
+	$TM -o m.httpsplit httpsplit -o out < many.fk > /dev/null 2>e.httpsplit ||
+		{ cat e.httpsplit; return 1; }
+	[ "$(find out -name '*HTTPBODY*' | wc -l)" -eq 20000 ]
+	# Between messages a flow holds no parser buffer: about 1.5 KiB a
+	# flow; the bound allows 4 KiB a flow plus 32 MiB (it was 16 KiB).
+	under httpsplit "$(rss m.httpsplit)" $((20000 * 4 + 32768))
+}
+
 @test "reasm memory is flat as sequential flows grow (100k vs 1M)" {
 	# The sanitizers' allocators keep freed memory (quarantine, size
 	# classes): RSS measures them, not the program.  make check measures.
