@@ -48,8 +48,14 @@
 /* Per direction: HTTP byte runs kept for the report, and their strings. */
 #define RUNS_MAX	100000
 #define RUNS_STR_MAX	(4u * 1024 * 1024)
-/* A hole larger than TCP's sequence space is not a real stream gap. */
+/*
+ * Holes are hashed as zeros, within limits: a hole larger than TCP's
+ * sequence space is not a real stream gap, and all the holes of a run
+ * together may cost at most ZEROS_MAX bytes of hashing (hostile input
+ * could otherwise ask for terabytes).  Beyond, a direction is not hashed.
+ */
 #define HOLE_MAX	(1ull << 32)
+#define ZEROS_MAX	(1ull << 30)
 
 struct run {
 	uint64_t offset, len, decoded_len;
@@ -404,18 +410,22 @@ seen_ts(struct side *s, uint64_t ts)
 static void
 fill_to(struct side *s, uint64_t end)
 {
+	static uint64_t zeros;	/* hashed in holes so far, all flows */
+
 	if (end <= s->size)
 		return;
-	if (end - s->size > HOLE_MAX) {
-		if (!s->nohash)
-			warnx("hole of %llu bytes not hashed",
-			    ull(end - s->size));
+	if (!s->nohash && (end - s->size > HOLE_MAX ||
+	    end - s->size > ZEROS_MAX - zeros)) {
+		warnx("hole of %llu bytes not hashed%s", ull(end - s->size),
+		    end - s->size > HOLE_MAX ? "" :
+		    " (holes of the run over 1 GiB)");
 		s->nohash = 1;
 	}
 	if (!s->nohash) {
 		if (s->dg == NULL)
 			s->dg = fk_digest_new(algs);
 		fk_digest_zeros(s->dg, end - s->size);
+		zeros += end - s->size;
 	}
 	s->size = end;
 }
