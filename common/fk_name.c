@@ -60,6 +60,23 @@ fk_name_template_counts(const char *t)
 	return 0;
 }
 
+/* v in decimal, zero-padded to width digits (0: none), into tmp[24]. */
+static void
+dec(char *tmp, unsigned long long v, int width)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n < width)
+		d[n++] = '0';
+	for (int i = 0; i < n; i++)
+		tmp[i] = d[n - 1 - i];
+	tmp[n] = '\0';
+}
+
 int
 fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
     int dir, const struct fk_name_vars *v)
@@ -103,10 +120,10 @@ fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
 				    da);
 				break;
 			case 'a':
-				snprintf(tmp, sizeof(tmp), "%05u", sp);
+				dec(tmp, sp, 5);
 				break;
 			case 'b':
-				snprintf(tmp, sizeof(tmp), "%05u", dp);
+				dec(tmp, dp, 5);
 				break;
 			case 'E':
 				fk_mac_str(tmp, sizeof(tmp), se);
@@ -120,8 +137,7 @@ fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
 				    "%Y-%m-%dT%H:%M:%SZ", &tm);
 				break;
 			case 't':
-				snprintf(tmp, sizeof(tmp), "%llu",
-				    (unsigned long long)ts);
+				dec(tmp, (unsigned long long)ts, 0);
 				break;
 			case 'V':
 				if (vlan)
@@ -129,8 +145,7 @@ fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
 				break;
 			case 'v':
 				if (vlan)
-					snprintf(tmp, sizeof(tmp), "%u",
-					    o->vlan);
+					dec(tmp, o->vlan, 0);
 				break;
 			case 'C':
 				if (v->count > 0)
@@ -138,31 +153,25 @@ fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
 				break;
 			case 'c':
 				if (v->count > 0)
-					snprintf(tmp, sizeof(tmp), "%u",
-					    v->count);
+					dec(tmp, v->count, 0);
 				break;
 			case '#':
-				snprintf(tmp, sizeof(tmp), "%u", v->count);
+				dec(tmp, v->count, 0);
 				break;
 			case 'N':
-				snprintf(tmp, sizeof(tmp), "%03u",
-				    (unsigned)(v->number % 1000));
+				dec(tmp, v->number % 1000, 3);
 				break;
 			case 'K':
-				snprintf(tmp, sizeof(tmp), "%03u",
-				    (unsigned)(v->number / 1000 % 1000));
+				dec(tmp, v->number / 1000 % 1000, 3);
 				break;
 			case 'M':
-				snprintf(tmp, sizeof(tmp), "%03u",
-				    (unsigned)(v->number / 1000000 % 1000));
+				dec(tmp, v->number / 1000000 % 1000, 3);
 				break;
 			case 'G':
-				snprintf(tmp, sizeof(tmp), "%03u",
-				    (unsigned)(v->number / 1000000000 % 1000));
+				dec(tmp, v->number / 1000000000 % 1000, 3);
 				break;
 			case 'S':
-				snprintf(tmp, sizeof(tmp), "%020llu",
-				    (unsigned long long)v->session);
+				dec(tmp, v->session, 20);
 				break;
 			case '%':
 				snprintf(tmp, sizeof(tmp), "%%");
