@@ -12,6 +12,7 @@
 #include "fk_flowkey.h"
 #include "fk_io.h"
 #include "fk_ipfrag.h"
+#include "fk_list.h"
 #include "fk_record.h"
 #include "fk_tcp.h"
 #include "fk_util.h"
@@ -22,7 +23,10 @@
 
 struct flow {
 	struct fk_flowent ent;		/* key and hash chain: first */
-	struct flow *prev, *next;	/* LRU or closing list; free list */
+	union {
+		struct fk_link link;	/* on lru or closing */
+		struct flow *nextfree;	/* on freelist */
+	};
 	uint8_t a_is_0;			/* A is key endpoint 0 */
 	uint8_t closing;		/* pending close reason, 0 = open */
 	uint8_t announced;		/* FLOW_OPEN written, id valid */
@@ -39,10 +43,6 @@ struct flow {
 	struct fk_tcp_dir dir[2];	/* [FK_DIR_AB], [FK_DIR_BA] */
 };
 
-struct list {
-	struct flow *head, *tail;
-};
-
 static struct fk_tcp_ctx tcp;
 static struct fk_ipfrag *frags;
 /* Fragment reassembly bounds, see reasm(1) CAVEATS. */
@@ -52,7 +52,8 @@ static struct fk_ipfrag *frags;
 static struct fk_out out;
 static struct fk_flowtab table;
 static uint64_t maxflows = 1000000;
-static struct list lru, closing;
+/* Open flows, and closed ones lingering: least recently active first. */
+static struct fk_list lru, closing;
 static struct flow *freelist;
 static struct flow **slabs;
 static size_t nslabs;
@@ -79,36 +80,22 @@ usage(void)
 	exit(FK_EX_USAGE);
 }
 
-static void
-list_del(struct list *l, struct flow *f)
-{
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		l->head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		l->tail = f->prev;
-	f->prev = f->next = NULL;
-}
-
-static void
-list_add(struct list *l, struct flow *f)
-{
-	f->next = NULL;
-	f->prev = l->tail;
-	if (l->tail)
-		l->tail->next = f;
-	else
-		l->head = f;
-	l->tail = f;
-}
-
-static struct list *
+static struct fk_list *
 list_of(struct flow *f)
 {
 	return f->closing ? &closing : &lru;
+}
+
+static struct flow *
+first(struct fk_list *l)
+{
+	return FK_LIST_FIRST(l, struct flow, link);
+}
+
+static struct flow *
+flow_next(struct flow *f)
+{
+	return FK_LIST_NEXT(f, struct flow, link);
 }
 
 static struct flow *
@@ -130,12 +117,12 @@ flow_alloc(void)
 		slabs = fk_reallocarray(slabs, nslabs + 1, sizeof(*slabs));
 		slabs[nslabs++] = slab;
 		for (i = 0; i < n; i++) {
-			slab[i].next = freelist;
+			slab[i].nextfree = freelist;
 			freelist = &slab[i];
 		}
 	}
 	f = freelist;
-	freelist = f->next;
+	freelist = f->nextfree;
 	memset(f, 0, sizeof(*f));
 	return f;
 }
@@ -168,9 +155,9 @@ flow_close(struct flow *f, uint8_t reason)
 	fk_close_emit(&out, &c);
 	if (reason < FK_ARRAY_LEN(n_closed))
 		n_closed[reason]++;
-	list_del(list_of(f), f);
+	fk_list_remove(list_of(f), &f->link);
 	fk_flowtab_del(&table, &f->ent);
-	f->next = freelist;
+	f->nextfree = freelist;
 	freelist = f;
 }
 
@@ -180,22 +167,23 @@ expire(void)
 {
 	struct flow *f;
 
-	while ((f = closing.head) != NULL && f->seen_ts + LINGER_NS < clk.now)
+	while ((f = first(&closing)) != NULL &&
+	    f->seen_ts + LINGER_NS < clk.now)
 		flow_close(f, f->closing);
 	if (idle_ns == 0)
 		return;
-	while ((f = lru.head) != NULL && f->seen_ts + idle_ns < clk.now)
+	while ((f = first(&lru)) != NULL && f->seen_ts + idle_ns < clk.now)
 		flow_close(f, FK_CLOSE_TIMEOUT);
 }
 
 static void
 evict_one(void)
 {
-	struct flow *f = closing.head;
+	struct flow *f = first(&closing);
 
 	if (f != NULL)
 		flow_close(f, f->closing);
-	else if ((f = lru.head) != NULL)
+	else if ((f = first(&lru)) != NULL)
 		flow_close(f, FK_CLOSE_EVICT);
 }
 
@@ -306,7 +294,7 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	f->last_ts = pk->ts_ns;
 	f->seen_ts = clk.now;
 	fk_flowtab_add(&table, &f->ent);
-	list_add(&lru, f);
+	fk_list_append(&lru, &f->link);
 	n_flows++;
 	return f;
 }
@@ -351,13 +339,12 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 		 * still closes the flow.
 		 */
 		if ((fl & FK_TCP_RST) && !f->closing) {
-			list_del(&lru, f);
+			fk_list_remove(&lru, &f->link);
 			f->closing = FK_CLOSE_RST;
-			list_add(&closing, f);
+			fk_list_append(&closing, &f->link);
 			return;
 		}
-		list_del(list_of(f), f);
-		list_add(list_of(f), f);
+		fk_list_move_to_tail(list_of(f), &f->link);
 		return;
 	}
 	if (fl & FK_TCP_SYN) {
@@ -398,14 +385,13 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 		    t->nxt >= t->fin_off && peer->nxt >= peer->fin_off)
 			reason = FK_CLOSE_FIN;
 		if (reason) {
-			list_del(&lru, f);
+			fk_list_remove(&lru, &f->link);
 			f->closing = reason;
-			list_add(&closing, f);
+			fk_list_append(&closing, &f->link);
 			return;
 		}
 	}
-	list_del(list_of(f), f);
-	list_add(list_of(f), f);
+	fk_list_move_to_tail(list_of(f), &f->link);
 }
 
 static void
@@ -502,9 +488,9 @@ close_all(void)
 	size_t n = 0, i;
 
 	v = fk_reallocarray(NULL, table.count + 1, sizeof(*v));
-	for (f = closing.head; f != NULL; f = f->next)
+	for (f = first(&closing); f != NULL; f = flow_next(f))
 		v[n++] = f;
-	for (f = lru.head; f != NULL; f = f->next)
+	for (f = first(&lru); f != NULL; f = flow_next(f))
 		v[n++] = f;
 	qsort(v, n, sizeof(*v), by_id);
 	for (i = 0; i < n; i++)

@@ -43,7 +43,7 @@ struct fk_con_flow {
 	uint64_t bytes[2];	/* DATA bytes of each direction */
 	uint64_t printed[2];	/* bytes shown, for maxbytes */
 	struct pw_dir *pw;	/* [2], FK_CON_PASSWORD only */
-	struct fk_con_flow *prev, *next;
+	struct fk_link link;	/* on c->order */
 };
 
 static const struct {
@@ -192,6 +192,7 @@ fk_con_init(struct fk_console *c, int fd, const char *fdname, int format,
 	c->buf = fk_malloc(CBUF_CAP);
 	c->bol = 1;
 	fk_idmap_init(&c->flows);
+	fk_list_init(&c->order);
 }
 
 static struct fk_con_flow *
@@ -203,27 +204,21 @@ get_flow(struct fk_console *c, uint64_t id)
 		return f;
 	f = fk_calloc(1, sizeof(*f));
 	f->id = id;
-	f->prev = c->tail;
-	if (c->tail)
-		c->tail->next = f;
-	else
-		c->head = f;
-	c->tail = f;
+	fk_list_append(&c->order, &f->link);
 	fk_idmap_put(&c->flows, id, f);
 	return f;
+}
+
+static struct fk_con_flow *
+oldest(struct fk_console *c)
+{
+	return FK_LIST_FIRST(&c->order, struct fk_con_flow, link);
 }
 
 static void
 free_flow(struct fk_console *c, struct fk_con_flow *f)
 {
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		c->head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		c->tail = f->prev;
+	fk_list_remove(&c->order, &f->link);
 	fk_idmap_del(&c->flows, f->id);
 	if (c->last == f->id)
 		c->last = 0;
@@ -972,16 +967,20 @@ fk_con_run(struct fk_console *c, struct fk_in *in)
 void
 fk_con_finish(struct fk_console *c)
 {
-	while (c->head != NULL)
-		close_flow(c, c->head);
+	struct fk_con_flow *f;
+
+	while ((f = oldest(c)) != NULL)
+		close_flow(c, f);
 	flush(c);
 }
 
 void
 fk_con_free(struct fk_console *c)
 {
-	while (c->head != NULL)
-		free_flow(c, c->head);
+	struct fk_con_flow *f;
+
+	while ((f = oldest(c)) != NULL)
+		free_flow(c, f);
 	fk_idmap_free(&c->flows);
 	free(c->buf);
 	c->buf = NULL;

@@ -24,6 +24,7 @@
 
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_list.h"
 #include "fk_record.h"
 
 enum fk_con_format {
@@ -50,8 +51,6 @@ enum fk_con_format {
 				   byte from the stream, unless asked for
 				   (FK_CON_RAW, FK_CON_BINARY) */
 
-struct fk_con_flow;
-
 struct fk_console {
 	int fd;
 	const char *fdname;
@@ -63,7 +62,7 @@ struct fk_console {
 	int bol;		/* the last byte written was '\n' (or none) */
 	uint64_t last;		/* flow id of the last output (tcpreen) */
 	struct fk_idmap flows;
-	struct fk_con_flow *head, *tail;	/* in order of creation */
+	struct fk_list order;	/* the flows, in order of creation */
 };
 
 /* Format name ("tcpflow", "strip", "hex", "C", ...) -> FK_CON_*, or -1. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fk_ipfrag.h"
+#include "fk_list.h"
 #include "fk_util.h"
 
 struct range {
@@ -10,7 +11,7 @@ struct range {
 };
 
 struct dg {
-	struct dg *prev, *next;	/* least recently added to first */
+	struct fk_link link;	/* on q->lru: first, FK_LIST_OBJ is a cast */
 	uint8_t family, proto, nvlan;
 	uint16_t vlan[2];
 	uint8_t src[16], dst[16];
@@ -27,7 +28,7 @@ struct dg {
 };
 
 struct fk_ipfrag {
-	struct dg *head, *tail;
+	struct fk_list lru;	/* least recently added to first */
 	uint32_t npending, max_pending;
 	uint64_t bytes, max_bytes, timeout;
 	uint8_t *out;		/* the last completed datagram */
@@ -42,39 +43,20 @@ fk_ipfrag_new(uint32_t max_pending, uint64_t max_bytes, uint64_t timeout_ns)
 	q->max_pending = max_pending ? max_pending : 1;
 	q->max_bytes = max_bytes;
 	q->timeout = timeout_ns;
+	fk_list_init(&q->lru);
 	return q;
 }
 
-static void
-unlink_dg(struct fk_ipfrag *q, struct dg *d)
+static struct dg *
+oldest(struct fk_ipfrag *q)
 {
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		q->head = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	else
-		q->tail = d->prev;
-	d->prev = d->next = NULL;
-}
-
-static void
-append_dg(struct fk_ipfrag *q, struct dg *d)
-{
-	d->next = NULL;
-	d->prev = q->tail;
-	if (q->tail)
-		q->tail->next = d;
-	else
-		q->head = d;
-	q->tail = d;
+	return FK_LIST_FIRST(&q->lru, struct dg, link);
 }
 
 static void
 free_dg(struct fk_ipfrag *q, struct dg *d, int dropped)
 {
-	unlink_dg(q, d);
+	fk_list_remove(&q->lru, &d->link);
 	if (dropped) {
 		q->st.dropped++;
 		q->st.dropped_frags += d->nfrags;
@@ -89,10 +71,12 @@ free_dg(struct fk_ipfrag *q, struct dg *d, int dropped)
 void
 fk_ipfrag_free(struct fk_ipfrag *q)
 {
+	struct dg *d;
+
 	if (q == NULL)
 		return;
-	while (q->head != NULL)
-		free_dg(q, q->head, 0);
+	while ((d = oldest(q)) != NULL)
+		free_dg(q, d, 0);
 	free(q->out);
 	free(q);
 }
@@ -106,8 +90,10 @@ fk_ipfrag_stats(const struct fk_ipfrag *q)
 void
 fk_ipfrag_expire(struct fk_ipfrag *q, uint64_t now)
 {
-	while (q->head != NULL && q->head->ts + q->timeout < now)
-		free_dg(q, q->head, 1);
+	struct dg *d;
+
+	while ((d = oldest(q)) != NULL && d->ts + q->timeout < now)
+		free_dg(q, d, 1);
 }
 
 static int
@@ -238,12 +224,14 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 		q->st.bad++;
 		return 0;
 	}
-	for (d = q->tail; d != NULL; d = d->prev)
+	/* newest first: its fragments tend to come together */
+	for (d = FK_LIST_LAST(&q->lru, struct dg, link); d != NULL;
+	    d = FK_LIST_PREV(d, struct dg, link))
 		if (same(d, f))
 			break;
 	if (d == NULL) {
 		while (q->npending >= q->max_pending)
-			free_dg(q, q->head, 1);
+			free_dg(q, oldest(q), 1);
 		d = fk_calloc(1, sizeof(*d));
 		d->family = f->family;
 		d->proto = f->proto;
@@ -255,10 +243,9 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 		d->id = f->id;
 		q->npending++;
 		q->bytes += sizeof(*d);
-		append_dg(q, d);
+		fk_list_append(&q->lru, &d->link);
 	} else {
-		unlink_dg(q, d);
-		append_dg(q, d);
+		fk_list_move_to_tail(&q->lru, &d->link);
 	}
 	d->ts = ts;
 	/* a last fragment fixes the length; nothing may pass it */
@@ -297,8 +284,8 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 		d->cap = nc;
 	}
 	fill(q, d, f);
-	while (q->bytes > q->max_bytes && q->head != d)
-		free_dg(q, q->head, 1);
+	while (q->bytes > q->max_bytes && oldest(q) != d)
+		free_dg(q, oldest(q), 1);
 	if (d->have_total && d->hdr != NULL && d->nr == 1 && d->r[0].a == 0 &&
 	    d->r[0].b == d->total)
 		return build(q, d, dgram, len);

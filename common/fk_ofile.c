@@ -72,6 +72,8 @@ fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
 	    (long long)rl.rlim_cur - 16 < od->maxfds)
 		od->maxfds = (long long)rl.rlim_cur > 17 ?
 		    (long long)rl.rlim_cur - 16 : 1;
+	fk_list_init(&od->lru);
+	fk_list_init(&od->live);
 	if (mkdir(path, 0777) < 0 && errno != EEXIST)
 		err(FK_EX_FAIL, "%s", path);
 	if ((od->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -82,7 +84,9 @@ fk_odir_open(struct fk_odir *od, const char *path, long long maxfds)
 void
 fk_odir_flush(struct fk_odir *od)
 {
-	for (struct fk_ofile *f = od->head; f != NULL; f = f->next)
+	/* most recently used first */
+	for (struct fk_ofile *f = FK_LIST_LAST(&od->lru, struct fk_ofile, lru);
+	    f != NULL; f = FK_LIST_PREV(f, struct fk_ofile, lru))
 		fk_ofile_flush(f);
 }
 
@@ -95,9 +99,12 @@ odir_flusher(void *od)
 void
 fk_odir_close(struct fk_odir *od)
 {
+	struct fk_ofile *f;
+
 	fk_io_flusher_del(odir_flusher, od);
-	while (od->head != NULL)
-		fk_ofile_close(od, od->head);
+	/* most recently used first */
+	while ((f = FK_LIST_LAST(&od->lru, struct fk_ofile, lru)) != NULL)
+		fk_ofile_close(od, f);
 	if (od->dirfd >= 0)
 		close(od->dirfd);
 	od->dirfd = -1;
@@ -122,30 +129,12 @@ fk_ofile_pin(struct fk_ofile *f, int fd, const char *name)
 	f->buf = fk_malloc(OBUF_CAP);
 }
 
+/* Close the least recently used file. */
 static void
-lru_unlink(struct fk_odir *od, struct fk_ofile *f)
+evict(struct fk_odir *od)
 {
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		od->head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		od->tail = f->prev;
-	f->prev = f->next = NULL;
-}
-
-static void
-lru_push(struct fk_odir *od, struct fk_ofile *f)
-{
-	f->prev = NULL;
-	f->next = od->head;
-	if (od->head)
-		od->head->prev = f;
-	od->head = f;
-	if (od->tail == NULL)
-		od->tail = f;
+	fk_ofile_close(od, FK_LIST_FIRST(&od->lru, struct fk_ofile, lru));
+	od->evictions++;
 }
 
 void
@@ -175,7 +164,7 @@ fk_ofile_close(struct fk_odir *od, struct fk_ofile *f)
 		ts[1] = ts[0];
 		(void)futimens(f->fd, ts);
 	}
-	lru_unlink(od, f);
+	fk_list_remove(&od->lru, &f->lru);
 	fk_close_checked(f->fd, f->name);
 	f->fd = -1;
 	free(f->buf);
@@ -190,13 +179,7 @@ live_unlink(struct fk_odir *od, struct fk_ofile *f)
 {
 	if (!f->islive)
 		return;
-	if (f->lprev != NULL)
-		f->lprev->lnext = f->lnext;
-	else
-		od->live = f->lnext;
-	if (f->lnext != NULL)
-		f->lnext->lprev = f->lprev;
-	f->lprev = f->lnext = NULL;
+	fk_list_remove(&od->live, &f->live);
 	f->islive = 0;
 }
 
@@ -207,7 +190,8 @@ fk_odir_abandon(struct fk_odir *od)
 	char *partial;
 	size_t n;
 
-	while ((f = od->live) != NULL) {
+	/* the most recently created first */
+	while ((f = FK_LIST_LAST(&od->live, struct fk_ofile, live)) != NULL) {
 		live_unlink(od, f);
 		f->blen = 0;		/* the disk is full: drop, do not flush */
 		f->mtime_ns = 0;
@@ -261,22 +245,18 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 	int fd;
 
 	if (f->fd >= 0) {
-		if (!f->pinned && od->head != f) {
-			lru_unlink(od, f);
-			lru_push(od, f);
-		}
+		if (!f->pinned)
+			fk_list_move_to_tail(&od->lru, &f->lru);
 		return 0;
 	}
 	if (f->failed)
 		return -1;
-	while (od->nopen >= od->maxfds && od->tail != NULL) {
-		fk_ofile_close(od, od->tail);
-		od->evictions++;
-	}
+	while (od->nopen >= od->maxfds && fk_list_first(&od->lru) != NULL)
+		evict(od);
 	while ((fd = fk_open_below(od->dirfd, f->name, flags, 0666)) < 0) {
-		if ((errno == EMFILE || errno == ENFILE) && od->tail != NULL) {
-			fk_ofile_close(od, od->tail);
-			od->evictions++;
+		if ((errno == EMFILE || errno == ENFILE) &&
+		    fk_list_first(&od->lru) != NULL) {
+			evict(od);
 			continue;
 		}
 		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
@@ -291,11 +271,7 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 	else
 		od->files++;
 	if (!f->created && !f->islive) {
-		f->lprev = NULL;
-		f->lnext = od->live;
-		if (od->live != NULL)
-			od->live->lprev = f;
-		od->live = f;
+		fk_list_append(&od->live, &f->live);
 		f->islive = 1;
 	}
 	f->created = 1;
@@ -303,7 +279,7 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 	if (!f->positional)
 		f->buf = fk_malloc(OBUF_CAP);
 	od->nopen++;
-	lru_push(od, f);
+	fk_list_append(&od->lru, &f->lru);
 	return 0;
 }
 

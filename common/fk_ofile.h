@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fk_list.h"
+
 struct fk_ofile {
 	char *name;		/* relative to the directory; or display name */
 	int fd;			/* -1: not open */
@@ -41,8 +43,8 @@ struct fk_ofile {
 	size_t blen;
 	size_t bcap;		/* positional: size of buf (0: none yet) */
 	uint64_t boff;		/* positional: file offset of buf[0] */
-	struct fk_ofile *prev, *next;	/* LRU of open files, head newest */
-	struct fk_ofile *lprev, *lnext;	/* created, not freed: od->live */
+	struct fk_link lru;	/* open (not pinned): on od->lru */
+	struct fk_link live;	/* created, not freed: on od->live */
 	uint8_t islive;
 };
 
@@ -50,8 +52,8 @@ struct fk_odir {
 	const char *path;
 	int dirfd;
 	long long maxfds, nopen;
-	struct fk_ofile *head, *tail;
-	struct fk_ofile *live;	/* files created and not yet freed */
+	struct fk_list lru;	/* open files, least recently used first */
+	struct fk_list live;	/* files created and not yet freed */
 	uint64_t files, reopens, evictions, failures;
 	size_t bufmem;		/* bytes of positional buffers allocated */
 };

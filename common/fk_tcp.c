@@ -16,39 +16,11 @@ fk_tcp_dir_init(struct fk_tcp_dir *t, uint64_t flow_id, uint8_t d)
 }
 
 static void
-hlist_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
-{
-	if (t->hist == NULL)
-		return;
-	if (t->hprev)
-		t->hprev->hnext = t->hnext;
-	else
-		c->hhead = t->hnext;
-	if (t->hnext)
-		t->hnext->hprev = t->hprev;
-	else
-		c->htail = t->hprev;
-	t->hnext = t->hprev = NULL;
-}
-
-static void
-hlist_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
-{
-	t->hnext = NULL;
-	t->hprev = c->htail;
-	if (c->htail)
-		c->htail->hnext = t;
-	else
-		c->hhead = t;
-	c->htail = t;
-}
-
-static void
 hist_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 {
 	if (t->hist == NULL)
 		return;
-	hlist_del(c, t);
+	fk_list_remove(&c->hlist, &t->hlink);
 	c->hist_bytes -= t->hsize;
 	free(t->hist);
 	t->hist = NULL;
@@ -85,15 +57,16 @@ hist_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
 		if (t->hist != NULL) {
 			free(t->hist);
 			c->hist_bytes -= t->hsize;
-			hlist_del(c, t);
+		} else {
+			/* its first history: onto the list */
+			fk_list_append(&c->hlist, &t->hlink);
 		}
 		t->hist = nh;
 		c->hist_bytes += ns;
 		t->hsize = ns;
-	} else {
-		hlist_del(c, t);	/* to the back: recently used */
 	}
-	hlist_add(c, t);
+	/* to the back: recently delivered to */
+	fk_list_move_to_tail(&c->hlist, &t->hlink);
 	if (len > t->hsize) {
 		p += len - t->hsize;
 		off += len - t->hsize;
@@ -219,13 +192,7 @@ blist_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 	if (t->in_blist)
 		return;
 	t->in_blist = 1;
-	t->bnext = NULL;
-	t->bprev = c->btail;
-	if (c->btail)
-		c->btail->bnext = t;
-	else
-		c->bhead = t;
-	c->btail = t;
+	fk_list_append(&c->blist, &t->blink);
 }
 
 static void
@@ -234,15 +201,7 @@ blist_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 	if (!t->in_blist)
 		return;
 	t->in_blist = 0;
-	if (t->bprev)
-		t->bprev->bnext = t->bnext;
-	else
-		c->bhead = t->bnext;
-	if (t->bnext)
-		t->bnext->bprev = t->bprev;
-	else
-		c->btail = t->bprev;
-	t->bnext = t->bprev = NULL;
+	fk_list_remove(&c->blist, &t->blink);
 }
 
 static void
@@ -493,17 +452,17 @@ fk_tcp_flush(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint8_t reason,
 void
 fk_tcp_shrink(struct fk_tcp_ctx *c, uint64_t cap, uint64_t ts)
 {
-	while (c->buffered + c->hist_bytes > cap && c->hhead != NULL)
-		hist_free(c, c->hhead);
-	while (c->buffered > cap && c->bhead != NULL) {
-		struct fk_tcp_dir *t = c->bhead;
+	struct fk_tcp_dir *t;
 
+	while (c->buffered + c->hist_bytes > cap &&
+	    (t = FK_LIST_FIRST(&c->hlist, struct fk_tcp_dir, hlink)) != NULL)
+		hist_free(c, t);
+	while (c->buffered > cap &&
+	    (t = FK_LIST_FIRST(&c->blist, struct fk_tcp_dir, blink)) != NULL) {
 		give_up_one(c, t, FK_GAP_BUFFER, ts);
 		/* move it to the back: give up one hole per turn */
-		if (t->in_blist && c->bhead == t && t->bnext != NULL) {
-			blist_del(c, t);
-			blist_add(c, t);
-		}
+		if (t->in_blist && fk_list_first(&c->blist) == &t->blink)
+			fk_list_move_to_tail(&c->blist, &t->blink);
 	}
 }
 

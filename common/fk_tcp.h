@@ -27,6 +27,7 @@
 
 #include <stdint.h>
 
+#include "fk_list.h"
 #include "fk_record.h"
 
 struct fk_out;
@@ -53,13 +54,13 @@ struct fk_tcp_ctx {
 	uint64_t dir_cap;	/* max bytes buffered per direction */
 	uint64_t buffered;	/* bytes buffered in all directions */
 	/* Directions holding buffered data, oldest first (global cap). */
-	struct fk_tcp_dir *bhead, *btail;
+	struct fk_list blist;
 	/* Delivered-bytes history: most per direction (a power of two or
 	 * 0: none), bytes allocated, directions holding one, least recently
 	 * delivered to first. */
 	uint32_t hist_cap;
 	uint64_t hist_bytes;
-	struct fk_tcp_dir *hhead, *htail;
+	struct fk_list hlist;
 	/* Totals for the STATS record. */
 	uint64_t bytes, gap_bytes, retrans_bytes, overlaps, ooo_packets;
 	uint64_t unchecked_bytes;	/* retransmitted, not compared */
@@ -80,14 +81,14 @@ struct fk_tcp_dir {
 	struct fk_tcp_seg *head, *tail;	/* buffered, sorted, disjoint */
 	uint64_t buffered;	/* bytes + overhead of buffered segments */
 	uint32_t nseg;
-	struct fk_tcp_dir *bnext, *bprev;	/* ctx buffered list */
+	struct fk_link blink;		/* on ctx->blist */
 	int in_blist;
 	/* History: the hlen delivered bytes before offset hend, byte at
 	 * offset o in hist[o & (hsize - 1)]. */
 	uint8_t *hist;
 	uint32_t hsize, hlen;
 	uint64_t hend;
-	struct fk_tcp_dir *hnext, *hprev;	/* ctx history list */
+	struct fk_link hlink;		/* on ctx->hlist iff hist */
 	struct fk_dirstats st;
 };
 
