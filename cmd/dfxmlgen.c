@@ -491,7 +491,7 @@ on_name(struct fk_stage *sg, const struct fk_name *n)
 	if (s->created)
 		return;
 	free(s->name);
-	s->name = fk_name_dup_safe(n->name, n->len, &s->namelen, NULL);
+	s->name = fk_name_dup_safe(n->name, n->len, 0, &s->namelen, NULL);
 }
 
 static void

@@ -102,7 +102,7 @@ set_name(struct fdir *d, const char *name, size_t len)
 	if (d->of.created)	/* the file exists: keep writing it */
 		return;
 	free(d->of.name);
-	d->of.name = fk_name_dup_safe(name, len, NULL, &unsafe);
+	d->of.name = fk_name_dup_safe(name, len, 0, NULL, &unsafe);
 	if (unsafe && st.unsafe++ == 0)
 		warnx("unsafe or too long file name in a FLOW_NAME "
 		    "record, sanitized or shortened");

@@ -36,7 +36,9 @@
 
 #define MAX_OPEN	64	/* output files kept open at once, at most */
 #define MAX_PENDING	256	/* unanswered requests remembered per flow */
-#define NAME_MAX_LEN	200	/* flow-name part of an output file name */
+/* Bytes httpsplit appends to a flow's name: "-HTTPBODY-", a count, ".",
+   an extension, ".raw" (fk_name_dup_safe keeps the name that much shorter). */
+#define NAME_RESERVE	48
 
 /*
  * Output files are fk_ofiles, positional: name relative to the output
@@ -143,40 +145,6 @@ of_unlink(struct fk_ofile *of)
 
 /* ---- names */
 
-/* Flow name as a safe relative path: no "..", no leading '/', no NUL. */
-static char *
-safe_name(const char *s, size_t n)
-{
-	char *d = fk_malloc(NAME_MAX_LEN + 1);
-	size_t i = 0, j = 0;
-
-	while (i < n && j < NAME_MAX_LEN) {
-		size_t e = i, k;
-
-		while (e < n && s[e] != '/')
-			e++;
-		if (e > i) {
-			int dots = (e - i == 1 && s[i] == '.') ||
-			    (e - i == 2 && s[i] == '.' && s[i + 1] == '.');
-
-			if (j > 0 && j < NAME_MAX_LEN)
-				d[j++] = '/';
-			for (k = i; k < e && j < NAME_MAX_LEN; k++) {
-				unsigned char c = (unsigned char)s[k];
-
-				d[j++] = (c < ' ' || c == 0x7f || dots) ?
-				    '_' : (char)c;
-			}
-		}
-		i = e + 1;
-	}
-	while (j > 0 && d[j - 1] == '/')
-		j--;
-	if (j == 0)
-		d[j++] = '_';
-	d[j] = '\0';
-	return d;
-}
 
 /* tcpflow's default name for direction dir: src-dst. */
 static const char *
@@ -189,7 +157,8 @@ flow_name(struct flow *f, int dir)
 	if (!f->have_open ||
 	    fk_name_default(buf, sizeof(buf), &f->o, dir) < 0)
 		snprintf(buf, sizeof(buf), "flow%" PRIu64 "-%d", f->id, dir);
-	f->name[dir] = safe_name(buf, strlen(buf));
+	f->name[dir] = fk_name_dup_safe(buf, strlen(buf), NAME_RESERVE, NULL,
+	    NULL);
 	return f->name[dir];
 }
 
@@ -553,7 +522,8 @@ on_name(struct fk_stage *sg, const struct fk_name *n)
 	fk_stage_pass(sg);
 	f = flow_get(n->flow_id);
 	free(f->name[n->dir]);
-	f->name[n->dir] = safe_name(n->name, n->len);
+	f->name[n->dir] = fk_name_dup_safe(n->name, n->len, NAME_RESERVE, NULL,
+	    NULL);
 }
 
 static void

@@ -263,15 +263,18 @@ fk_name_sanitize(char *buf, size_t len, const char *name, size_t namelen)
 	return n;
 }
 
-/* 1 if name[0..len) has a component longer than FK_NAME_COMP_MAX. */
+/*
+ * 1 if name[0..len) has a component longer than FK_NAME_COMP_MAX, or a
+ * last one longer than lastmax.
+ */
 static int
-long_component(const char *name, size_t len)
+long_component(const char *name, size_t len, size_t lastmax)
 {
 	size_t i, start = 0;
 
 	for (i = 0; i <= len; i++)
 		if (i == len || name[i] == '/') {
-			if (i - start > FK_NAME_COMP_MAX)
+			if (i - start > (i == len ? lastmax : FK_NAME_COMP_MAX))
 				return 1;
 			start = i + 1;
 		}
@@ -282,21 +285,23 @@ long_component(const char *name, size_t len)
 
 /*
  * Shorten the safe name buf[0..n) (see fk_name_dup_safe) into out,
- * tagged with tag; returns the new length.
+ * tagged with tag, its last component at most lastmax bytes; returns
+ * the new length.
  */
 static size_t
-shorten(char *out, const char *buf, size_t n, const char *tag)
+shorten(char *out, const char *buf, size_t n, const char *tag,
+    size_t lastmax)
 {
-	size_t i, start = 0, o = 0, cl;
+	size_t i, start = 0, o = 0, cl, max;
 	int tagged = 0;
 
 	for (i = 0; i <= n; i++) {
 		if (i < n && buf[i] != '/')
 			continue;
 		cl = i - start;
-		if (cl > FK_NAME_COMP_MAX ||
-		    (i == n && !tagged && cl + TAG_LEN > FK_NAME_COMP_MAX))
-			cl = FK_NAME_COMP_MAX - TAG_LEN;
+		max = i == n ? lastmax : FK_NAME_COMP_MAX;
+		if (cl > max || (i == n && !tagged && cl + TAG_LEN > max))
+			cl = max - TAG_LEN;
 		memcpy(out + o, buf + start, cl);
 		o += cl;
 		if (cl < i - start || (i == n && !tagged)) {
@@ -313,12 +318,20 @@ shorten(char *out, const char *buf, size_t n, const char *tag)
 }
 
 char *
-fk_name_dup_safe(const char *name, size_t len, size_t *lenp, int *sanitized)
+fk_name_dup_safe(const char *name, size_t len, size_t reserve, size_t *lenp,
+    int *sanitized)
 {
 	char buf[FK_NAME_MAX], out[FK_NAME_MAX], tag[TAG_LEN + 1], *d;
 	static const char hex[] = "0123456789abcdef";
+	size_t lastmax;
 	int unsafe = !fk_name_safe(name, len);
-	int toolong = len >= FK_NAME_MAX || long_component(name, len);
+	int toolong;
+
+	if (reserve > FK_NAME_COMP_MAX - 2 * TAG_LEN)
+		reserve = FK_NAME_COMP_MAX - 2 * TAG_LEN;
+	lastmax = FK_NAME_COMP_MAX - reserve;
+	toolong = len >= FK_NAME_MAX - reserve ||
+	    long_component(name, len, lastmax);
 
 	if (toolong) {
 		/* Keyed by constants: the same hash in every process. */
@@ -330,8 +343,9 @@ fk_name_dup_safe(const char *name, size_t len, size_t *lenp, int *sanitized)
 			tag[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
 		tag[TAG_LEN] = '\0';
 		/* Room for the tag on the last component. */
-		len = fk_name_sanitize(buf, sizeof(buf) - TAG_LEN, name, len);
-		len = shorten(out, buf, len, tag);
+		len = fk_name_sanitize(buf, sizeof(buf) - TAG_LEN - reserve,
+		    name, len);
+		len = shorten(out, buf, len, tag, lastmax);
 		if (!fk_name_safe(out, len)) {
 			out[0] = '_';
 			memcpy(out + 1, tag, TAG_LEN + 1);

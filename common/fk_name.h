@@ -76,11 +76,14 @@ size_t fk_name_sanitize(char *buf, size_t len, const char *name,
  * and ends in "~" and 16 hex digits of a hash of the whole original
  * name (the last component does when only the whole was too long), so
  * different long names stay different, and every program (flowsplit,
- * dfxmlgen) makes the same name from the same bytes.  *lenp (if not
+ * dfxmlgen) makes the same name from the same bytes.  A caller that
+ * appends to the name (httpsplit: "-HTTPBODY-001.html.raw") reserves
+ * that many bytes: the last component and the whole are kept that much
+ * shorter.  *lenp (if not
  * NULL) gets its length, *sanitized (if not NULL) 1 if it had to be made
  * safe or shortened, else 0.
  */
-char *fk_name_dup_safe(const char *name, size_t len, size_t *lenp,
-    int *sanitized);
+char *fk_name_dup_safe(const char *name, size_t len, size_t reserve,
+    size_t *lenp, int *sanitized);
 
 #endif
