@@ -137,13 +137,48 @@ evict(struct fk_odir *od)
 	od->evictions++;
 }
 
+/*
+ * Write p[0..len) at off.  Hostile stream offsets can lie past the
+ * largest file the file system allows (EFBIG): those bytes are dropped
+ * with a warning (once per file), the rest is written.  Any other error
+ * is fatal, as fk_pwrite_all() reports it.
+ */
+static void
+pwrite_pos(struct fk_ofile *f, const void *p, size_t len, uint64_t off)
+{
+	while (len > 0) {
+		ssize_t n = off > (uint64_t)INT64_MAX ? (errno = EFBIG, -1) :
+		    pwrite(f->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EFBIG) {
+			if (!f->toobig)
+				warnx("%s: %zu bytes at offset %llu lie beyond "
+				    "the largest file the file system allows: "
+				    "dropped", f->name, len,
+				    (unsigned long long)off);
+			if (!f->toobig && f->od != NULL)
+				f->od->failures++;
+			f->toobig = 1;
+			return;
+		}
+		if (n <= 0) {
+			pwrite_pos(f, p, len, off);
+			return;
+		}
+		p = (const uint8_t *)p + n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+}
+
 void
 fk_ofile_flush(struct fk_ofile *f)
 {
 	if (f->fd >= 0 && f->blen > 0) {
 		if (f->positional)
-			fk_pwrite_all(f->fd, f->buf, f->blen, (off_t)f->boff,
-			    f->name);
+			pwrite_pos(f, f->buf, f->blen, f->boff);
 		else
 			fk_write_all(f->fd, f->buf, f->blen, f->name);
 	}
@@ -266,6 +301,7 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 		od->failures++;
 		return -1;
 	}
+	f->od = od;
 	if (f->created)
 		od->reopens++;
 	else
@@ -344,7 +380,7 @@ fk_ofile_pwrite(struct fk_odir *od, struct fk_ofile *f, const void *p,
 		f->blen = len;
 		f->boff = off;
 	} else {
-		fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
+		pwrite_pos(f, p, len, off);
 	}
 	return 0;
 }

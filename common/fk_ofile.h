@@ -30,6 +30,8 @@
 
 #include "fk_list.h"
 
+struct fk_odir;
+
 struct fk_ofile {
 	char *name;		/* relative to the directory; or display name */
 	int fd;			/* -1: not open */
@@ -37,6 +39,8 @@ struct fk_ofile {
 	uint8_t failed;		/* could not be opened: writes are dropped */
 	uint8_t pinned;
 	uint8_t positional;	/* set before the first write: see above */
+	uint8_t toobig;		/* bytes past the file system's limit dropped */
+	struct fk_odir *od;	/* set when opened: counts its failures */
 	uint64_t mtime_ns;	/* not 0: set as mtime (to the us) at close */
 	uint64_t size;		/* bytes written, buffered included */
 	uint8_t *buf;
@@ -92,7 +96,9 @@ void fk_ofile_pin(struct fk_ofile *f, int fd, const char *name);
 /*
  * Open (or touch in the LRU) f.  0, or -1 when the file cannot be
  * opened: a warning names it, f->failed is set, later writes to it are
- * dropped and counted in od->failures; ENOSPC/EDQUOT/EROFS exit
+ * dropped and counted in od->failures (as is a positional file that
+ * gets bytes past the largest file the file system allows: they are
+ * dropped with a warning); ENOSPC/EDQUOT/EROFS exit
  * through fk_fail().
  */
 int fk_ofile_open(struct fk_odir *, struct fk_ofile *);

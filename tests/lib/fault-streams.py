@@ -17,6 +17,10 @@ current directory.
                     (HTTP: also a body without its strings' NULs, see
                     short-0100-nonul.fk)
   random SEED       random-SEED.fk: a stream header then 4096 random bytes
+  soup SEED         soup-SEED.fk: 300 well-framed records of every type
+                    whose fields are random or extreme (unknown and reused
+                    flow ids, directions 2..255, offsets near 2^64, huge
+                    gaps, HTTP fragments, hostile names, random packets)
   esc               esc.fk: a flow whose data and names hold ESC sequences
   names             names.fk: hostile FLOW_NAME records (.., /abs, NUL,
                     5000-byte names, control bytes) on HTTP flows with
@@ -140,6 +144,91 @@ def rand(seed):
         f.write(stream_header() + bytes(r.getrandbits(8) for _ in range(4096)))
 
 
+def soup(seed):
+    r = random.Random(int(seed))
+    big = (0, 1, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1)
+
+    def num(bits):
+        return r.choice(big) % (1 << bits) if r.random() < 0.3 else r.getrandbits(bits)
+
+    def fid():
+        return r.choice((1, 1, 2, 3, 4, 5, 2**64 - 1, r.getrandbits(64) or 7))
+
+    def direction():
+        return r.choice((2, 255)) if r.random() < 0.01 else r.getrandbits(1)
+
+    pieces = (b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+              b"POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+              b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n",
+              b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+              b"Content-Encoding: gzip\r\n\r\n",
+              b"ffffffffffffffff\r\n", b"0\r\n\r\n", b"\x1f\x8b\x08\x00" + bytes(20),
+              b"HTTP/1.0 100 Continue\r\n\r\n", b"CONNECT h:443 HTTP/1.1\r\n\r\n",
+              b"\r\n" * 40, b"x" * 5000, b"../../etc/passwd\0")
+
+    def payload():
+        if r.random() < 0.6:
+            return b"".join(r.choice(pieces) for _ in range(r.randint(1, 3)))
+        return bytes(r.getrandbits(8) for _ in range(r.randint(0, 300)))
+
+    def text():
+        return r.choice(("", "a", "../x", "/abs", "a/../../b", "\x1b[31m",
+                         "n" * 3000, "ok.txt", "%s%n%x"))
+
+    def pkt():
+        eth = bytes(12) + r.choice((b"\x08\x00", b"\x86\xdd", b"\x81\x00", b"\x88\xa8"))
+        ip = bytes([0x45, 0, 0, r.randint(0, 255), 0, 0, r.choice((0, 0x20, 0x40)),
+                    r.randint(0, 255), 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2])
+        tcp = struct.pack(">HHIIBBHHH", 1024, 80, num(32), num(32),
+                          r.choice((0x50, 0xf0, 0x00)), r.getrandbits(8), 65535, 0, 0)
+        b = eth + ip + tcp + payload()
+        if r.random() < 0.3:
+            b = b[:r.randint(0, len(b))]
+        return packet_body(b, ts=num(64), linktype=r.choice((1, 1, 101, 113, 276, 0, 2**32 - 1)),
+                           origlen=r.choice((len(b), 0, 2**32 - 1)), ifindex=num(32))
+
+    out = stream_header()
+    for _ in range(300):
+        t = r.choice((FLOW_OPEN, FLOW_OPEN, DATA, DATA, DATA, DATA, GAP, OVERLAP,
+                      FLOW_CLOSE, FLOW_NAME, HTTP, STATS, PACKET, 0x7777))
+        if t == FLOW_OPEN:
+            fam = "x" if r.random() < 0.01 else r.choice("46")
+            a, b = ("10.0.0.1", "10.0.0.2") if fam != "6" else ("::1", "fe80::2")
+            body = bytearray(open_body(fid(), ts=num(64), a=a, pa=num(16), b=b, pb=num(16),
+                                       opener=r.getrandbits(8), flags=num(16), vlan=num(16),
+                                       vlan_inner=num(16), ifindex=num(32),
+                                       proto=r.choice((6, 6, 17, 0, 255))))
+            if fam == "x":
+                body[16] = r.getrandbits(8)
+            body = bytes(body)
+        elif t in (DATA, OVERLAP):
+            off = r.choice((0, 0, r.randint(0, 100000), num(64)))
+            body = data_body(fid(), direction(), off, payload(), ts=num(64), flags=num(8))
+        elif t == GAP:
+            body = gap_body(fid(), direction(), num(64), num(64), ts=num(64), reason=num(8))
+        elif t == FLOW_CLOSE:
+            body = close_body(fid(), reason=num(8), ts=num(64),
+                              stats=[tuple(num(64) for _ in range(8)) for _ in range(2)])
+        elif t == FLOW_NAME:
+            body = name_body(fid(), direction(), text())
+        elif t == HTTP:
+            body = http_body(fid(), direction(), kind=num(8), flags=num(16), status=num(16),
+                             seq=num(32), hdr_offset=num(64), body_offset=num(64),
+                             body_len=num(64), decoded_len=num(64), ts=num(64),
+                             body_file=text(), method=text(), uri=text(), ctype=text(), host=text())
+        elif t == STATS:
+            body = r.choice((b"a.b=1\n", b"=\n", b"x" * 100, b"k=18446744073709551616\n", b""))
+        elif t == PACKET:
+            body = pkt()
+        else:
+            body = payload()
+        if r.random() < 0.005:
+            body = body[:r.randint(0, 8)]	# shorter than any fixed part
+        out += record(t, body, flags=r.choice((0, 0, 0, num(16))))
+    with open("soup-%s.fk" % seed, "wb") as f:
+        f.write(out)
+
+
 def esc():
     evil = (b"\x1b]0;owned\x07\x1b[2J\x1b[31mRED\x1b[0m \x9b31m csi8 "
             b"\x1bP+q\x1b\\ bell\x07 bs\x08 del\x7f cr\rnul\x00 end\n")
@@ -238,7 +327,7 @@ def hole(nbytes, out):
     w.f.close()
 
 
-CASES = {"enospc-split": enospc_split, "enospc-http": enospc_http,
+CASES = {"soup": soup, "enospc-split": enospc_split, "enospc-http": enospc_http,
          "http-interleaved": http_interleaved, "short": short,
          "random": rand, "esc": esc, "names": names,
          "fuzz-http": fuzz_http, "hole": hole}
