@@ -34,7 +34,7 @@
 #define LIVE_SNAPLEN	262144
 #define LIVE_BUFSIZE	(64 << 20)
 #define GZ_BUFSIZE	(1u << 20)
-#define MAP_DROP	(32u << 20)	/* unmapped behind, see read_packets */
+#define MAP_DROP	(8u << 20)	/* unmapped behind, see read_packets */
 
 static struct fk_out out;
 static int qflag, vflag;

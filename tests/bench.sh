@@ -7,10 +7,16 @@
 #   bulk  ~1 GB of TCP payload in 50 parallel HTTP flows
 #   many  ~150,000 short HTTP/1.0 connections
 #
-# Per profile, one run each, side by side (wall seconds and peak RSS from
-# /usr/bin/time -f '%e %M'; for a pipeline the RSS is its largest stage):
+# Per profile, side by side on the same input (wall seconds and peak RSS
+# from /usr/bin/time -f '%e %M'; for a pipeline the RSS is its largest
+# stage).  The stream rows run FK_BENCH_RUNS times (default 3), ours and
+# tcpflow alternately, and show the median time (this 2-core VM is noisy);
+# the slow HTTP and conv rows run once:
 #   streams   pcapcat -r | reasm | flowname | flowsplit -o   vs  tcpflow -r -o
 #             (the output trees must be identical: same names, same bytes)
+#   floor     cat F | cat | cat | cat > file: four processes moving the
+#             bytes through three pipes and doing nothing else, the least
+#             a four-stage pipeline can cost (shown against tcpflow too)
 #   pcapcat   pcapcat -r F > recs   (pcap decoding alone)
 #   reasm     reasm < recs > /dev/null   (MB/s of payload, packets/s)
 #   http      ... | httpsplit -o   vs  tcpflow -e http  vs  tshark --export-objects
@@ -19,13 +25,23 @@
 # reference's time over ours (above 1: we are faster).  The results table
 # is followed by a compact Markdown summary of the same rows (for README).
 #
+# Output trees go to a fresh ext4 file system (a sparse 24 GB image under
+# FK_BENCH_DIR, loop-mounted, made anew for each profile; root), else to
+# tmpfs, else under FK_BENCH_DIR: a used file system's own state weighs
+# on whoever runs next (ext4 without a journal, as here, scans past
+# recently deleted inodes: creating 300,000 files minutes after deleting
+# as many takes minutes), so nothing is deleted there: the file system is
+# remade before each run.  Dirty pages are written out (sync) before each
+# timed command.
+#
 # Every command is killed after FK_BENCH_TIMEOUT seconds (default 300;
 # tshark --export-objects on the 1 GB capture takes longer than that) and
 # shows as ">300".  tshark's conv table runs with HTTP dissection and TCP
 # desegmentation off (it needs neither; with them it is several times slower).
 #
 # Env: FK_BIN (default build/bin), FK_BENCH_DIR, FK_BENCH_TIMEOUT,
-# FK_BENCH_KEEP=1 keeps the output trees in FK_BENCH_DIR/work.
+# FK_BENCH_RUNS, FK_BENCH_OUT (where output trees go), FK_BENCH_KEEP=1
+# keeps the last output trees.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,28 +63,112 @@ echo "kernel: $(uname -r)"
 echo "tools:  $(tcpflow -V 2>/dev/null | head -1), $(tshark -v 2>/dev/null | head -1)"
 echo "flowkit: $BIN ($(cd "$ROOT" && git describe --always --dirty 2>/dev/null))"
 
+RUNS=${FK_BENCH_RUNS:-3}
 mkdir -p "$DIR"
-W=$DIR/work
+# Where output trees go: a fresh ext4 file system in a sparse image (loop
+# device with direct I/O: its pages are not cached twice), made anew
+# before each measured job; else tmpfs; else FK_BENCH_DIR.  Formatted
+# like this machine's disk (ext4, no journal); on it nothing is deleted,
+# it is remade instead (see discard).
+IMG=$DIR/out.img MNT=$DIR/mnt
+LOOP=
+fresh_fs() {
+	if mountpoint -q "$MNT"; then
+		for _ in $(seq 20); do umount "$MNT" 2>/dev/null && break; sleep 0.5; done
+		! mountpoint -q "$MNT" || return 1
+	fi
+	[ -z "$LOOP" ] || losetup -d "$LOOP"
+	LOOP=
+	mkdir -p "$MNT" && rm -f "$IMG" && truncate -s 24G "$IMG" &&
+		mkfs.ext4 -q -F -O ^has_journal -i 4096 -E lazy_itable_init=1 "$IMG" &&
+		LOOP=$(losetup --direct-io=on --find --show "$IMG") &&
+		mount "$LOOP" "$MNT" && mkdir -p "$MNT/work"
+}
+# remake: a fresh output file system (loop), then before each measured job
+remake() {
+	[ "$OUTFS" != loop ] && return 0
+	fresh_fs || { note "cannot remake the output file system"; exit 1; }
+}
+if [ -n "${FK_BENCH_OUT:-}" ]; then
+	W=$FK_BENCH_OUT OUTFS=given
+elif [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && fresh_fs 2>/dev/null; then
+	W=$MNT/work OUTFS=loop
+elif [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((8 << 20)) ] 2>/dev/null; then
+	W=/dev/shm/flowkit-bench-work OUTFS=tmpfs
+else
+	W=$DIR/work OUTFS=dir
+fi
+echo "output: $W ($([ $OUTFS = loop ] && echo "a fresh ext4 image for each profile" || df --output=fstype "$(dirname "$W")" | tail -1)), $RUNS runs per stream row"
 ROWS=$(mktemp)
-trap 'rm -f "$ROWS"; [ "${FK_BENCH_KEEP:-0}" = 1 ] || rm -rf "$W"' EXIT
+RUNSD=$(mktemp -d)
+CUR=	# process group of the command being timed
+trap 'exit 130' INT TERM
+trap '[ -z "$CUR" ] || kill -KILL -- "-$CUR" 2>/dev/null
+	rm -rf "$ROWS" "$RUNSD"
+	if [ "${FK_BENCH_KEEP:-0}" = 1 ]; then :
+	elif [ $OUTFS = loop ]; then umount "$MNT" && losetup -d "$LOOP" && rm -f "$IMG"
+	else rm -rf "$W"; fi' EXIT
 
-# timed NAME CMD: run sh -c CMD under /usr/bin/time, killed after
-# FK_BENCH_TIMEOUT seconds; sets T_S (">N" on timeout), T_MB and T_OK.
+# timed NAME CMD: run sh -c CMD under /usr/bin/time, in a session of
+# its own so that after FK_BENCH_TIMEOUT seconds all of it can be killed
+# (tshark finishes its export on SIGTERM: SIGKILL 5 s later); sets T_S
+# (">N" on timeout), T_MB and T_OK.
 timed() {
-	local name=$1 cmd=$2 rc kb
+	local name=$1 cmd=$2 rc kb pid dog
 	T_S=- T_MB=- T_OK=1
-	$TIME -f '%e %M' -o "$W/time.$name" timeout -k 10 "$TMO" sh -c "$cmd" >"$W/log.$name" 2>&1
+	rm -f "$W/time.$name" "$W/killed.$name"
+	sync
+	setsid $TIME -f '%e %M' -o "$W/time.$name" sh -c "$cmd" >"$W/log.$name" 2>&1 &
+	pid=$! CUR=$!
+	(
+		sleep "$TMO"
+		touch "$W/killed.$name"
+		kill -TERM -- "-$pid" 2>/dev/null
+		sleep 5
+		kill -KILL -- "-$pid" 2>/dev/null
+	) &
+	dog=$!
+	wait "$pid"
 	rc=$?
-	read -r T_S kb < <(grep -E '^[0-9.]+ [0-9]+$' "$W/time.$name") || true
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	# what is left of the group (a killed command's children) goes too,
+	# and is gone before the next command (its files closed)
+	for _ in $(seq 50); do
+		kill -KILL -- "-$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	CUR=
+	read -r T_S kb < <(grep -E '^[0-9.]+ [0-9]+$' "$W/time.$name" 2>/dev/null) || true
 	T_MB=$(awk -v k="${kb:-0}" 'BEGIN { printf "%.0f", k / 1024 }')
 	T_S=${T_S:--}
-	if [ $rc = 124 ]; then
+	if [ -e "$W/killed.$name" ]; then
 		note "$name: killed after ${TMO}s"
 		T_S=">$TMO" T_MB=- T_OK=0
 	elif [ $rc != 0 ]; then
 		note "$name failed (exit $rc): $(tail -3 "$W/log.$name")"
 		T_OK=0
 	fi
+}
+
+# runs_add NAME: remember this run's T_S/T_MB/T_OK under NAME
+runs_add() {
+	echo "$T_S $T_MB $T_OK" >>"$RUNSD/runs.$1"
+}
+
+# runs_median NAME: T_S = median time of NAME's runs (">N" if any timed
+# out), T_MB = largest RSS, T_OK = all runs succeeded; shows the spread.
+runs_median() {
+	local f="$RUNSD/runs.$1" n
+	n=$(wc -l <"$f")
+	if grep -q '^>' "$f"; then
+		T_S=$(grep -m1 -o '^>[0-9]*' "$f")
+	else
+		T_S=$(cut -d' ' -f1 "$f" | sort -g | sed -n "$(((n + 1) / 2))p")
+	fi
+	T_MB=$(awk '$2 != "-" && $2 + 0 > m { m = $2 } END { print m == "" ? "-" : m }' "$f")
+	T_OK=$(awk 'BEGIN { ok = 1 } $3 != 1 { ok = 0 } END { print ok }' "$f")
+	note "$1: $(cut -d' ' -f1 "$f" | tr '\n' ' ')s, median $T_S"
 }
 
 # ratio OURS REF: REF / OURS (">x" when the reference timed out)
@@ -89,6 +189,12 @@ tree_sum() {
 		awk '{ n++; b += $1 } END { printf "%d %d", n, b }'
 }
 
+# discard PATH...: output no longer needed (kept on the fresh file system,
+# see above: deleting there would slow down the next command)
+discard() {
+	[ "$OUTFS" = loop ] || rm -rf "$@"
+}
+
 for prof in "$@"; do
 	cap=$DIR/$prof/capture.pcap
 	if [ ! -s "$cap" ] || ! grep -q '^tcpdump	0 packets dropped' "$DIR/$prof/info.txt" 2>/dev/null; then
@@ -99,21 +205,39 @@ for prof in "$@"; do
 			continue
 		fi
 	fi
-	rm -rf "$W"
+	[ "$OUTFS" = loop ] || rm -rf "$W"
+	remake
 	mkdir -p "$W"
 	pkts=$(awk -F'\t' '$1 == "tcpdump" && /captured/ { split($2, a, " "); print a[1] }' "$DIR/$prof/info.txt")
 	echo
 	echo "== $prof: $cap, $(du -m "$cap" | cut -f1) MB, ${pkts:-?} packets"
 
-	# Reference streams first: they also give the payload size.
-	timed tcpflow "tcpflow -r '$cap' -o '$W/tcpflow'"
+	# Streams: tcpflow and ours alternately, RUNS times each; the trees
+	# of the last run are compared.  tcpflow's also gives the payload size.
+	rm -f "$RUNSD"/runs.*
+	for r in $(seq "$RUNS"); do
+		[ "$r" = 1 ] || remake
+		timed tcpflow "tcpflow -r '$cap' -o '$W/tcpflow.$r'"
+		runs_add tcpflow
+		if have pcapcat && have reasm && have flowname && have flowsplit; then
+			timed ours "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowname' | '$BIN/flowsplit' -o '$W/ours.$r' > /dev/null"
+			runs_add ours
+		fi
+		timed floor "cat '$cap' | cat | cat | cat > '$W/floor.$r'"
+		runs_add floor
+		if [ "$r" -lt "$RUNS" ]; then discard "$W/tcpflow.$r" "$W/ours.$r"; fi
+		discard "$W/floor.$r"
+	done
+	mv "$W/tcpflow.$RUNS" "$W/tcpflow"
+	[ -d "$W/ours.$RUNS" ] && mv "$W/ours.$RUNS" "$W/ours"
+	runs_median tcpflow
 	tf_s=$T_S tf_mb=$T_MB
 	read -r tf_files tf_bytes <<<"$(tree_sum "$W/tcpflow")"
 	payload_mb=$(awk -v b="$tf_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 	echo "payload: $payload_mb MB in $tf_files stream files (tcpflow)"
 
 	if have pcapcat && have reasm && have flowname && have flowsplit; then
-		timed ours "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowname' | '$BIN/flowsplit' -o '$W/ours'"
+		runs_median ours
 		o_s=$T_S o_mb=$T_MB
 		read -r o_files o_bytes <<<"$(tree_sum "$W/ours")"
 		if [ "$T_OK" = 1 ] && diff -rq -x report.xml "$W/tcpflow" "$W/ours" >"$W/diff" 2>&1; then
@@ -126,8 +250,11 @@ for prof in "$@"; do
 	else
 		row "$prof" streams - - "tcpflow" "$tf_s" "$tf_mb" "skipped: pipeline not built"
 	fi
-	rm -rf "$W/ours" "$W/tcpflow"
+	runs_median floor
+	row "$prof" "pipe floor" "$T_S" "$T_MB" "tcpflow" "$tf_s" "$tf_mb" "4 cats, 3 pipes, 1 file: moving the bytes, no work"
+	discard "$W/ours" "$W/tcpflow"
 
+	remake
 	if have pcapcat; then
 		timed pcapcat "'$BIN/pcapcat' -r '$cap' > '$W/recs'"
 		p_s=$T_S
@@ -139,27 +266,30 @@ for prof in "$@"; do
 				'BEGIN { if (s > 0) printf "%.0f MB/s payload, %.0f kpkt/s", m / s, p / s / 1000; else print "-" }')
 			row "$prof" "reasm alone" "$T_S" "$T_MB" "-" "-" "-" "$rate"
 		fi
-		rm -f "$W/recs"
+		discard "$W/recs"
 		: "$p_s"
 	fi
 
 	# HTTP bodies: three extractors
+	remake
 	timed tcpflow_http "tcpflow -e http -r '$cap' -o '$W/tfh'"
 	th_s=$T_S th_mb=$T_MB
 	th_n=$(find "$W/tfh" -type f -name '*HTTPBODY*' 2>/dev/null | wc -l)
-	rm -rf "$W/tfh"
+	discard "$W/tfh"
+	remake
 	timed tshark_http "tshark -r '$cap' -o tcp.reassemble_out_of_order:TRUE -q --export-objects 'http,$W/tsh'"
 	ts_s=$T_S ts_mb=$T_MB
 	ts_n=$(find "$W/tsh" -type f 2>/dev/null | wc -l)
-	rm -rf "$W/tsh"
+	discard "$W/tsh"
 	if have pcapcat && have reasm && have httpsplit; then
 		fn=
 		have flowname && fn="| '$BIN/flowname'"
+		remake
 		timed httpsplit "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' $fn | '$BIN/httpsplit' -o '$W/hs' > /dev/null"
 		# count bodies the way tcpflow names them, if httpsplit does too
 		hs_n=$(find "$W/hs" -type f -name '*HTTPBODY*' 2>/dev/null | wc -l)
 		[ "$hs_n" -gt 0 ] || hs_n=$(find "$W/hs" -type f 2>/dev/null | wc -l)
-		rm -rf "$W/hs"
+		discard "$W/hs"
 		row "$prof" "http bodies" "$T_S" "$T_MB" "tcpflow -e http" "$th_s" "$th_mb" "files: ours $hs_n, tcpflow $th_n"
 		row "$prof" "http bodies" "$T_S" "$T_MB" "tshark export" "$ts_s" "$ts_mb" "files: ours $hs_n, tshark $ts_n"
 	else
