@@ -164,7 +164,7 @@ pwrite_pos(struct fk_ofile *f, const void *p, size_t len, uint64_t off)
 			return;
 		}
 		if (n <= 0) {
-			pwrite_pos(f, p, len, off);
+			fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
 			return;
 		}
 		p = (const uint8_t *)p + n;
