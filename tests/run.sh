@@ -11,6 +11,10 @@ if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
 	TMPDIR=/dev/shm
 	export TMPDIR
 fi
+# A test that hangs fails after BATS_TEST_TIMEOUT seconds instead of
+# holding up the run (the slowest, the corpus under ASan, takes minutes).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-1800}
+export BATS_TEST_TIMEOUT
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 bats --tap "$@" | tee "$log"
