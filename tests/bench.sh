@@ -98,7 +98,7 @@ elif [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((8 << 20))
 else
 	W=$DIR/work OUTFS=dir
 fi
-echo "output: $W ($([ $OUTFS = loop ] && echo "a fresh ext4 image for each profile" || df --output=fstype "$(dirname "$W")" | tail -1)), $RUNS runs per stream row"
+echo "output: $W ($([ $OUTFS = loop ] && echo "a fresh ext4 image, remade before each job" || df --output=fstype "$(dirname "$W")" | tail -1)), $RUNS runs per stream row"
 ROWS=$(mktemp)
 RUNSD=$(mktemp -d)
 CUR=	# process group of the command being timed
