@@ -342,19 +342,15 @@ put_side(const struct flow *f, int dir, const struct fk_close *c)
 static struct flow *
 getflow(uint64_t id)
 {
-	struct flow *f;
-	void **v;
+	int added;
+	struct flow *f = fk_idmap_obtain(&flows, id, sizeof(*f), &added);
 
-	if (id == 0)
-		return NULL;
-	v = fk_idmap_ref(&flows, id);
-	if (*v != NULL)
-		return *v;
-	*v = f = fk_calloc(1, sizeof(*f));
-	f->id = id;
-	f->s[0].first_ns = f->s[1].first_ns = UINT64_MAX;
-	if (flows.count > max_open)
-		max_open = flows.count;
+	if (added) {
+		f->id = id;
+		f->s[0].first_ns = f->s[1].first_ns = UINT64_MAX;
+		if (flows.count > max_open)
+			max_open = flows.count;
+	}
 	return f;
 }
 

@@ -435,17 +435,13 @@ print_totals(void)
 static struct flow *
 getflow(uint64_t id)
 {
-	struct flow *f;
-	void **v;
+	int added;
+	struct flow *f = fk_idmap_obtain(&open_flows, id, sizeof(*f), &added);
 
-	if (id == 0)
-		return NULL;
-	v = fk_idmap_ref(&open_flows, id);
-	if (*v != NULL)
-		return *v;
-	*v = f = fk_calloc(1, sizeof(*f));
-	f->id = id;
-	f->first_ns = UINT64_MAX;
+	if (added) {
+		f->id = id;
+		f->first_ns = UINT64_MAX;
+	}
 	return f;
 }
 

@@ -231,3 +231,19 @@ fk_idmap_sorted(const struct fk_idmap *m, size_t *n)
 	*n = k;
 	return v;
 }
+
+void *
+fk_idmap_obtain(struct fk_idmap *m, uint64_t id, size_t size, int *added)
+{
+	void **v;
+
+	*added = 0;
+	if (id == 0)
+		return NULL;
+	v = fk_idmap_ref(m, id);
+	if (*v == NULL) {
+		*v = fk_calloc(1, size);
+		*added = 1;
+	}
+	return *v;
+}

@@ -48,6 +48,13 @@ void fk_idmap_put(struct fk_idmap *, uint64_t id, void *val);
  * listed by fk_idmap_sorted.
  */
 void **fk_idmap_ref(struct fk_idmap *, uint64_t id);
+/*
+ * id's value, or NULL for id 0; if id is absent, a new zeroed object of
+ * `size` bytes (fk_calloc) is added as its value and *added set to 1
+ * (else 0), for the caller to initialise: a per-flow table's lookup.
+ */
+void *fk_idmap_obtain(struct fk_idmap *, uint64_t id, size_t size,
+    int *added);
 /* Remove; returns the value or NULL. */
 void *fk_idmap_del(struct fk_idmap *, uint64_t id);
 /*
