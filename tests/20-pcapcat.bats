@@ -214,9 +214,10 @@ with open("big.pcap", "wb") as f:
 PY
 	# the pipe fills and pcapcat waits with the file mapped; then it shrinks
 	{ r=0; pcapcat -r big.pcap 2>err || r=$?; echo $r > rc; } | { sleep 1; cat > /dev/null; } &
+	p=$!
 	sleep 0.3
 	truncate -s 100000 big.pcap
-	wait
+	wait "$p"	# not a bare wait: bats' timeout watchdog is a job too
 	cat err
 	[ "$(cat rc)" = 1 ]
 	grep -q 'big.pcap: the file shrank while being read' err

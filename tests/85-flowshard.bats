@@ -218,10 +218,12 @@ EOF
 @test "flowshard(1) EXAMPLES: files, -x and per-shard flow tables" {
 	pcapcat -r x.pcap | reasm | flowname | flowsplit -o single >/dev/null
 	pcapcat -r x.pcap | flowshard -n 2 -o shard
+	pids=
 	for i in 0 1; do
 		reasm < shard$i.fk | flowname | flowsplit -o out >/dev/null &
+		pids="$pids $!"
 	done
-	wait
+	wait $pids	# not a bare wait: bats' timeout watchdog is a job too
 	same_dirs single out
 	pcapcat -r x.pcap |
 	    flowshard -n 4 -x 'reasm | flowname | flowsplit -o out4 >/dev/null'
