@@ -26,6 +26,7 @@
 #include "fk_flowkey.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_list.h"
 #include "fk_l4.h"
 #include "fk_name.h"
 #include "fk_ofile.h"
@@ -49,7 +50,7 @@ struct sink {
 
 struct flow {
 	struct fk_flowent ent;		/* key and hash chain: first */
-	struct flow *prev, *next;	/* LRU, head = least recent */
+	struct fk_link lru;		/* on `lru`, first = least recent */
 	struct fk_open o;		/* A/B endpoints, as reasm's FLOW_OPEN */
 	uint8_t a_is_0;			/* A is key endpoint 0 */
 	uint8_t selected;
@@ -95,7 +96,7 @@ static int wfile_open;
 static struct fk_idmap names;		/* payload names created this run */
 
 static struct fk_flowtab table;
-static struct flow *lru_head, *lru_tail;
+static struct fk_list lru;	/* flows, least recently active first */
 static uint64_t next_id = 1;
 static struct fk_idleclock clk;
 static struct row *rows;
@@ -454,30 +455,11 @@ output(struct flow *f, int d, const struct fk_packet *pk,
 
 /* The flow table. */
 
-static void
-lru_del(struct flow *f)
+/* The least recently active flow, or NULL. */
+static struct flow *
+lru_first(void)
 {
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		lru_head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		lru_tail = f->prev;
-	f->prev = f->next = NULL;
-}
-
-static void
-lru_add(struct flow *f)
-{
-	f->next = NULL;
-	f->prev = lru_tail;
-	if (lru_tail)
-		lru_tail->next = f;
-	else
-		lru_head = f;
-	lru_tail = f;
+	return FK_LIST_FIRST(&lru, struct flow, lru);
 }
 
 static struct flow *
@@ -514,7 +496,7 @@ flow_end(struct flow *f)
 			free(f->pf[d]);
 		}
 	fk_flowtab_del(&table, &f->ent);
-	lru_del(f);
+	fk_list_remove(&lru, &f->lru);
 	free(f);
 }
 
@@ -529,7 +511,7 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 
 	while (table.count >= maxflows) {
 		st.evictions++;
-		flow_end(lru_head);
+		flow_end(lru_first());
 	}
 	f = fk_calloc(1, sizeof(*f));
 	f->ent.key = *key;
@@ -571,7 +553,7 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	st.flows++;
 	st.selected += f->selected;
 	fk_flowtab_add(&table, &f->ent);
-	lru_add(f);
+	fk_list_append(&lru, &f->lru);
 	return f;
 }
 
@@ -580,9 +562,9 @@ expire(void)
 {
 	if (idle_ns == 0)
 		return;
-	while (lru_head != NULL && lru_head->seen + idle_ns < clk.now) {
+	while (lru_first() != NULL && lru_first()->seen + idle_ns < clk.now) {
 		st.timeouts++;
-		flow_end(lru_head);
+		flow_end(lru_first());
 	}
 }
 
@@ -648,10 +630,7 @@ packet(struct fk_stage *sg, const struct fk_packet *pk)
 	}
 	if (f->selected)
 		output(f, d, pk, &k);
-	if (lru_tail != f) {
-		lru_del(f);
-		lru_add(f);
-	}
+	fk_list_move_to_tail(&lru, &f->lru);
 }
 
 /* -l: the table as TSV, by flow id. */
@@ -838,8 +817,8 @@ main(int argc, char *argv[])
 	if (pass)
 		fk_out_open(&out, 1, "<stdout>");
 	fk_stage_run(&in, pass ? &out : NULL, &ops, NULL);
-	while (lru_head != NULL)
-		flow_end(lru_head);
+	while (lru_first() != NULL)
+		flow_end(lru_first());
 	if (wpath != NULL && fmt == F_PCAP && wsinks == NULL) {
 		/* nothing selected: still a valid (empty) capture */
 		uint8_t h[FK_PCAPW_HDR_LEN];

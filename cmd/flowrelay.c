@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "fk_io.h"
+#include "fk_list.h"
 #include "fk_record.h"
 #include "fk_util.h"
 
@@ -57,7 +58,7 @@ struct dir {
 };
 
 struct sess {
-	struct sess *prev, *next;
+	struct fk_link link;	/* on `sessions`, oldest first */
 	struct end e[2];	/* [SIDE_C], [SIDE_S] */
 	struct dir d[2];	/* [FK_DIR_AB] client to server, [FK_DIR_BA] */
 	uint64_t idx;		/* 1, 2, ... in order of creation */
@@ -81,7 +82,9 @@ struct side {
 };
 
 static struct side sides[2];
-static struct sess *head, *tail;
+static struct fk_list sessions;	/* open sessions, oldest first */
+#define SESS_FIRST()	FK_LIST_FIRST(&sessions, struct sess, link)
+#define SESS_NEXT(s)	FK_LIST_NEXT(s, struct sess, link)
 static uint64_t nsess;			/* sessions alive */
 static uint64_t started;		/* sessions created */
 static uint64_t next_id = 1;
@@ -304,12 +307,7 @@ sess_new(uint64_t t)
 	s->idx = ++started;
 	s->t0 = t;
 	s->touched = 1;
-	s->prev = tail;
-	if (tail)
-		tail->next = s;
-	else
-		head = s;
-	tail = s;
+	fk_list_append(&sessions, &s->link);
 	nsess++;
 	return s;
 }
@@ -333,14 +331,7 @@ end_close(struct end *e, int rst)
 static void
 sess_free(struct sess *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		tail = s->prev;
+	fk_list_remove(&sessions, &s->link);
 	for (int i = 0; i < 2; i++)
 		free(s->d[i].buf);
 	free(s);
@@ -538,7 +529,7 @@ may_start(void)
 static struct sess *
 waiting_for(int i)
 {
-	for (struct sess *s = head; s != NULL; s = s->next)
+	for (struct sess *s = SESS_FIRST(); s != NULL; s = SESS_NEXT(s))
 		if (s->e[i].st == E_WAIT)
 			return s;
 	return NULL;
@@ -914,8 +905,8 @@ main(int argc, char *argv[])
 
 		connect_clients(t);
 		/* step new or newly paired sessions before waiting */
-		for (struct sess *s = head, *sn; s != NULL; s = sn) {
-			sn = s->next;
+		for (struct sess *s = SESS_FIRST(), *sn; s != NULL; s = sn) {
+			sn = SESS_NEXT(s);
 			for (int i = 0; i < 2; i++)
 				s->e[i].pi = -1;
 			if (s->touched) {
@@ -945,7 +936,7 @@ main(int argc, char *argv[])
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
 		}
-		for (struct sess *s = head; s != NULL; s = s->next)
+		for (struct sess *s = SESS_FIRST(); s != NULL; s = SESS_NEXT(s))
 			for (int i = 0; i < 2; i++) {
 				short ev = want(s, i);
 
@@ -973,13 +964,13 @@ main(int argc, char *argv[])
 		for (int i = 0; i < 2; i++)
 			if (sides[i].lpi >= 0 && pfd[sides[i].lpi].revents)
 				do_accept(i);
-		for (struct sess *s = head; s != NULL; s = s->next)
+		for (struct sess *s = SESS_FIRST(); s != NULL; s = SESS_NEXT(s))
 			for (int i = 0; i < 2; i++)
 				if (s->e[i].pi >= 0 &&
 				    pfd[s->e[i].pi].revents != 0)
 					s->touched = 1;
-		for (struct sess *s = head, *sn; s != NULL; s = sn) {
-			sn = s->next;
+		for (struct sess *s = SESS_FIRST(), *sn; s != NULL; s = sn) {
+			sn = SESS_NEXT(s);
 			if (s->touched) {
 				s->touched = 0;
 				step(s, pfd, t);
@@ -993,9 +984,9 @@ main(int argc, char *argv[])
 	{
 		uint64_t t = now_ns();
 
-		while (head != NULL) {
-			flush_nowait(head);
-			sess_end(head, FK_CLOSE_END, t, 0);
+		while (SESS_FIRST() != NULL) {
+			flush_nowait(SESS_FIRST());
+			sess_end(SESS_FIRST(), FK_CLOSE_END, t, 0);
 		}
 	}
 	for (int i = 0; i < 2; i++)
