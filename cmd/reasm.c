@@ -98,16 +98,10 @@ flow_next(struct flow *f)
 	return FK_LIST_NEXT(f, struct flow, link);
 }
 
-static struct flow *last_found;	/* lookup()'s cache; NULL when closed */
-
 static struct flow *
 lookup(const struct fk_flowkey *k)
 {
-	/* Packets come in bursts per flow: try the last one found first. */
-	if (last_found != NULL &&
-	    memcmp(&last_found->ent.key, k, sizeof(*k)) == 0)
-		return last_found;
-	return last_found = (struct flow *)fk_flowtab_get(&table, k);
+	return (struct flow *)fk_flowtab_get(&table, k);
 }
 
 static struct flow *
@@ -163,8 +157,6 @@ flow_close(struct flow *f, uint8_t reason)
 		n_closed[reason]++;
 	fk_list_remove(list_of(f), &f->link);
 	fk_flowtab_del(&table, &f->ent);
-	if (last_found == f)
-		last_found = NULL;
 	f->nextfree = freelist;
 	freelist = f;
 }

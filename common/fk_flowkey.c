@@ -46,6 +46,7 @@ fk_flowtab_init(struct fk_flowtab *t)
 	t->mask = FLOWTAB_MIN - 1;
 	t->b = fk_calloc(FLOWTAB_MIN, sizeof(*t->b));
 	t->count = 0;
+	t->last = NULL;
 }
 
 void
@@ -55,6 +56,7 @@ fk_flowtab_free(struct fk_flowtab *t)
 	t->b = NULL;
 	t->mask = 0;
 	t->count = 0;
+	t->last = NULL;
 }
 
 static void
@@ -80,14 +82,16 @@ flowtab_grow(struct fk_flowtab *t)
 }
 
 struct fk_flowent *
-fk_flowtab_get(const struct fk_flowtab *t, const struct fk_flowkey *k)
+fk_flowtab_get(struct fk_flowtab *t, const struct fk_flowkey *k)
 {
 	struct fk_flowent *e;
 
+	if (t->last != NULL && memcmp(&t->last->key, k, sizeof(*k)) == 0)
+		return t->last;
 	for (e = t->b[fk_flowkey_hash(k) & t->mask]; e != NULL; e = e->hnext)
 		if (memcmp(&e->key, k, sizeof(*k)) == 0)
-			return e;
-	return NULL;
+			break;
+	return t->last = e;
 }
 
 void
@@ -113,6 +117,8 @@ fk_flowtab_del(struct fk_flowtab *t, struct fk_flowent *e)
 	*pp = e->hnext;
 	e->hnext = NULL;
 	t->count--;
+	if (t->last == e)
+		t->last = NULL;
 }
 
 void

@@ -56,11 +56,13 @@ struct fk_flowtab {
 	struct fk_flowent **b;
 	size_t mask;		/* buckets - 1, a power of two */
 	size_t count;
+	struct fk_flowent *last;	/* last found: packets come in bursts */
 };
 
 void fk_flowtab_init(struct fk_flowtab *);
 void fk_flowtab_free(struct fk_flowtab *);	/* the table, not the flows */
-struct fk_flowent *fk_flowtab_get(const struct fk_flowtab *,
+/* The entry with key k, or NULL; the last one found is tried first. */
+struct fk_flowent *fk_flowtab_get(struct fk_flowtab *,
     const struct fk_flowkey *);
 /* Insert e (e->key set, not in the table yet). */
 void fk_flowtab_add(struct fk_flowtab *, struct fk_flowent *e);
