@@ -77,20 +77,18 @@ usage(void)
 static struct flow *
 get_flow(uint64_t id)
 {
-	struct flow *f = fk_idmap_get(&flows, id);
-	int i;
+	int added;
+	struct flow *f = fk_idmap_obtain(&flows, id, sizeof(*f), &added);
 
-	if (f != NULL)
-		return f;
-	f = fk_calloc(1, sizeof(*f));
-	f->id = id;
-	for (i = 0; i < 2; i++) {
-		f->d[i].flow = f;
-		fk_ofile_init(&f->d[i].of, NULL);
-		f->d[i].of.positional = 1;
-		f->d[i].dir = (uint8_t)i;
+	if (added) {
+		f->id = id;
+		for (int i = 0; i < 2; i++) {
+			f->d[i].flow = f;
+			fk_ofile_init(&f->d[i].of, NULL);
+			f->d[i].of.positional = 1;
+			f->d[i].dir = (uint8_t)i;
+		}
 	}
-	fk_idmap_put(&flows, id, f);
 	return f;
 }
 

@@ -198,14 +198,14 @@ fk_con_init(struct fk_console *c, int fd, const char *fdname, int format,
 static struct fk_con_flow *
 get_flow(struct fk_console *c, uint64_t id)
 {
-	struct fk_con_flow *f = fk_idmap_get(&c->flows, id);
+	int added;
+	struct fk_con_flow *f = fk_idmap_obtain(&c->flows, id, sizeof(*f),
+	    &added);
 
-	if (f != NULL)
-		return f;
-	f = fk_calloc(1, sizeof(*f));
-	f->id = id;
-	fk_list_append(&c->order, &f->link);
-	fk_idmap_put(&c->flows, id, f);
+	if (added) {
+		f->id = id;
+		fk_list_append(&c->order, &f->link);
+	}
 	return f;
 }
 
