@@ -141,36 +141,24 @@ evict(struct fk_odir *od)
  * Write p[0..len) at off.  Hostile stream offsets can lie past the
  * largest file the file system allows (EFBIG): those bytes are dropped
  * with a warning (once per file), the rest is written.  Any other error
- * is fatal, as fk_pwrite_all() reports it.
+ * is fatal (fk_pwrite_all).
  */
 static void
 pwrite_pos(struct fk_ofile *f, const void *p, size_t len, uint64_t off)
 {
-	while (len > 0) {
-		ssize_t n = off > (uint64_t)INT64_MAX ? (errno = EFBIG, -1) :
-		    pwrite(f->fd, p, len, (off_t)off);
+	size_t left = off > (uint64_t)INT64_MAX ? len :
+	    fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EFBIG) {
-			if (!f->toobig)
-				warnx("%s: %zu bytes at offset %llu lie beyond "
-				    "the largest file the file system allows: "
-				    "dropped", f->name, len,
-				    (unsigned long long)off);
-			if (!f->toobig && f->od != NULL)
-				f->od->failures++;
-			f->toobig = 1;
-			return;
-		}
-		if (n <= 0) {
-			fk_pwrite_all(f->fd, p, len, (off_t)off, f->name);
-			return;
-		}
-		p = (const uint8_t *)p + n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
+	if (left == 0)
+		return;
+	if (!f->toobig) {
+		warnx("%s: %zu bytes at offset %llu lie beyond the largest "
+		    "file the file system allows: dropped", f->name, left,
+		    (unsigned long long)(off + (len - left)));
+		if (f->od != NULL)
+			f->od->failures++;
 	}
+	f->toobig = 1;
 }
 
 void

@@ -186,7 +186,7 @@ fk_write_all(int fd, const void *buf, size_t len, const char *name)
 	}
 }
 
-void
+size_t
 fk_pwrite_all(int fd, const void *buf, size_t len, off_t off, const char *name)
 {
 	const char *p = buf;
@@ -197,6 +197,8 @@ fk_pwrite_all(int fd, const void *buf, size_t len, off_t off, const char *name)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EFBIG)
+				return len;
 			write_failed(name);
 		}
 		if (n == 0) {
@@ -207,6 +209,7 @@ fk_pwrite_all(int fd, const void *buf, size_t len, off_t off, const char *name)
 		off += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
 void

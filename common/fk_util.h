@@ -43,7 +43,13 @@ long long fk_strtosize(const char *s, long long min, long long max,
  * fk_fail() (its hooks run).
  */
 void fk_write_all(int fd, const void *, size_t, const char *name);
-void fk_pwrite_all(int fd, const void *, size_t, off_t, const char *name);
+/*
+ * The same at an offset, except EFBIG (the file would grow past the
+ * largest the file system allows, as hostile stream offsets ask): the
+ * bytes before that limit are written and the count of those that are
+ * not is returned, for the caller to deal with; else 0.
+ */
+size_t fk_pwrite_all(int fd, const void *, size_t, off_t, const char *name);
 /*
  * Fatal errors and cleanup.  A program registers hooks (at most 8) that
  * fk_fail() runs, once, newest first, before it exits FK_EX_FAIL: e.g.
