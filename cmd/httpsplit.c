@@ -40,12 +40,6 @@
    an extension, ".raw" (fk_name_dup_safe keeps the name that much shorter). */
 #define NAME_RESERVE	48
 
-/*
- * Output files are fk_ofiles, positional: name relative to the output
- * directory, opened lazily and reopened after eviction; size is the end
- * of the furthest write.
- */
-
 struct pending {		/* a request waiting for its response */
 	int head, connect;
 	char *uri, *host;
@@ -99,7 +93,11 @@ usage(void)
 	exit(FK_EX_USAGE);
 }
 
-/* ---- output files */
+/*
+ * ---- output files: fk_ofiles, positional (name relative to the output
+ * directory, opened lazily and reopened after eviction; size is the end
+ * of the furthest write)
+ */
 
 static void
 of_init(struct fk_ofile *of)
@@ -144,7 +142,6 @@ of_unlink(struct fk_ofile *of)
 }
 
 /* ---- names */
-
 
 /* tcpflow's default name for direction dir: src-dst. */
 static const char *

@@ -302,12 +302,13 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 }
 
 /*
- * A regular file that is not gzip'd is mapped and read in place: the
- * packets go from the page cache to the output pipe in one copy (the
- * output refers to them: fk_out_stable).  NULL if it cannot be.
+ * A regular file that is not gzip'd is mapped (map_base, map_len) and
+ * read in place: the packets go from the page cache to the output pipe
+ * in one copy (the output refers to them: fk_out_stable).  0 if it
+ * cannot be.
  */
-static const uint8_t *
-map_file(int fd, const char *name, size_t *lenp)
+static int
+map_file(int fd, const char *name)
 {
 	struct sigaction sa;
 	struct stat st;
@@ -317,10 +318,10 @@ map_file(int fd, const char *name, size_t *lenp)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
 	    (uintmax_t)st.st_size > SIZE_MAX / 2 ||
 	    pread(fd, magic, 2, 0) != 2 || (magic[0] == 0x1f && magic[1] == 0x8b))
-		return NULL;
+		return 0;
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
-		return NULL;
+		return 0;
 	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
 	snprintf(map_msg, sizeof(map_msg), "pcapcat: %s: the file shrank "
 	    "while being read\n", name);
@@ -331,8 +332,7 @@ map_file(int fd, const char *name, size_t *lenp)
 	sigaction(SIGBUS, &sa, NULL);
 	map_len = (size_t)st.st_size;
 	map_base = p;
-	*lenp = map_len;
-	return p;
+	return 1;
 }
 
 /* Read one capture; fd is closed.  Return 0 when -c has been reached. */
@@ -340,21 +340,19 @@ static int
 read_file(const char *path, int fd, uint32_t fileidx)
 {
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	const uint8_t *map;
 	struct fk_cap cap;
 	gzFile gz;
-	size_t len;
 	int r, more;
 
-	if ((map = map_file(fd, name, &len)) != NULL) {
+	if (map_file(fd, name)) {
 		close(fd);
-		fk_out_stable(&out, map, len, name);
-		r = fk_cap_open_mem(&cap, map, len, name, snaplen);
+		fk_out_stable(&out, map_base, map_len, name);
+		r = fk_cap_open_mem(&cap, map_base, map_len, name, snaplen);
 		more = read_packets(&cap, r, name, fileidx);
 		fk_cap_close(&cap);
 		fk_out_stable(&out, NULL, 0, NULL);	/* written: unmap */
+		munmap((void *)(uintptr_t)map_base, map_len);
 		map_base = NULL;
-		munmap((void *)(uintptr_t)map, len);
 		return more;
 	}
 	if ((gz = gzdopen(fd, "rb")) == NULL)

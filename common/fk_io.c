@@ -68,10 +68,11 @@ fk_io_flusher_del(void (*fn)(void *), void *arg)
 		}
 }
 
+/* Run the first n flushers (n: nflushers, unless they are unhooked). */
 static void
-run_flushers(void)
+run_flushers(int n)
 {
-	for (int i = 0; i < nflushers; i++)
+	for (int i = 0; i < n; i++)
 		flushers[i].fn(flushers[i].arg);
 }
 
@@ -81,8 +82,7 @@ flush_active(void)
 	int n = nflushers;
 
 	nflushers = 0;		/* a failing flush must not recurse */
-	for (int i = 0; i < n; i++)
-		flushers[i].fn(flushers[i].arg);
+	run_flushers(n);
 	if (active_out != NULL) {
 		struct fk_out *o = active_out;
 
@@ -174,7 +174,7 @@ fill(struct fk_in *in, size_t want)
 				struct pollfd pfd = { in->fd, POLLIN, 0 };
 
 				if (poll(&pfd, 1, 0) == 0) {
-					run_flushers();
+					run_flushers(nflushers);
 					if (active_out != NULL)
 						fk_out_flush(active_out);
 				}
@@ -483,8 +483,7 @@ put(struct fk_out *out, const void *p, size_t n)
 	if (out->len + n > out->cap) {
 		fk_out_flush(out);
 		if (n >= out->cap) {
-			if (out->fd >= 0)
-				fk_write_all(out->fd, p, n, out->name);
+			fk_write_all(out->fd, p, n, out->name);
 			out->off += n;
 			return;
 		}
