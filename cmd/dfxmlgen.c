@@ -6,13 +6,15 @@
  * file bytes (gaps hashed as the zeros flowsplit leaves in their place),
  * and <byte_runs> locating HTTP bodies in the file.
  *
- * dfxmlgen [-h] [-a digests] [-b dir] [-d dir] -o file
+ * dfxmlgen [-hp] [-a digests] [-b dir] [-d dir] -o file
  *
  * Hashes are computed as DATA streams by, never buffering a flow.  A
  * direction's <fileobject> is written when its FLOW_CLOSE arrives (flows
  * still open at the end of input are written then).  Records pass
- * through to stdout unchanged, unless stdout is a terminal or the report
- * itself goes to stdout (-o -).
+ * through to stdout unchanged when it is a pipe or a socket (or with
+ * -p), unless the report itself goes to stdout (-o -).  If the input was
+ * cut short (an earlier stage failed), the report is renamed
+ * FILE.partial.
  */
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -37,6 +39,7 @@
 #include "fk_io.h"
 #include "fk_name.h"
 #include "fk_record.h"
+#include "fk_report.h"
 #include "fk_stage.h"
 #include "fk_util.h"
 #include "fk_xml.h"
@@ -95,7 +98,7 @@ static struct timespec t_start;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dfxmlgen [-h] [-a digests] [-b dir] [-d dir] "
+	fprintf(stderr, "usage: dfxmlgen [-hp] [-a digests] [-b dir] [-d dir] "
 	    "-o file\n");
 	exit(FK_EX_USAGE);
 }
@@ -560,6 +563,7 @@ on_close(struct fk_stage *sg, const struct fk_close *c)
 static const struct fk_stage_ops ops = {
 	.open = on_open, .data = on_data, .gap = on_gap, .name = on_name,
 	.http = on_http, .close = on_close,
+	.needs = "stream records in the input: put reasm before dfxmlgen",
 };
 
 static double
@@ -607,11 +611,12 @@ main(int argc, char *argv[])
 	struct fk_in in;
 	struct fk_out out;
 	const char *ofile = NULL;
-	int ch, pass;
+	struct fk_report report;
+	int ch, pass, force_pass = 0;
 
 	fk_init(argv[0]);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	while ((ch = getopt(argc, argv, "a:b:d:ho:")) != -1)
+	while ((ch = getopt(argc, argv, "a:b:d:ho:p")) != -1)
 		switch (ch) {
 		case 'a': {
 			int m = fk_digest_parse(optarg);
@@ -633,6 +638,9 @@ main(int argc, char *argv[])
 		case 'o':
 			ofile = optarg;
 			break;
+		case 'p':
+			force_pass = 1;
+			break;
 		case 'h':
 		default:
 			usage();
@@ -642,35 +650,25 @@ main(int argc, char *argv[])
 	if (bodydir == NULL)
 		bodydir = outdir;
 
-	if (strcmp(ofile, "-") == 0) {
-		rep = stdout;
-		repname = "<stdout>";
-		pass = 0;
-	} else {
-		if ((rep = fopen(ofile, "w")) == NULL)
-			err(FK_EX_FAIL, "%s", ofile);
-		repname = ofile;
-		pass = !isatty(1);
-	}
+	fk_report_open(&report, ofile);
+	rep = report.f;
+	repname = report.name;
+	pass = rep != stdout;
 
 	fk_hash_seed_init();
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
-	if (pass)
-		fk_out_open(&out, 1, "<stdout>");
+	if (pass)	/* records go on to a pipe, or with -p */
+		fk_out_open_pass(&out, 1, "<stdout>", force_pass);
 	header(argc, argv);
 
 	fk_stage_run(&in, pass ? &out : NULL, &ops, NULL);
 	finish_open();
 	trailer();
-	if (fclose(rep) == EOF) {
-		if (errno == EPIPE)
-			exit(FK_EX_OK);
-		err(FK_EX_FAIL, "%s", repname);
-	}
+	fk_report_close(&report, fk_in_cut(&in) == 1);
 	if (pass)
 		fk_out_close(&out);
 	fk_in_close(&in);
 	fk_idmap_free(&flows);
-	return FK_EX_OK;
+	return fk_io_exit(&in, FK_EX_OK);
 }

@@ -225,6 +225,15 @@ dump_http(struct fk_stage *sg, const struct fk_http *h)
 static void
 dump_other(struct fk_stage *sg, const struct fk_rec *r)
 {
+	struct fk_end e;
+
+	if (r->type == FK_REC_END && fk_end_decode(r, &e) == 0) {
+		printf(" status=%s code=%u text=", fk_end_statusname(e.status),
+		    e.code);
+		pr_quoted((const uint8_t *)e.text, e.len, SIZE_MAX);
+		putchar('\n');
+		return;
+	}
 	printf("type=%#06x flags=%#x len=%u\n", r->type, r->flags, r->len);
 	if (xflag)
 		pr_hex(r->body, r->len);
@@ -317,10 +326,11 @@ main(int argc, char *argv[])
 	fk_in_close(&in);
 	fk_con_finish(&con);
 	fk_con_free(&con);
-	return FK_EX_OK;
+	return fk_io_exit(&in, FK_EX_OK);
 
 records:
 	fk_in_open(&in, STDIN_FILENO, "<stdin>");
+	in.show_end = 1;	/* END records are shown too */
 	fk_stage_init(&sg, &in, NULL, &dump_ops, NULL);
 	while (fk_in_read(&in, &rec)) {
 		const char *tn = fk_rec_typename(rec.type);
@@ -333,5 +343,5 @@ records:
 	}
 	fk_in_close(&in);
 	fk_stdout_check();
-	return FK_EX_OK;
+	return fk_io_exit(&in, FK_EX_OK);
 }

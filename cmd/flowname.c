@@ -294,6 +294,7 @@ on_close(struct fk_stage *sg, const struct fk_close *c)
 
 static const struct fk_stage_ops ops = {
 	.open = on_open, .data = on_data, .name = on_name, .close = on_close,
+	.needs = "stream records in the input: put reasm before flowname",
 };
 
 int
@@ -353,5 +354,5 @@ main(int argc, char *argv[])
 	fk_idmap_free(&names);
 	fk_idmap_free(&lowest);
 	free(t);
-	return FK_EX_OK;
+	return fk_io_exit(&in, FK_EX_OK);
 }

@@ -707,7 +707,11 @@ stats(void)
 	fk_stats_end(&sb, &out, NULL);
 }
 
-static const struct fk_stage_ops ops = { .packet = packet };
+static const struct fk_stage_ops ops = {
+	.packet = packet,
+	.needs = "PACKET records in the input: flowpcap reads pcapcat's "
+	    "output, put it before reasm",
+};
 
 int
 main(int argc, char *argv[])
@@ -853,5 +857,5 @@ main(int argc, char *argv[])
 	free(prefixes);
 	free(ports);
 	free(ids);
-	return failed ? FK_EX_FAIL : FK_EX_OK;
+	return fk_io_exit(&in, failed ? FK_EX_FAIL : FK_EX_OK);
 }

@@ -984,10 +984,14 @@ main(int argc, char *argv[])
 	{
 		uint64_t t = now_ns();
 
+		/* a signal cut the sessions still open: later stages know */
 		while (SESS_FIRST() != NULL) {
 			flush_nowait(SESS_FIRST());
-			sess_end(SESS_FIRST(), FK_CLOSE_END, t, 0);
+			sess_end(SESS_FIRST(), stop ? FK_CLOSE_STOPPED :
+			    FK_CLOSE_END, t, 0);
 		}
+		if (stop)
+			fk_io_status(FK_END_INTERRUPTED, 0, NULL);
 	}
 	for (int i = 0; i < 2; i++)
 		close_listener(&sides[i]);

@@ -163,11 +163,13 @@ split(void)
 		fk_out_copy(&s->out, &rec);
 	}
 	/* Damage: what came before it is written, then exit 3. */
+	if (r < 0)
+		fk_io_status(FK_END_INCOMPLETE, FK_EX_DATA, "%s", in.err);
 	close_all();
 	if (r < 0)
 		warnx("%s", in.err);
 	fk_in_close(&in);
-	return r < 0 ? FK_EX_DATA : FK_EX_OK;
+	return fk_io_exit(&in, r < 0 ? FK_EX_DATA : FK_EX_OK);
 }
 
 static int

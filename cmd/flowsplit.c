@@ -2,7 +2,7 @@
  * flowsplit - write each direction of each flow to its own file, as
  * tcpflow does, or print the streams to the console.
  *
- * flowsplit [-0BCcDhs] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
+ * flowsplit [-0BCcDhps] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
  *
  * File mode: stream byte k of a direction goes to file offset k
  * (pwrite), so a GAP stays a hole; -g skip appends the bytes without
@@ -12,7 +12,9 @@
  * is reopened without truncation (fk_ofile).  Names come from FLOW_NAME
  * records, else tcpflow's default name.  Every path is opened below the
  * output directory with openat(2) and O_NOFOLLOW, one component at a time.
- * Records pass through to stdout unless it is a terminal.
+ * Records pass through to stdout when it is a pipe or a socket, or with
+ * -p.  A flow cut short (FLOW_CLOSE "stopped", or still open when an
+ * incomplete input ends) leaves its files as NAME.partial.
  *
  * Console mode (-c, -C, -D): each DATA record is printed as tcpflow -c
  * prints a packet (fk_console); no records are written.
@@ -59,6 +61,7 @@ static enum gapmode gapmode = G_HOLE;
 static const char *outdir = ".";
 static struct fk_odir odir;
 static int failed;
+static int force_pass;
 
 static struct fk_idmap flows;
 
@@ -69,7 +72,7 @@ static struct {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: flowsplit [-0BCcDhs] [-b max_bytes] "
+	fprintf(stderr, "usage: flowsplit [-0BCcDhps] [-b max_bytes] "
 	    "[-f max_fds] [-g policy] [-o dir]\n");
 	exit(FK_EX_USAGE);
 }
@@ -178,13 +181,17 @@ file_gap(const struct fk_gap *g)
 	d->pos += (uint64_t)n;
 }
 
+/* Done with f; cut: it was cut short, its files become NAME.partial. */
 static void
-forget(struct flow *f)
+forget(struct flow *f, int cut)
 {
 	int i;
 
 	for (i = 0; i < 2; i++)
-		fk_ofile_free(&odir, &f->d[i].of);
+		if (cut)
+			fk_ofile_free_partial(&odir, &f->d[i].of);
+		else
+			fk_ofile_free(&odir, &f->d[i].of);
 	fk_idmap_del(&flows, f->id);
 	free(f);
 }
@@ -197,7 +204,7 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	if (o->flow_id == 0)
 		return;
 	if ((f = fk_idmap_get(&flows, o->flow_id)) != NULL && f->have_open)
-		forget(f);	/* reopened without a close */
+		forget(f, 0);	/* reopened without a close */
 	f = get_flow(o->flow_id);
 	f->open = *o;
 	f->have_open = 1;
@@ -231,12 +238,13 @@ on_close(struct fk_stage *sg, const struct fk_close *c)
 	struct flow *f;
 
 	if (c->flow_id != 0 && (f = fk_idmap_get(&flows, c->flow_id)) != NULL)
-		forget(f);
+		forget(f, c->reason == FK_CLOSE_STOPPED);
 }
 
 static const struct fk_stage_ops ops = {
 	.open = on_open, .name = on_name, .data = on_data, .gap = on_gap,
 	.close = on_close,
+	.needs = "stream records in the input: put reasm before flowsplit",
 };
 
 int
@@ -246,10 +254,10 @@ main(int argc, char *argv[])
 	struct fk_in in;
 	struct fk_out out;
 	struct flow *f;
-	int ch, pass;
+	int ch, pass, cut;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "0BCDb:cf:g:ho:s")) != -1)
+	while ((ch = getopt(argc, argv, "0BCDb:cf:g:ho:ps")) != -1)
 		switch (ch) {
 		case '0':
 			conflags |= FK_CON_NONEWLINE;
@@ -287,6 +295,9 @@ main(int argc, char *argv[])
 		case 'o':
 			outdir = optarg;
 			break;
+		case 'p':
+			force_pass = 1;
+			break;
 		case 's':	/* strip non-printables: the console default */
 			conflags &= ~(unsigned)FK_CON_BINARY;
 			break;
@@ -303,9 +314,9 @@ main(int argc, char *argv[])
 		odir.dirfd = -1;
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
-	pass = !console && !isatty(1);
+	pass = !console;
 	if (pass)
-		fk_out_open(&out, 1, "<stdout>");
+		fk_out_open_pass(&out, 1, "<stdout>", force_pass);
 	if (console) {
 		if (gapmode == G_MARK)
 			conflags |= FK_CON_MARKS;
@@ -329,12 +340,20 @@ main(int argc, char *argv[])
 		fk_stats_add(&sb, st.unsafe, "unsafe_names");
 		fk_stats_end(&sb, &out, NULL);
 	}
-	/* End of input: close what is still open. */
+	/*
+	 * End of input: close what is still open; if the input was cut
+	 * short, those flows were too.
+	 */
+	cut = fk_in_cut(&in) == 1;
 	for (size_t i = 0; i <= flows.mask; i++)
 		if (flows.slot[i].id != 0) {
 			f = flows.slot[i].val;
-			fk_ofile_free(&odir, &f->d[0].of);
-			fk_ofile_free(&odir, &f->d[1].of);
+			for (int j = 0; j < 2; j++)
+				if (cut)
+					fk_ofile_free_partial(&odir,
+					    &f->d[j].of);
+				else
+					fk_ofile_free(&odir, &f->d[j].of);
 			free(f);
 		}
 	fk_idmap_free(&flows);
@@ -346,5 +365,6 @@ main(int argc, char *argv[])
 		fk_out_close(&out);
 	fk_in_close(&in);
 	fk_odir_close(&odir);
-	return failed || odir.failures ? FK_EX_FAIL : FK_EX_OK;
+	return fk_io_exit(&in, failed || odir.failures ? FK_EX_FAIL :
+	    FK_EX_OK);
 }

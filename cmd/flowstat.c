@@ -22,6 +22,7 @@
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_report.h"
 #include "fk_stage.h"
 #include "fk_util.h"
 
@@ -78,7 +79,7 @@ static size_t nkept, capkept;
 static uint64_t nprinted;
 
 static struct {
-	uint64_t flows, reasons[8];
+	uint64_t flows, reasons[9];
 	struct dstat d[2];
 } tot;
 
@@ -365,7 +366,7 @@ print_totals(void)
 		for (i = 0; i < FK_ARRAY_LEN(tot.reasons); i++)
 			if (tot.reasons[i]) {
 				fprintf(rep, "%s%s %llu", first ? "" : ", ",
-				    i == 7 ? "other" : reasonname((uint8_t)i),
+				    i == 8 ? "other" : reasonname((uint8_t)i),
 				    ull(tot.reasons[i]));
 				first = 0;
 			}
@@ -404,7 +405,7 @@ print_totals(void)
 		for (i = 0; i < FK_ARRAY_LEN(tot.reasons); i++)
 			if (tot.reasons[i]) {
 				fprintf(rep, "%s\"%s\": %llu", first ? "" : ", ",
-				    i == 7 ? "other" : reasonname((uint8_t)i),
+				    i == 8 ? "other" : reasonname((uint8_t)i),
 				    ull(tot.reasons[i]));
 				first = 0;
 			}
@@ -508,7 +509,7 @@ finish(struct flow *f)
 {
 	fk_idmap_del(&open_flows, f->id);
 	tot.flows++;
-	tot.reasons[f->reason < 7 ? f->reason : 7]++;
+	tot.reasons[f->reason < 8 ? f->reason : 8]++;
 	for (int d = 0; d < 2; d++) {
 		tot.d[d].packets = sadd(tot.d[d].packets, f->d[d].packets);
 		tot.d[d].wire = sadd(tot.d[d].wire, f->d[d].wire);
@@ -617,6 +618,7 @@ on_overlap(struct fk_stage *sg, const struct fk_overlap *v)
 static const struct fk_stage_ops ops = {
 	.open = on_open, .data = on_data, .gap = on_gap,
 	.overlap = on_overlap, .close = on_close, .stats = on_stats,
+	.needs = "stream records in the input: put reasm before flowstat",
 };
 
 /* Flows without a FLOW_CLOSE at the end of input, in id order. */
@@ -637,6 +639,7 @@ main(int argc, char *argv[])
 	struct fk_in in;
 	struct fk_out out;
 	const char *ofile = NULL;
+	struct fk_report report;
 	int ch, pflag = 0;
 	size_t i;
 
@@ -688,9 +691,9 @@ main(int argc, char *argv[])
 		errx(FK_EX_USAGE, "-r needs -s");
 
 	if (ofile != NULL) {
-		if ((rep = fopen(ofile, "w")) == NULL)
-			err(FK_EX_FAIL, "%s", ofile);
-		repname = ofile;
+		fk_report_open(&report, ofile);
+		rep = report.f;
+		repname = report.name;
 	} else if (pflag) {
 		rep = stderr;
 		repname = "<stderr>";
@@ -700,8 +703,8 @@ main(int argc, char *argv[])
 	fk_hash_seed_init();
 	fk_idmap_init(&open_flows);
 	fk_in_open(&in, 0, "<stdin>");
-	if (pflag)
-		fk_out_open(&out, 1, "<stdout>");
+	if (pflag)	/* asked for: into a file too, EPIPE stops only it */
+		fk_out_open_pass(&out, 1, "<stdout>", 1);
 	if (fmt == F_TEXT)
 		text_header();
 	else if (fmt == F_TSV)
@@ -718,16 +721,17 @@ main(int argc, char *argv[])
 			print_flow(&kept[i]);
 	}
 	print_totals();
-	if (rep != stderr && fclose(rep) == EOF) {
-		if (errno == EPIPE)
-			exit(FK_EX_OK);
+	if (ofile != NULL)
+		fk_report_close(&report, fk_in_cut(&in) == 1);
+	else if (rep == stdout)
+		fk_stdout_check();
+	else if (fflush(rep) == EOF)
 		err(FK_EX_FAIL, "%s", repname);
-	}
 	if (pflag)
 		fk_out_close(&out);
 	fk_in_close(&in);
 	free(kept);
 	free(stats);
 	fk_idmap_free(&open_flows);
-	return FK_EX_OK;
+	return fk_io_exit(&in, FK_EX_OK);
 }

@@ -78,7 +78,7 @@ struct flow {
 static struct fk_out out;
 static struct fk_odir odir;
 static const char *outdir;
-static int opt_raw, opt_quiet;
+static int opt_raw, opt_quiet, opt_pass;
 static struct fk_idmap flows;
 
 static struct {
@@ -89,7 +89,7 @@ static struct {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: httpsplit [-hqr] -o dir\n");
+	fprintf(stderr, "usage: httpsplit [-hpqr] -o dir\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -555,6 +555,7 @@ on_close(struct fk_stage *sg, const struct fk_close *c)
 static const struct fk_stage_ops ops = {
 	.open = on_open, .name = on_name, .data = on_data, .gap = on_gap,
 	.close = on_close,
+	.needs = "stream records in the input: put reasm before httpsplit",
 };
 
 int
@@ -565,10 +566,13 @@ main(int argc, char *argv[])
 	size_t i;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "ho:qr")) != -1) {
+	while ((ch = getopt(argc, argv, "ho:pqr")) != -1) {
 		switch (ch) {
 		case 'o':
 			outdir = optarg;
+			break;
+		case 'p':
+			opt_pass = 1;
 			break;
 		case 'q':
 			opt_quiet = 1;
@@ -589,7 +593,7 @@ main(int argc, char *argv[])
 
 	fk_idmap_init(&flows);
 	fk_in_open(&in, 0, "<stdin>");
-	fk_out_open_side(&out, 1, "<stdout>");	/* files are the output */
+	fk_out_open_pass(&out, 1, "<stdout>", opt_pass); /* files: the output */
 	fk_stage_run(&in, &out, &ops, NULL);
 	/* End of input: whatever is still open was cut off. */
 	/* Deletion shifts entries back into slot i: look at it again. */
@@ -604,5 +608,5 @@ main(int argc, char *argv[])
 	fk_in_close(&in);
 	fk_idmap_free(&flows);
 	fk_odir_close(&odir);
-	return odir.failures ? FK_EX_FAIL : FK_EX_OK;
+	return fk_io_exit(&in, odir.failures ? FK_EX_FAIL : FK_EX_OK);
 }

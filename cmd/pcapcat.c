@@ -29,6 +29,7 @@
 #include "fk_capfile.h"
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_sig.h"
 #include "fk_util.h"
 
 #define LIVE_SNAPLEN	262144
@@ -54,7 +55,9 @@ static struct filter *filters;
 static size_t nfilters;
 
 static pcap_t *live;
-static volatile sig_atomic_t stopsig;
+static volatile sig_atomic_t stopsig;	/* SIGHUP */
+/* Reading a pipe: on SIGINT read on to its end (its writer stops). */
+static int input_pipe;
 
 static void
 usage(void)
@@ -276,6 +279,10 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 		while ((r = fk_cap_next(cap, &pkt)) == FK_CAP_PACKET) {
 			if (!(more = emit(&pkt, fileidx << 16, 1)))
 				break;
+			if (fk_sig_count() > 0 && !input_pipe) {
+				more = 0;	/* interrupted: stop here */
+				break;
+			}
 			if (cap->mem != NULL && cap->start - dropped >= MAP_DROP) {
 				fk_out_flush(&out);
 				madvise((void *)(uintptr_t)(cap->mem + dropped),
@@ -284,14 +291,21 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 			}
 		}
 	}
+	/* Said on stderr, and in the END record for later stages. */
 	if (r == FK_CAP_EOF && cap->note[0]) {
 		warnx("%s: %s", name, cap->note);
+		fk_io_status(FK_END_COMPLETE, FK_EX_DATA, "%s: %s", name,
+		    cap->note);
 		ndamaged++;
 	} else if (r == FK_CAP_DAMAGED) {
 		warnx("%s: %s", name, cap->err);
+		fk_io_status(FK_END_COMPLETE, FK_EX_DATA, "%s: %s", name,
+		    cap->err);
 		ndamaged++;
 	} else if (r == FK_CAP_IOERR) {
 		warnx("%s: %s", name, cap->err);
+		fk_io_status(FK_END_INCOMPLETE, FK_EX_FAIL, "%s: %s", name,
+		    cap->err);
 		ioerror = 1;
 	}
 	if (vflag)
@@ -341,9 +355,11 @@ read_file(const char *path, int fd, uint32_t fileidx)
 {
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	struct fk_cap cap;
+	struct stat sb;
 	gzFile gz;
 	int r, more;
 
+	input_pipe = fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode);
 	if (map_file(fd, name)) {
 		close(fd);
 		fk_out_stable(&out, map_base, map_len, name);
@@ -371,6 +387,14 @@ static void
 onsig(int sig)
 {
 	stopsig = sig;
+	if (live != NULL)
+		pcap_breakloop(live);
+}
+
+/* The first SIGINT/SIGTERM (fk_sig): stop capturing. */
+static void
+onstop(void)
+{
 	if (live != NULL)
 		pcap_breakloop(live);
 }
@@ -468,14 +492,12 @@ capture(const char *iface, int promisc, const char *user)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsig;	/* no SA_RESTART: poll() must return */
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
 	if (vflag)
 		fprintf(stderr, "pcapcat: listening on %s, link type %u, "
 		    "snaplen %d\n", iface, lc.linktype, pcap_snapshot(live));
-	while (!stopsig) {
+	while (!stopsig && !fk_sig_count()) {
 		r = pcap_dispatch(live, -1, live_cb, (u_char *)&lc);
 		fk_out_flush(&out);
 		if (r == PCAP_ERROR_BREAK || (maxcount && npackets >= maxcount))
@@ -491,7 +513,7 @@ capture(const char *iface, int promisc, const char *user)
 		fk_stats_add(&sb, st.ps_drop, "dropped");
 		fk_stats_add(&sb, st.ps_ifdrop, "ifdropped");
 		fk_stats_end(&sb, &out, NULL);
-		if ((stopsig && !qflag) || vflag)
+		if (((stopsig || fk_sig_count()) && !qflag) || vflag)
 			fprintf(stderr, "pcapcat: %llu packets emitted, %u "
 			    "received by filter, %u dropped by kernel, %u "
 			    "dropped by interface\n",
@@ -570,6 +592,7 @@ main(int argc, char *argv[])
 	}
 
 	fk_out_open(&out, 1, "<stdout>");
+	fk_sig_source(onstop);
 	if (iface != NULL)
 		capture(iface, promisc, user);
 	else {
@@ -585,6 +608,8 @@ main(int argc, char *argv[])
 		for (size_t i = 0; i < nfiles; i++) {
 			if (fds[i] < 0 && (fds[i] = open_input(files[i])) < 0) {
 				warn("%s", files[i]);
+				fk_io_status(FK_END_INCOMPLETE, FK_EX_FAIL,
+				    "%s: %s", files[i], strerror(errno));
 				ioerror = 1;
 				continue;
 			}
@@ -602,6 +627,9 @@ main(int argc, char *argv[])
 	fk_stats_add(&sb, nfiltered, "filtered");
 	fk_stats_add(&sb, ndamaged, "damaged_files");
 	fk_stats_end(&sb, &out, NULL);
+	/* How the stream ends: later stages finish, or know what failed. */
+	if (stopsig || fk_sig_count())
+		fk_io_status(FK_END_INTERRUPTED, 0, NULL);
 	fk_out_close(&out);
 	for (size_t i = 0; i < nfilters; i++)
 		if (filters[i].ok)

@@ -481,8 +481,9 @@ by_id(const void *a, const void *b)
 }
 
 /* End of input: close every flow, in flow id order. */
+/* End of input; reason: FK_CLOSE_END, or STOPPED if the input was cut. */
 static void
-close_all(void)
+close_all(uint8_t reason)
 {
 	struct flow **v, *f;
 	size_t n = 0, i;
@@ -494,8 +495,7 @@ close_all(void)
 		v[n++] = f;
 	qsort(v, n, sizeof(*v), by_id);
 	for (i = 0; i < n; i++)
-		flow_close(v[i], v[i]->closing ? v[i]->closing :
-		    FK_CLOSE_END);
+		flow_close(v[i], v[i]->closing ? v[i]->closing : reason);
 	free(v);
 }
 
@@ -570,6 +570,7 @@ main(int argc, char *argv[])
 	struct fk_in in;
 	struct fk_rec rec;
 	struct fk_packet pk;
+	uint64_t npackets = 0, nothers = 0;
 	int ch;
 
 	fk_init(argv[0]);
@@ -632,12 +633,19 @@ main(int argc, char *argv[])
 			if (fk_packet_decode(&rec, &pk) != 0)
 				fk_in_bad(&in, &rec, "body too short");
 			packet(&rec, &pk);
+			npackets++;
 			break;
 		default:
+			if (rec.type != FK_REC_STATS)
+				nothers++;
 			fk_out_copy(&out, &rec);
 		}
 	}
-	close_all();
+	if (npackets == 0 && nothers > 0)	/* a stage too many, or one missing */
+		warnx("no PACKET records in the input: reasm reads pcapcat's "
+		    "output");
+	/* Interrupted, or an earlier stage failed: open flows were cut. */
+	close_all(fk_in_cut(&in) ? FK_CLOSE_STOPPED : FK_CLOSE_END);
 	fk_ipfrag_expire(frags, UINT64_MAX);	/* incomplete: dropped */
 	stats();
 	fk_ipfrag_free(frags);
@@ -647,5 +655,5 @@ main(int argc, char *argv[])
 	while (nslabs > 0)
 		free(slabs[--nslabs]);
 	free(slabs);
-	return FK_EX_OK;
+	return fk_io_exit(&in, FK_EX_OK);
 }

@@ -956,6 +956,7 @@ con_close(struct fk_stage *sg, const struct fk_close *cl)
 static const struct fk_stage_ops con_ops = {
 	.open = con_open, .name = con_name, .data = con_data, .gap = con_gap,
 	.overlap = con_overlap, .close = con_close,
+	.needs = "stream records in the input: put reasm before this stage",
 };
 
 void

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fk_io.h"
+#include "fk_sig.h"
 #include "fk_util.h"
 
 #define IN_CHUNK	(1u << 20)
@@ -48,6 +49,56 @@ static int nflushers;
 
 static void out_open(struct fk_out *, int, const char *);
 
+/* The stage's own status for its END record (fk_io_status). */
+static uint8_t own_status;
+static int own_code;
+static char own_text[200];
+/* A record output was really written (not discarded): not the last stage. */
+static int passed_on;
+
+static void
+worse(uint8_t *status, uint8_t *code, char *text, size_t tlen,
+    uint8_t nstatus, int ncode, const char *ntext, size_t nlen)
+{
+	if (nstatus > *status)
+		*status = nstatus;
+	if (ncode > *code)
+		*code = (uint8_t)(ncode > 255 ? 255 : ncode);
+	if (text[0] == '\0' && nlen > 0) {
+		if (nlen >= tlen)
+			nlen = tlen - 1;
+		memcpy(text, ntext, nlen);
+		text[nlen] = '\0';
+		/* one line, printable: it is printed on stderr */
+		for (size_t i = 0; i < nlen; i++)
+			if ((unsigned char)text[i] < 0x20 ||
+			    (unsigned char)text[i] >= 0x7f)
+				text[i] = '?';
+	}
+}
+
+void
+fk_io_status(uint8_t status, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[160], t[200];
+	uint8_t c = (uint8_t)(own_code > 255 ? 255 : own_code);
+
+	msg[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	t[0] = '\0';
+	if (msg[0] != '\0')
+		snprintf(t, sizeof(t), "%s: %s", program_invocation_short_name,
+		    msg);
+	worse(&own_status, &c, own_text, sizeof(own_text), status, code, t,
+	    strlen(t));
+	own_code = c;
+}
+
 void
 fk_io_flusher_add(void (*fn)(void *), void *arg)
 {
@@ -76,8 +127,16 @@ run_flushers(int n)
 		flushers[i].fn(flushers[i].arg);
 }
 
+static void out_end(struct fk_out *, uint8_t status, int code,
+    const char *text);
+
+/*
+ * Exiting early (damaged input, a fatal error, a second SIGINT): write
+ * what is buffered, and end the record stream as incomplete so that
+ * later stages know.
+ */
 static void
-flush_active(void)
+flush_active(int code, const char *text)
 {
 	int n = nflushers;
 
@@ -87,8 +146,22 @@ flush_active(void)
 		struct fk_out *o = active_out;
 
 		active_out = NULL;
+		if (o->buf != NULL)
+			out_end(o, FK_END_INCOMPLETE, code, text);
 		fk_out_flush(o);
 	}
+}
+
+/* fk_atfail() hook: the stage fails; its stream says so. */
+static void
+fail_hook(void *arg)
+{
+	int code;
+	const char *t = fk_fail_text(&code);
+
+	(void)arg;
+	if (active_out != NULL && active_out->fd >= 0)
+		flush_active(code ? code : FK_EX_FAIL, t);
 }
 
 static void
@@ -106,8 +179,13 @@ in_init(struct fk_in *in, int fd, const char *name, size_t cap)
 void
 fk_in_open(struct fk_in *in, int fd, const char *name)
 {
+	struct stat sb;
+
 	in_init(in, fd, name, 2 * IN_CHUNK);
 	fk_pipe_grow(fd);
+	/* A pipe or socket is drained on SIGINT: the source ends it. */
+	in->drain = fstat(fd, &sb) == 0 &&
+	    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
 }
 
 void
@@ -182,8 +260,10 @@ fill(struct fk_in *in, size_t want)
 			n = read(in->fd, in->buf + in->end, room);
 		}
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				fk_sig_check();
 				continue;
+			}
 			err(FK_EX_FAIL, "read %s", in->name);
 		}
 		if (n == 0)
@@ -191,6 +271,77 @@ fill(struct fk_in *in, size_t want)
 		in->end += (size_t)n;
 	}
 	return 1;
+}
+
+/* The input's end was found wanting, and said so, in this stage. */
+static int warned_here;
+
+/* A stream of minor version 1 ended without its END record. */
+static void
+cut_short(struct fk_in *in)
+{
+	static const char t[] = "the input ended without its END record: "
+	    "an earlier stage failed or was killed";
+	char msg[sizeof(t) + 64];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "%s: %s", program_invocation_short_name,
+	    t);
+	if (in->end_status < FK_END_INCOMPLETE && in->fd >= 0) {
+		warnx("%s: %s", in->name, t);
+		warned_here = 1;
+	}
+	worse(&in->end_status, &in->end_code, in->end_text,
+	    sizeof(in->end_text), FK_END_INCOMPLETE, FK_EX_UPSTREAM, msg,
+	    (size_t)n);
+}
+
+/* The end of the input: how it ended is in in->end_*. */
+static int
+in_end(struct fk_in *in, uint8_t how)
+{
+	if (in->eof == 2)
+		return 0;
+	in->eof = 2;	/* once */
+	if (how == FK_END_INTERRUPTED) {
+		if (in->end_status < FK_END_INTERRUPTED)
+			in->end_status = FK_END_INTERRUPTED;
+	} else if (!in->hdr_seen && in->fd >= 0) {
+		static const char t[] = "no record stream on the input "
+		    "(did an earlier stage fail?)";
+		char msg[sizeof(t) + 64];
+		int n = snprintf(msg, sizeof(msg), "%s: %s",
+		    program_invocation_short_name, t);
+
+		warnx("%s: %s", in->name, t);
+		warned_here = 1;
+		worse(&in->end_status, &in->end_code, in->end_text,
+		    sizeof(in->end_text), FK_END_INCOMPLETE, FK_EX_UPSTREAM,
+		    msg, (size_t)n);
+	} else if (in->minor >= 1 && !in->ended)
+		cut_short(in);
+	return 0;
+}
+
+int
+fk_in_cut(const struct fk_in *in)
+{
+	if (in->end_status == FK_END_INCOMPLETE)
+		return 1;
+	return in->end_status == FK_END_INTERRUPTED ? 2 : 0;
+}
+
+int
+fk_io_exit(const struct fk_in *in, int own)
+{
+	if (own != 0)
+		return own;
+	if (in->end_status != FK_END_INCOMPLETE && in->end_code == 0)
+		return 0;
+	if (!passed_on && !warned_here)
+		warnx("incomplete input: %s", in->end_text[0] ?
+		    in->end_text : "an earlier stage failed");
+	return FK_EX_UPSTREAM;
 }
 
 static int
@@ -225,8 +376,13 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 	if (in->err[0])
 		return -1;
 	for (;;) {
+		/* SIGINT and the input is a file: this stage is the source. */
+		if (!in->drain && fk_sig_count() > 0 && in->fd >= 0) {
+			fk_sig_check();
+			return in_end(in, FK_END_INTERRUPTED);
+		}
 		if (!fill(in, 1))
-			return 0;	/* clean end (an empty input too) */
+			return in_end(in, FK_END_COMPLETE);
 		if (in->need_hdr || (fill(in, 2) &&
 		    fk_le16(in->buf + in->start) == FK_TYPE_STREAMHDR)) {
 			size_t have;
@@ -246,6 +402,11 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 				return damaged(in, in->off,
 				    "record stream version %u, expected %u",
 				    fk_le16(p + 8), FK_VERSION_MAJOR);
+			if (in->hdr_seen && in->minor >= 1 && !in->ended)
+				cut_short(in);	/* the stream before ends here */
+			in->minor = fk_le16(p + 10);
+			in->hdr_seen = 1;
+			in->ended = 0;
 			consume(in, FK_STREAM_HDR_LEN);
 			in->need_hdr = 0;
 			continue;
@@ -278,6 +439,20 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 		consume(in, FK_REC_HDR_LEN + (size_t)len);
 		in->nrec++;
 		last_in = in;
+		if (rec->type == FK_REC_END) {
+			struct fk_end e;
+
+			if (fk_end_decode(rec, &e) < 0)
+				return damaged(in, rec->offset,
+				    "END record body too short");
+			worse(&in->end_status, &in->end_code, in->end_text,
+			    sizeof(in->end_text), e.status, e.code, e.text,
+			    e.len);
+			in->ended = 1;
+			if (!in->show_end)
+				continue;	/* each stage writes its own */
+		} else
+			in->ended = 0;	/* END is the last of its stream */
 		return 1;
 	}
 }
@@ -288,8 +463,13 @@ fk_in_read(struct fk_in *in, struct fk_rec *rec)
 	int r = fk_in_next(in, rec);
 
 	if (r < 0) {
-		flush_active();
-		errx(FK_EX_DATA, "%s", in->err);
+		char t[224];
+
+		snprintf(t, sizeof(t), "%s: %s", program_invocation_short_name,
+		    in->err);
+		flush_active(FK_EX_DATA, t);
+		/* the hooks run: files still being written become .partial */
+		fk_abort(FK_EX_DATA, "%s", in->err);
 	}
 	return r;
 }
@@ -298,10 +478,13 @@ void
 fk_in_bad(const struct fk_in *in, const struct fk_rec *rec, const char *why)
 {
 	const char *t = fk_rec_typename(rec->type);
+	char msg[224];
 
-	flush_active();
-	errx(FK_EX_DATA, "%s: offset %llu: %s record: %s", in->name,
+	snprintf(msg, sizeof(msg), "%s: %s: offset %llu: %s record: %s",
+	    program_invocation_short_name, in->name,
 	    (unsigned long long)rec->offset, t ? t : "unknown", why);
+	flush_active(FK_EX_DATA, msg);
+	fk_abort(FK_EX_DATA, "%s", msg + strlen(program_invocation_short_name) + 2);
 }
 
 void
@@ -315,9 +498,18 @@ fk_out_open(struct fk_out *out, int fd, const char *name)
 }
 
 void
-fk_out_open_side(struct fk_out *out, int fd, const char *name)
+fk_out_open_pass(struct fk_out *out, int fd, const char *name, int force)
 {
-	out_open(out, isatty(fd) ? -1 : fd, name);
+	struct stat sb;
+
+	if (force)
+		fk_out_open(out, fd, name);
+	else if (fstat(fd, &sb) == 0 &&
+	    (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
+		out_open(out, fd, name);
+	else
+		out_open(out, -1, name);	/* a file, a terminal: discarded */
+	out->side = 1;
 }
 
 /* fd is /dev/null: nothing written there is read, so nothing is copied. */
@@ -334,6 +526,7 @@ is_devnull(int fd)
 static void
 out_open(struct fk_out *out, int fd, const char *name)
 {
+	static int hooked;
 	uint8_t hdr[FK_STREAM_HDR_LEN] = { 0 };
 
 	if (fd >= 0 && is_devnull(fd))
@@ -353,18 +546,39 @@ out_open(struct fk_out *out, int fd, const char *name)
 	memcpy(out->buf, hdr, sizeof(hdr));
 	out->len = sizeof(hdr);
 	active_out = out;
+	if (!hooked) {
+		hooked = 1;
+		fk_atfail(fail_hook, NULL);
+	}
+}
+
+/*
+ * The reader of a pass-through went away: only the pass-through stops
+ * (the stage's files and reports are its real output).
+ */
+static int
+side_gone(struct fk_out *out)
+{
+	if (errno != EPIPE || !out->side)
+		return 0;
+	out->fd = -1;
+	return 1;
 }
 
 /* Write iov[0..n) completely (fk_write_all's errors and exit). */
 static void
-writev_all(const struct fk_out *out, struct iovec *iov, int n)
+writev_all(struct fk_out *out, struct iovec *iov, int n)
 {
 	while (n > 0) {
 		ssize_t w = writev(out->fd, iov, n);
 
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				fk_sig_check();
 				continue;
+			}
+			if (side_gone(out))
+				return;
 			if (errno == EFAULT && out->stable != NULL)
 				errx(FK_EX_FAIL, "%s: the file shrank while "
 				    "being read", out->stablename);
@@ -385,6 +599,15 @@ writev_all(const struct fk_out *out, struct iovec *iov, int n)
 	}
 }
 
+/* Write p..p+n completely, as writev_all(). */
+static void
+write_all(struct fk_out *out, const void *p, size_t n)
+{
+	struct iovec v = { (void *)(uintptr_t)p, n };
+
+	writev_all(out, &v, 1);
+}
+
 void
 fk_out_flush(struct fk_out *out)
 {
@@ -401,8 +624,8 @@ fk_out_flush(struct fk_out *out)
 		out->refbytes = 0;
 		out->refin = NULL;
 	} else if (out->len > 0) {
-		if (out->fd >= 0)	/* fd -1: discarded (fk_out_open_side) */
-			fk_write_all(out->fd, out->buf, out->len, out->name);
+		if (out->fd >= 0)	/* fd -1: discarded (fk_out_open_pass) */
+			write_all(out, out->buf, out->len);
 		out->off += out->len;
 		out->len = 0;
 	}
@@ -482,8 +705,12 @@ put(struct fk_out *out, const void *p, size_t n)
 	}
 	if (out->len + n > out->cap) {
 		fk_out_flush(out);
+		if (out->fd < 0) {	/* the pass-through reader went away */
+			out->off += n;
+			return;
+		}
 		if (n >= out->cap) {
-			fk_write_all(out->fd, p, n, out->name);
+			write_all(out, p, n);
 			out->off += n;
 			return;
 		}
@@ -546,11 +773,39 @@ fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 	put(out, rec->body, rec->len);
 }
 
+/* Append the END record, once. */
+static void
+out_end(struct fk_out *out, uint8_t status, int code, const char *text)
+{
+	struct fk_end e;
+	uint8_t st = own_status, c = (uint8_t)own_code;
+	char t[200];
+
+	if (out->ended)
+		return;
+	out->ended = 1;
+	memcpy(t, own_text, sizeof(t));
+	worse(&st, &c, t, sizeof(t), status, code, text,
+	    text != NULL ? strlen(text) : 0);
+	if (active_in != NULL)
+		worse(&st, &c, t, sizeof(t), active_in->end_status,
+		    active_in->end_code, active_in->end_text,
+		    strlen(active_in->end_text));
+	e.status = st;
+	e.code = c;
+	e.text = t;
+	e.len = (uint32_t)strlen(t);
+	fk_end_emit(out, &e);
+}
+
 void
 fk_out_close(struct fk_out *out)
 {
 	if (active_out == out)
 		active_out = NULL;
+	out_end(out, FK_END_COMPLETE, 0, NULL);
+	if (out->fd >= 0)
+		passed_on = 1;
 	fk_out_flush(out);
 	free(out->buf);
 	out->buf = NULL;

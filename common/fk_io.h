@@ -24,6 +24,19 @@ struct fk_in {
 	int need_hdr;		/* a stream header is expected next */
 	uint64_t nrec;
 	char err[160];		/* set when fk_in_next() returns -1 */
+	/*
+	 * How the input ended (see END in flowkit-records(5)), valid once
+	 * fk_in_next() returned 0: status is the worst enum fk_end_status
+	 * of the streams read (a minor-1 stream without END, or no stream
+	 * at all, is FK_END_INCOMPLETE), code the worst exit status they
+	 * carried, text the first failure named.
+	 */
+	uint8_t end_status, end_code;
+	char end_text[200];
+	int show_end;		/* return END records too (flowcat) */
+	int drain;		/* a pipe: on SIGINT, read on to its end */
+	uint16_t minor;		/* minor version of the current stream */
+	uint8_t hdr_seen, ended;
 	/* Test hook: read from memory instead of fd (fd < 0). */
 	const uint8_t *mem;
 	size_t memlen, mempos;
@@ -47,6 +60,27 @@ void fk_in_close(struct fk_in *);
  */
 void fk_in_bad(const struct fk_in *, const struct fk_rec *, const char *why)
     __attribute__((noreturn));
+/*
+ * After the input ended: 1 if it did not hold all it should (an earlier
+ * stage failed or was killed: FK_END_INCOMPLETE), 2 if it was
+ * interrupted (SIGINT: complete up to there), 0 if complete.  Flows
+ * still open then are cut short.
+ */
+int fk_in_cut(const struct fk_in *);
+/*
+ * The exit status of a stage: `own` if not 0, else FK_EX_UPSTREAM when
+ * the input was incomplete or an earlier stage failed (a stage whose
+ * records go nowhere further, the last of a pipeline, says so on
+ * stderr), else 0.
+ */
+int fk_io_exit(const struct fk_in *, int own);
+/*
+ * The stage's own status for the END record its output ends with (the
+ * worst of this and the input's): a source that was interrupted, or
+ * could not read some input, says so here.
+ */
+void fk_io_status(uint8_t status, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 struct fk_out {
 	int fd;
@@ -68,6 +102,8 @@ struct fk_out {
 	const uint8_t *stable;
 	size_t stablelen;
 	const char *stablename;
+	int side;		/* a pass-through: EPIPE stops only it */
+	int ended;		/* END written */
 };
 
 /*
@@ -76,10 +112,14 @@ struct fk_out {
  */
 void fk_out_open(struct fk_out *, int fd, const char *name);
 /*
- * The same for a stage whose real output is files (httpsplit): on a
- * terminal the records are silently discarded instead.
+ * The pass-through of a stage whose real output is files or a report
+ * (flowsplit, httpsplit, dfxmlgen -o, flowstat -o): records go on only
+ * when fd is a pipe or a socket, or when forced (-p; a terminal is still
+ * refused), else they are discarded (never into a log file or a
+ * terminal).  If the reader goes away (EPIPE) the pass-through stops
+ * and the stage goes on.
  */
-void fk_out_open_side(struct fk_out *, int fd, const char *name);
+void fk_out_open_pass(struct fk_out *, int fd, const char *name, int force);
 /* Append a record: header, then fixed part, then variable part. */
 void fk_out_rec(struct fk_out *, uint16_t type, const void *fixed,
     size_t fixedlen, const void *var, size_t varlen);
@@ -95,7 +135,11 @@ void fk_out_flush(struct fk_out *);
  */
 void fk_out_stable(struct fk_out *, const void *p, size_t len,
     const char *name);
-/* Flush and close; exits on a write error. */
+/*
+ * End the stream with its END record (the worst of the input's status
+ * and the stage's own, fk_io_status()), flush and close; exits on a
+ * write error.
+ */
 void fk_out_close(struct fk_out *);
 
 /*

@@ -206,12 +206,30 @@ live_unlink(struct fk_odir *od, struct fk_ofile *f)
 	f->islive = 0;
 }
 
+/* Rename the closed file f to NAME.partial (removed if that fails). */
+static void
+rename_partial(struct fk_odir *od, struct fk_ofile *f)
+{
+	char *partial;
+	size_t n;
+
+	n = strlen(f->name);
+	partial = fk_malloc(n + sizeof(".partial"));
+	memcpy(partial, f->name, n);
+	memcpy(partial + n, ".partial", sizeof(".partial"));
+	if (renameat(od->dirfd, f->name, od->dirfd, partial) < 0) {
+		warn("%s/%s: cannot rename to .partial, removing it",
+		    od->path, f->name);
+		if (unlinkat(od->dirfd, f->name, 0) < 0 && errno != ENOENT)
+			warn("%s/%s", od->path, f->name);
+	}
+	free(partial);
+}
+
 void
 fk_odir_abandon(struct fk_odir *od)
 {
 	struct fk_ofile *f;
-	char *partial;
-	size_t n;
 
 	/* the most recently created first */
 	while ((f = FK_LIST_LAST(&od->live, struct fk_ofile, live)) != NULL) {
@@ -219,18 +237,7 @@ fk_odir_abandon(struct fk_odir *od)
 		f->blen = 0;		/* the disk is full: drop, do not flush */
 		f->mtime_ns = 0;
 		fk_ofile_close(od, f);
-		n = strlen(f->name);
-		partial = fk_malloc(n + sizeof(".partial"));
-		memcpy(partial, f->name, n);
-		memcpy(partial + n, ".partial", sizeof(".partial"));
-		if (renameat(od->dirfd, f->name, od->dirfd, partial) < 0) {
-			warn("%s/%s: cannot rename to .partial, removing it",
-			    od->path, f->name);
-			if (unlinkat(od->dirfd, f->name, 0) < 0 &&
-			    errno != ENOENT)
-				warn("%s/%s", od->path, f->name);
-		}
-		free(partial);
+		rename_partial(od, f);
 	}
 }
 
@@ -258,6 +265,17 @@ fk_ofile_free(struct fk_odir *od, struct fk_ofile *f)
 	live_unlink(od, f);
 	free(f->name);
 	f->name = NULL;
+}
+
+void
+fk_ofile_free_partial(struct fk_odir *od, struct fk_ofile *f)
+{
+	if (f->created && !f->pinned && f->name != NULL) {
+		fk_ofile_close(od, f);
+		if (!f->failed)
+			rename_partial(od, f);
+	}
+	fk_ofile_free(od, f);
 }
 
 int

@@ -114,6 +114,12 @@ void fk_ofile_flush(struct fk_ofile *);
 void fk_ofile_close(struct fk_odir *, struct fk_ofile *);
 /* Close and free the name: f is done with. */
 void fk_ofile_free(struct fk_odir *, struct fk_ofile *);
+/*
+ * The same for a file known incomplete (its flow was cut short by an
+ * interrupt or an earlier stage's failure): its bytes are written, then
+ * it is renamed NAME.partial.
+ */
+void fk_ofile_free_partial(struct fk_odir *, struct fk_ofile *);
 
 /*
  * Open path (fk_name_safe) below dirfd, making directories, never

@@ -22,6 +22,7 @@ fk_rec_typename(uint16_t type)
 	case FK_REC_FLOW_NAME:	return "FLOW_NAME";
 	case FK_REC_STATS:	return "STATS";
 	case FK_REC_HTTP:	return "HTTP";
+	case FK_REC_END:	return "END";
 	}
 	return NULL;
 }
@@ -36,8 +37,44 @@ fk_close_reasonname(uint8_t r)
 	case FK_CLOSE_END:	return "end";
 	case FK_CLOSE_EVICT:	return "evict";
 	case FK_CLOSE_REUSE:	return "reuse";
+	case FK_CLOSE_STOPPED:	return "stopped";
 	}
 	return "unknown";
+}
+
+const char *
+fk_end_statusname(uint8_t s)
+{
+	switch (s) {
+	case FK_END_COMPLETE:	 return "complete";
+	case FK_END_INTERRUPTED: return "interrupted";
+	case FK_END_INCOMPLETE:	 return "incomplete";
+	}
+	return "unknown";
+}
+
+/* ---- END: status 0/1, code 1/1, reserved 2/6, text 8/... */
+
+int
+fk_end_decode(const struct fk_rec *r, struct fk_end *e)
+{
+	if (r->len < FK_END_FIXED)
+		return -1;
+	e->status = r->body[0];
+	e->code = r->body[1];
+	e->len = r->len - FK_END_FIXED;
+	e->text = (const char *)r->body + FK_END_FIXED;
+	return 0;
+}
+
+void
+fk_end_emit(struct fk_out *o, const struct fk_end *e)
+{
+	uint8_t b[FK_END_FIXED] = { 0 };
+
+	b[0] = e->status;
+	b[1] = e->code;
+	fk_out_rec(o, FK_REC_END, b, sizeof(b), e->text, e->len);
 }
 
 /* ---- PACKET: ts 0/8, linktype 8/4, origlen 12/4, ifindex 16/4, rsv 20/4 */

@@ -19,7 +19,7 @@
 #define FK_MAGIC		"FLOWKIT\0"	/* 8 bytes */
 #define FK_MAGIC_LEN		8
 #define FK_VERSION_MAJOR	1
-#define FK_VERSION_MINOR	0
+#define FK_VERSION_MINOR	1	/* 1: END records */
 #define FK_STREAM_HDR_LEN	16
 #define FK_REC_HDR_LEN		8
 /* A record whose type field reads 'F','L' is the start of a stream header. */
@@ -36,6 +36,7 @@ enum fk_rec_type {
 	FK_REC_FLOW_CLOSE	= 0x0006,
 	FK_REC_FLOW_NAME	= 0x0007,
 	FK_REC_STATS		= 0x0008,
+	FK_REC_END		= 0x0009,	/* minor version 1 */
 	/* 0x0100-0x01ff: application layer (httpsplit and friends). */
 	FK_REC_HTTP		= 0x0100,
 	/* 0x8000-0xfffe: private / experimental, never assigned here. */
@@ -66,6 +67,12 @@ enum fk_close_reason {
 	FK_CLOSE_END	 = 4,	/* end of input */
 	FK_CLOSE_EVICT	 = 5,	/* evicted to respect the flow cap */
 	FK_CLOSE_REUSE	 = 6,	/* a new connection reused the 4-tuple */
+	/*
+	 * The input stopped while the flow was open: the capture was
+	 * interrupted, or an earlier stage failed (see END): the flow may
+	 * have gone on, its outputs are incomplete.
+	 */
+	FK_CLOSE_STOPPED = 7,
 };
 
 /* PACKET: one captured frame. */
@@ -209,6 +216,28 @@ struct fk_stats {
 };
 
 /*
+ * END: the last record of a stream (minor version 1), written by every
+ * stage when it closes its output.  A minor-1 stream that ends without
+ * it was cut short: the stage writing it died.  status says whether the
+ * stream holds all it should; code is the worst exit status of the
+ * stages before (0 if none failed); text names the first failure
+ * ("pcapcat: x.pcap: No such file or directory"), or is empty.
+ */
+struct fk_end {
+	uint8_t status;		/* enum fk_end_status */
+	uint8_t code;
+	uint32_t len;		/* bytes in text: body length - FK_END_FIXED */
+	const char *text;	/* not NUL-terminated */
+};
+#define FK_END_FIXED	8
+
+enum fk_end_status {
+	FK_END_COMPLETE	   = 0,	/* every record the input gave */
+	FK_END_INTERRUPTED = 1,	/* the source was stopped (SIGINT/SIGTERM) */
+	FK_END_INCOMPLETE  = 2,	/* a stage failed or was killed: cut short */
+};
+
+/*
  * The structs above are the decoded, host-order form; their wire layout
  * (offsets and sizes) is the table in flowkit-records(5), not the C
  * layout.  The *_FIXED constants are the wire sizes of the fixed parts.
@@ -270,6 +299,7 @@ int fk_overlap_decode(const struct fk_rec *, struct fk_overlap *);
 int fk_close_decode(const struct fk_rec *, struct fk_close *);
 int fk_name_decode(const struct fk_rec *, struct fk_name *);
 int fk_http_decode(const struct fk_rec *, struct fk_http *);
+int fk_end_decode(const struct fk_rec *, struct fk_end *);
 
 /*
  * Encoders: append one record to an output stream (see fk_io.h).
@@ -286,6 +316,7 @@ void fk_close_emit(struct fk_out *, const struct fk_close *);
 void fk_name_emit(struct fk_out *, const struct fk_name *);
 void fk_http_emit(struct fk_out *, const struct fk_http *);
 void fk_stats_emit(struct fk_out *, const char *text, size_t len);
+void fk_end_emit(struct fk_out *, const struct fk_end *);
 
 /*
  * Building a STATS body line by line: fk_stats_begin("reasm"), then
@@ -307,5 +338,6 @@ void fk_stats_end(struct fk_statsbuf *, struct fk_out *, FILE *also);
 /* Name of a record type ("PACKET"), or NULL if not assigned. */
 const char *fk_rec_typename(uint16_t type);
 const char *fk_close_reasonname(uint8_t reason);
+const char *fk_end_statusname(uint8_t status);
 
 #endif

@@ -1,5 +1,7 @@
 /* fk_stage.c - the record loop every stage shares, see fk_stage.h. */
+#include <err.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fk_stage.h"
 
@@ -88,8 +90,19 @@ fk_stage_run(struct fk_in *in, struct fk_out *out,
 {
 	struct fk_stage s;
 	struct fk_rec rec;
+	uint64_t took = 0, others = 0;
 
 	fk_stage_init(&s, in, out, ops, arg);
-	while (fk_in_read(in, &rec))
-		fk_stage_record(&s, &rec);
+	while (fk_in_read(in, &rec)) {
+		int t = fk_stage_record(&s, &rec);
+
+		if (rec.type == FK_REC_STATS)
+			continue;	/* every stage writes them */
+		if (t)
+			took++;
+		else if (fk_rec_typename(rec.type) != NULL)
+			others++;	/* a known type, for another stage */
+	}
+	if (took == 0 && others > 0 && ops->needs != NULL)
+		warnx("no %s", ops->needs);
 }

@@ -34,6 +34,12 @@ struct fk_stage_ops {
 	void (*stats)(struct fk_stage *, const struct fk_stats *);
 	/* Every record no callback above took (unknown types included). */
 	void (*other)(struct fk_stage *, const struct fk_rec *);
+	/*
+	 * What a stage that took no record says at the end of an input
+	 * that had others ("stream records: put reasm before flowsplit"):
+	 * printed once as "no <needs>", the likely fix for a missing stage.
+	 */
+	const char *needs;
 };
 
 struct fk_stage {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fk_sig.h"
 #include "fk_util.h"
 
 void
@@ -18,6 +19,7 @@ fk_init(const char *argv0)
 {
 	(void)argv0;	/* err(3) uses program_invocation_short_name */
 	signal(SIGPIPE, SIG_IGN);
+	fk_sig_init();
 }
 
 void *
@@ -136,24 +138,72 @@ fk_failing(void)
 	return failing;
 }
 
+/* The first failure, "prog: message", for the END record (fk_io). */
+static char failtext[256];
+static int failcode;
+
+static void
+run_failhooks(void)
+{
+	if (failing)
+		return;
+	failing = 1;
+	while (nfailhooks > 0) {
+		nfailhooks--;
+		failhooks[nfailhooks].fn(failhooks[nfailhooks].arg);
+	}
+}
+
+static void
+set_failtext(int code, const char *msg)
+{
+	if (failcode != 0)
+		return;
+	failcode = code;
+	snprintf(failtext, sizeof(failtext), "%s: %s",
+	    program_invocation_short_name, msg);
+}
+
+const char *
+fk_fail_text(int *code)
+{
+	if (code != NULL)
+		*code = failcode;
+	return failtext;
+}
+
 void
 fk_fail(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[224];
 	int e = errno;
+	size_t n;
 
 	va_start(ap, fmt);
-	errno = e;
-	vwarn(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!failing) {
-		failing = 1;
-		while (nfailhooks > 0) {
-			nfailhooks--;
-			failhooks[nfailhooks].fn(failhooks[nfailhooks].arg);
-		}
-	}
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(e));
+	warnx("%s", msg);
+	set_failtext(FK_EX_FAIL, msg);
+	run_failhooks();
 	exit(FK_EX_FAIL);
+}
+
+void
+fk_abort(int code, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[224];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warnx("%s", msg);
+	set_failtext(code, msg);
+	run_failhooks();
+	exit(code);
 }
 
 static void
@@ -173,8 +223,10 @@ fk_write_all(int fd, const void *buf, size_t len, const char *name)
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				fk_sig_check();
 				continue;
+			}
 			write_failed(name);
 		}
 		if (n == 0) {
@@ -195,8 +247,10 @@ fk_pwrite_all(int fd, const void *buf, size_t len, off_t off, const char *name)
 		ssize_t n = pwrite(fd, p, len, off);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				fk_sig_check();
 				continue;
+			}
 			if (errno == EFBIG)
 				return len;
 			write_failed(name);

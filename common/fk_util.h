@@ -14,10 +14,14 @@
 #define FK_EX_FAIL	1	/* system or I/O error (open, write, ENOSPC) */
 #define FK_EX_USAGE	2	/* bad command line */
 #define FK_EX_DATA	3	/* damaged input: capture or record stream */
+#define FK_EX_UPSTREAM	4	/* an earlier stage failed: input incomplete */
 
 #define FK_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Call first in main(): sets the name diagnostics use, ignores SIGPIPE. */
+/*
+ * Call first in main(): sets the name diagnostics use, ignores SIGPIPE,
+ * installs the SIGINT/SIGTERM handlers (fk_sig.h).
+ */
 void fk_init(const char *argv0);
 
 void *fk_malloc(size_t);
@@ -64,6 +68,11 @@ void fk_fail(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 /* 1 while the hooks run (a close in a hook reports, never exits). */
 int fk_failing(void);
+/* Like fk_fail() without errno, exiting `code` (an abort on a signal). */
+void fk_abort(int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+/* The first failure as "prog: message" and its exit code (0: none). */
+const char *fk_fail_text(int *code);
 
 /*
  * For programs that print text with stdio: call after the last output

@@ -4,14 +4,15 @@
 # offset (exit 3), a full disk is an error (exit 1), a closed pipe is not.
 load helper
 
-# Each stage that reads records, with the arguments it needs to run here.
+# Each stage that reads records, with the arguments it needs to run here
+# (-p: the stages that write files pass records on into a file too).
 stage_cmd() {
 	case "$1" in
 	reasm) echo "reasm" ;;
 	flowname) echo "flowname" ;;
-	flowsplit) echo "flowsplit -o out" ;;
-	httpsplit) echo "httpsplit -o out" ;;
-	dfxmlgen) echo "dfxmlgen -o report.xml" ;;
+	flowsplit) echo "flowsplit -p -o out" ;;
+	httpsplit) echo "httpsplit -p -o out" ;;
+	dfxmlgen) echo "dfxmlgen -p -o report.xml" ;;
 	flowstat) echo "flowstat" ;;
 	flowcat) echo "flowcat" ;;
 	esac
@@ -45,7 +46,8 @@ PY
 	for s in $FILTERS; do
 		have "$s" || continue
 		$(stage_cmd "$s") < unknown.fk > got.fk
-		# A stage may append STATS records of its own; nothing else.
+		# A stage may append STATS records of its own and its END
+		# record; nothing else.
 		python3 - "$s" <<'PY' || { echo "$s changed the stream"; return 1; }
 import struct, sys
 def recs(path):
@@ -58,6 +60,8 @@ def recs(path):
         i += 8 + n
     return out
 want, got = recs("unknown.fk"), recs("got.fk")
+assert got[-1][0] == 9, "no END record last"
+got = got[:-1]
 got = [r for r in got if not (r[0] == 8 and r[1][8:].startswith(sys.argv[1].encode() + b"."))]
 assert want == got, (want, got)
 PY
@@ -93,11 +97,12 @@ PY
 	done
 }
 
-@test "empty input is an empty stream: exit 0" {
+@test "empty input: no record stream, an earlier stage failed: exit 4" {
 	for s in $STAGES; do
 		have "$s" || continue
 		run $(stage_cmd "$s") < /dev/null
-		[ "$status" -eq 0 ] || { echo "$s: status $status: $output"; return 1; }
+		[ "$status" -eq 4 ] || { echo "$s: status $status: $output"; return 1; }
+		[[ "$output" == *"no record stream on the input"* ]] || { echo "$s: $output"; return 1; }
 	done
 }
 
