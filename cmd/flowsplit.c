@@ -66,8 +66,11 @@ static int force_pass;
 static struct fk_idmap flows;
 
 static struct {
-	uint64_t bytes, cut, unsafe, gaps;
+	uint64_t bytes, cut, unsafe, gaps, big_holes;
 } st;
+
+/* A hole this big in a file is worth a warning: forged offsets? */
+#define BIG_HOLE	(1ULL << 30)
 
 static void __attribute__((noreturn))
 usage(void)
@@ -145,6 +148,13 @@ put(struct fdir *d, const uint8_t *p, uint64_t len, uint64_t off)
 		failed = 1;
 		return;
 	}
+	if (off > d->of.size && off - d->of.size >= BIG_HOLE &&
+	    st.big_holes++ == 0)
+		warnx("%s: a hole of %llu bytes at offset %llu: a sparse file "
+		    "that large is likely made by forged sequence numbers "
+		    "(-b caps the file size)", d->of.name,
+		    (unsigned long long)(off - d->of.size),
+		    (unsigned long long)d->of.size);
 	fk_ofile_pwrite(&odir, &d->of, p, (size_t)len, off);
 	st.bytes += len;
 }
@@ -338,6 +348,7 @@ main(int argc, char *argv[])
 		fk_stats_add(&sb, odir.reopens, "reopens");
 		fk_stats_add(&sb, st.cut, "cut_bytes");
 		fk_stats_add(&sb, st.unsafe, "unsafe_names");
+		fk_stats_add(&sb, st.big_holes, "big_holes");
 		fk_stats_end(&sb, &out, NULL);
 	}
 	/*

@@ -208,3 +208,19 @@ PY
 	python3 "$LIB/fkrec.py" dump < out.fk | grep -v 'flowsplit\.' > b
 	diff a b
 }
+
+@test "a hole of 1 GiB or more (forged offsets) is warned about once and counted; -b caps the file" {
+	craft > holes.fk <<'PY'
+w.open(1)
+w.data(1, 0, 0, b"start")
+w.data(1, 0, 3 << 30, b"far away")
+w.data(1, 0, 6 << 30, b"further")
+w.close(1)
+PY
+	run sh -c 'flowsplit -o out < holes.fk | flowcat | grep big_holes'
+	[ "${#lines[@]}" -ge 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c 'a hole of')" -eq 1 ]
+	[[ "$output" == *"flowsplit.big_holes=2"* ]]
+	flowsplit -b 1m -o capped < holes.fk > /dev/null 2>&1
+	[ "$(stat -c %s capped/*)" -eq 5 ]
+}
