@@ -88,7 +88,7 @@ PY
 	done
 	run flowname -Fz < /dev/null
 	[ "$status" -eq 2 ]
-	flowname -T '%A/%B/%a-%b' < /dev/null > /dev/null
+	craft < /dev/null | flowname -T '%A/%B/%a-%b' > /dev/null
 }
 
 @test "flowname: other records pass through unchanged, upstream names replaced" {
