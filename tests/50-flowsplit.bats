@@ -203,7 +203,7 @@ PY
 @test "flowsplit: records pass through unchanged after the files" {
 	need_corpus
 	pcapcat -r "$CORPUS/tcpflow/test1.pcap" | reasm | flowname > in.fk
-	flowsplit -o o < in.fk > out.fk
+	flowsplit -p -o o < in.fk > out.fk
 	python3 "$LIB/fkrec.py" dump < in.fk > a
 	python3 "$LIB/fkrec.py" dump < out.fk | grep -v 'flowsplit\.' > b
 	diff a b

@@ -27,7 +27,7 @@ case_run() {
 @test "httpsplit: passes every record through unchanged, adds HTTP and STATS" {
 	need_corpus
 	pcapcat -r "$CORPUS/tcpflow/image2.pcap" | reasm >in.rec
-	httpsplit -o out <in.rec >out.rec
+	httpsplit -p -o out <in.rec >out.rec
 	flowcat <in.rec >a
 	flowcat <out.rec | grep -v -e '^@[0-9]* HTTP ' -e 'httpsplit\.' >b
 	diff <(sed 's/^@[0-9]* //' a) <(sed 's/^@[0-9]* //' b)

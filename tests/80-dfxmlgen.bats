@@ -25,7 +25,7 @@ mkstream() {
 	python3 - <<'PY'
 import os, sys; sys.path.insert(0, os.environ["LIB"])
 from fkrec import *
-w = Writer(sys.stdout.buffer)
+w = Writer(sys.stdout.buffer, minor=1)
 S = 1258589770 * 10**9
 w.open(1, ts=S, a="192.168.1.102", pa=36861, b="193.1.193.64", pb=80,
        eth_a="00:0b:db:63:58:a6", eth_b="00:19:e3:e7:5d:23", flags=1, vlan=9)
@@ -45,13 +45,14 @@ w.close(1, FIN, [dirstats(packets=3, wire_bytes=322, bytes=18,
 w.open(2, ts=S, a="2001:db8::1", pa=5, b="2001:db8::2", pb=6, opener=3)
 w.data(2, 0, 0, b"abc", ts=S + 5)
 w.stats("x.y=1\n")
+w.end()
 PY
 }
 
 @test "dfxmlgen: the report is well-formed XML, and records pass through" {
 	need_cmd xmllint
 	mkstream > s.fk
-	dfxmlgen -d out -o r.xml < s.fk > pass.fk
+	dfxmlgen -p -d out -o r.xml < s.fk > pass.fk
 	cmp s.fk pass.fk
 	xmllint --noout r.xml
 	stable r.xml > r.stable
