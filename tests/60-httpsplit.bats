@@ -10,7 +10,7 @@ bodies() {
 
 case_run() {
 	python3 "$LIB/http-cases.py" "$1" >"$1.rec"
-	httpsplit -o out <"$1.rec" >"$1.out" 2>"$1.err"
+	httpsplit -p -o out <"$1.rec" >"$1.out" 2>"$1.err"
 }
 
 @test "httpsplit: image2.pcap gives tcpflow's names and the reference objects" {
