@@ -773,6 +773,7 @@ emit_stats(void)
 	fk_stats_add(&sb, n_closed[FK_CLOSE_RST], "closed.rst");
 	fk_stats_add(&sb, n_closed[FK_CLOSE_EVICT], "closed.evict");
 	fk_stats_add(&sb, n_closed[FK_CLOSE_END], "closed.end");
+	fk_stats_add(&sb, n_closed[FK_CLOSE_STOPPED], "closed.stopped");
 	fk_stats_end(&sb, &out, NULL);
 }
 

@@ -261,7 +261,7 @@ PY
 	[ "$(cat f/1.ab)" = first ] && [ "$(cat f/2.ab)" = second ] && [ "$(cat f/2.ba)" = second ]
 }
 
-@test "flowrelay: SIGTERM closes open connections with reason end, exit 0" {
+@test "flowrelay: SIGTERM closes open connections as stopped, ends the stream interrupted, exit 0" {
 	peer_server echo tcp:127.0.0.1:0
 	relay "$SPORT"
 	bg timeout 20 python3 "$PEER" client hold "tcp:127.0.0.1:$RPORT" ready > hold.out
@@ -273,8 +273,9 @@ PY
 	relay_done
 	wait_for hold.out closed
 	flowcat < rec > cat.txt
-	grep -q 'FLOW_CLOSE id=1 reason=end' cat.txt
-	grep -q 'closed.end=1' cat.txt
+	grep -q 'FLOW_CLOSE id=1 reason=stopped' cat.txt
+	grep -q 'closed.stopped=1' cat.txt
+	tail -1 cat.txt | grep -q 'END status=interrupted'
 }
 
 @test "flowrelay: IPv6 (-p tcp6) to python's http.server on ::1" {

@@ -28,7 +28,7 @@ mkstream() {
 	python3 - "$@" <<'PY'
 import os, sys; sys.path.insert(0, os.environ["LIB"])
 from fkrec import *
-w = Writer(sys.stdout.buffer)
+w = Writer(sys.stdout.buffer, minor=1)
 S = 1258589770 * 10**9
 w.open(1, ts=S, a="192.168.1.102", pa=36861, b="193.1.193.64", pb=80,
        flags=1, vlan=7)
@@ -44,6 +44,7 @@ w.close(1, FIN, [dirstats(packets=3, wire_bytes=322, bytes=18,
                           last_ts_ns=S + 191119000)], ts=S + 191119000)
 w.data(2, 0, 10, b"x" * 100, ts=S + 9000)
 w.data(99, 1, 0, b"no open for this one", ts=S + 10**9)
+w.end()
 PY
 }
 
