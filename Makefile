@@ -22,6 +22,11 @@ CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Icommon $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS	= -lpcap -lz -lcrypto
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+# The toolkit's version is FK_VERSION_STRING in common/fk_version.h;
+# `make VERSION=x.y` overrides it (after `make clean`).
+ifdef VERSION
+ALL_CFLAGS += -DFK_VERSION_STRING='"$(VERSION)"'
+endif
 
 CMDS	= $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 PROGS	= $(addprefix $(B)/bin/,$(CMDS))
@@ -29,7 +34,7 @@ LIBSRC	= $(wildcard common/*.c)
 LIBOBJ	= $(patsubst common/%.c,$(B)/obj/%.o,$(LIBSRC))
 LIB	= $(B)/libflowkit.a
 HDRS	= $(wildcard common/*.h)
-MANS	= $(wildcard man/*.1 man/*.5)
+MANS	= $(wildcard man/*.1 man/*.5 man/*.7)
 
 all: $(PROGS)
 
@@ -79,10 +84,10 @@ clang:
 	$(MAKE) B=build-clang CC=clang all
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	mkdir -p $(DESTDIR)$(BINDIR)
 	for p in $(CMDS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
-	for m in $(wildcard man/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	for m in $(MANS); do s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
 lint-man:
 	@for m in $(MANS); do mandoc -Tlint -Wwarning $$m || exit 1; done

@@ -39,11 +39,8 @@
 #include "fk_record.h"
 #include "fk_stage.h"
 #include "fk_util.h"
+#include "fk_version.h"
 #include "fk_xml.h"
-
-#ifndef FLOWKIT_VERSION
-#define FLOWKIT_VERSION	"0.1"
-#endif
 
 /* Per direction: HTTP byte runs kept for the report, and their strings. */
 #define RUNS_MAX	100000
@@ -92,13 +89,25 @@ static size_t max_open;
 static uint64_t total_flows, total_packets;
 static struct timespec t_start;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: dfxmlgen [-h] [-a digests] [-b dir] [-d dir] "
-	    "-o file\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-a digests", "md5, sha1, sha256, all (the default) or none" },
+	{ "-b dir",
+	    "the directory httpsplit wrote the bodies to (default -d)" },
+	{ "-d dir", "the directory flowsplit writes the flow files to" },
+	{ "-o file", "write the report to file; - is the standard output" },
+	{ "-p", "pass records on even when stdout is not a pipe" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: dfxmlgen [-hpV] [-a digests] [-b dir] [-d dir] "
+	    "-o file\n",
+	.about =
+	    "Write a DFXML report of the flows in a record stream.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static void
 check_rep(void)
@@ -161,7 +170,7 @@ header(int argc, char *argv[])
 	    "  </metadata>\n"
 	    "  <creator version='1.0'>\n"
 	    "    <program>DFXMLGEN</program>\n", rep);
-	put_elem(4, "version", FLOWKIT_VERSION);
+	put_elem(4, "version", FK_VERSION_STRING);
 	fputs("    <build_environment>\n", rep);
 #ifdef __VERSION__
 	put_elem(6, "compiler", __VERSION__);
@@ -610,8 +619,9 @@ main(int argc, char *argv[])
 	int ch, pass;
 
 	fk_init(argv[0]);
+	fk_cmdline(argc, argv, &cmdline);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	while ((ch = getopt(argc, argv, "a:b:d:ho:")) != -1)
+	while ((ch = getopt(argc, argv, "Va:b:d:ho:")) != -1)
 		switch (ch) {
 		case 'a': {
 			int m = fk_digest_parse(optarg);
@@ -619,7 +629,7 @@ main(int argc, char *argv[])
 			if (m < 0) {
 				warnx("-a: md5, sha1, sha256, all or none, "
 				    "not %s", optarg);
-				usage();
+				fk_usage();
 			}
 			algs = (unsigned)m;
 			break;
@@ -634,11 +644,14 @@ main(int argc, char *argv[])
 			ofile = optarg;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	if (optind != argc || ofile == NULL)
-		usage();
+		fk_usage();
 	if (bodydir == NULL)
 		bodydir = outdir;
 
