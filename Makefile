@@ -1,8 +1,9 @@
 # flowkit - small composable programs that rebuild TCP streams from captures.
 #
 #   make            build bin/*
-#   make check      install missing packages, build, run all tests
-#   make demo       install missing packages, run the pipeline on examples/
+#   make check      install missing packages (tests/deps.sh test), build, run all tests
+#   make demo       install what building needs (tests/deps.sh build), run the
+#                   pipeline on examples/
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make ubsan      the whole suite under UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -50,14 +51,19 @@ $(B)/bin/%: cmd/%.c $(LIB) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# Packages: `deps` everything the tests need, `deps-build` only a compiler,
+# make and the libraries' headers.
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
+
+deps-build:
+	@sh tests/deps.sh build
 
 check: deps
 	$(MAKE) all
 	FK_BIN=$(CURDIR)/$(B)/bin sh tests/run.sh
 
-demo: deps
+demo: deps-build
 	$(MAKE) all
 	sh examples/demo.sh $(B)/bin
 
@@ -95,7 +101,7 @@ lint-man:
 clean:
 	rm -rf build build-asan build-ubsan build-clang build-fuzz
 
-.PHONY: all deps check demo bench asan ubsan clang install lint-man clean
+.PHONY: all deps deps-build check demo bench asan ubsan clang install lint-man clean
 
 # Fuzzing (libFuzzer, clang): every tests/fuzz/fuzz_NAME.c is a harness,
 # run for FUZZ_SECONDS each, starting from tests/fuzz/seeds/NAME/ and
