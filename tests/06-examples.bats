@@ -206,7 +206,7 @@ examples() {
 @test "examples: httpsplit(1)" { examples man/httpsplit.1; }
 @test "examples: pcapcat(1)" { examples man/pcapcat.1; }
 @test "examples: reasm(1)" { examples man/reasm.1; }
-@test "examples: flowkit(7)" { need_cmd tshark tcpflow; examples man/flowkit.7; }
+@test "examples: flowkit(7)" { need_cmd curl; examples man/flowkit.7; }
 
 @test "manual pages fit 80 columns" {
 	need_cmd man
