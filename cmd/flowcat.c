@@ -1,7 +1,7 @@
 /*
  * flowcat - show a flowkit record stream as text.
  *
- * flowcat [-0BCDGghsx] [-b max_bytes] [-f format]
+ * flowcat [-0BCDGghsVx] [-b max_bytes] [-f format]
  *
  * -f records (the default) prints one line per record with its decoded
  * fields, for debugging a pipeline one stage at a time.  The other

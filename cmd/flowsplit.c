@@ -2,7 +2,7 @@
  * flowsplit - write each direction of each flow to its own file, as
  * tcpflow does, or print the streams to the console.
  *
- * flowsplit [-0BCcDhs] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
+ * flowsplit [-0BCcDhpsV] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
  *
  * File mode: stream byte k of a direction goes to file offset k
  * (pwrite), so a GAP stays a hole; -g skip appends the bytes without

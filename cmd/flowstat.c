@@ -3,7 +3,7 @@
  * wire and payload bytes each way, times, gaps, retransmissions, how the
  * flow ended, and totals.
  *
- * flowstat [-hpr] [-f format] [-n count] [-o file] [-s key]
+ * flowstat [-hprV] [-f format] [-n count] [-o file] [-s key]
  *
  * Without -s the report streams: a flow's row is printed when its
  * FLOW_CLOSE arrives, so memory holds only the flows still open.  With

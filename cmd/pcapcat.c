@@ -2,7 +2,7 @@
  * pcapcat - read packet captures (or capture live) and emit a flowkit
  * record stream: one PACKET record per frame, then one STATS record.
  *
- * pcapcat [-hpqv] [-c count] [-i iface] [-r file]... [-s snaplen]
+ * pcapcat [-hpqVv] [-c count] [-i iface] [-r file]... [-s snaplen]
  *     [-Z user] [expression]
  *
  * Files are read by common/fk_capfile.c through zlib, so pcap, pcapng
