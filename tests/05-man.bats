@@ -109,7 +109,8 @@ synopsis_letters() {
 
 @test "flowkit(7) is installed with the other pages" {
 	[ -f "$FK_ROOT/man/flowkit.7" ]
-	make -s -C "$FK_ROOT" install DESTDIR="$T/dest" PREFIX=/usr >/dev/null
+	# CMDS= installs the pages alone: nothing is built here.
+	make -s -C "$FK_ROOT" install CMDS= DESTDIR="$T/dest" PREFIX=/usr >/dev/null
 	for m in "$FK_ROOT"/man/*.[157]; do
 		b=$(basename "$m")
 		[ -f "$T/dest/usr/share/man/man${b##*.}/$b" ] || { echo "$b not installed"; return 1; }
