@@ -16,7 +16,7 @@ CAPTURES=(
 	"dump.pcap examples/http.pcap"
 	"x.pcap examples/http.pcap"
 	"capture.pcap examples/http.pcap"
-	"http.pcap @/tcpflow/test1.pcap examples/http.pcap"
+	"http.pcap @/tcpflow/test1.pcap"
 	"a.pcap examples/http.pcap"
 	"b.pcap examples/http.pcap"
 	"test1.pcap @/tcpflow/test1.pcap examples/http.pcap"
