@@ -76,7 +76,9 @@ start_servers() {
 	SP=$((20000 + RANDOM % 20000))
 	RP=$((SP + 1))
 	python3 -m http.server -b 127.0.0.1 -d www "$SP" >/dev/null 2>&1 &
+	SERVERS+=($!)
 	python3 -m http.server -b ::1 -d www "$SP" >/dev/null 2>&1 &
+	SERVERS+=($!)
 	python3 - "$PWD/app.sock" "$PWD/www" >/dev/null 2>&1 <<'PY' &
 import functools, http.server, socketserver, sys
 class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -86,6 +88,7 @@ class H(http.server.SimpleHTTPRequestHandler):
         return "local"
 S(sys.argv[1], functools.partial(H, directory=sys.argv[2])).serve_forever()
 PY
+	SERVERS+=($!)
 	export SP RP
 	for _ in $(seq 100); do
 		curl -s -o /dev/null "http://127.0.0.1:$SP/" &&
@@ -97,11 +100,16 @@ PY
 	return 1
 }
 
+# The servers' pids: not a bare wait or jobs -p, which would take in
+# bats' timeout watchdog too.
+SERVERS=()
 stop_servers() {
-	local j
-	for j in $(jobs -p); do kill "$j" 2>/dev/null; done
-	wait 2>/dev/null || true
+	[ ${#SERVERS[@]} -eq 0 ] && return 0
+	kill "${SERVERS[@]}" 2>/dev/null
+	wait "${SERVERS[@]}" 2>/dev/null || true
+	SERVERS=()
 }
+teardown() { stop_servers; }
 
 # client BLOCK: one request through the relay the block runs.
 client() {
