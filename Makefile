@@ -1,8 +1,9 @@
 # flowkit - small composable programs that rebuild TCP streams from captures.
 #
 #   make            build bin/*
-#   make check      install missing packages, build, run all tests
-#   make demo       install missing packages, run the pipeline on examples/
+#   make check      install missing packages (tests/deps.sh test), build, run all tests
+#   make demo       install what building needs (tests/deps.sh build), run the
+#                   pipeline on examples/
 #   make asan       the whole suite under AddressSanitizer + UBSan
 #   make ubsan      the whole suite under UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -22,6 +23,11 @@ CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Icommon $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS	= -lpcap -lz -lcrypto
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+# The toolkit's version is FK_VERSION_STRING in common/fk_version.h;
+# `make VERSION=x.y` overrides it (after `make clean`).
+ifdef VERSION
+ALL_CFLAGS += -DFK_VERSION_STRING='"$(VERSION)"'
+endif
 
 CMDS	= $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 PROGS	= $(addprefix $(B)/bin/,$(CMDS))
@@ -29,7 +35,7 @@ LIBSRC	= $(wildcard common/*.c)
 LIBOBJ	= $(patsubst common/%.c,$(B)/obj/%.o,$(LIBSRC))
 LIB	= $(B)/libflowkit.a
 HDRS	= $(wildcard common/*.h)
-MANS	= $(wildcard man/*.1 man/*.5)
+MANS	= $(wildcard man/*.1 man/*.5 man/*.7)
 
 all: $(PROGS)
 
@@ -45,14 +51,19 @@ $(B)/bin/%: cmd/%.c $(LIB) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# Packages: `deps` everything the tests need, `deps-build` only a compiler,
+# make and the libraries' headers.
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
+
+deps-build:
+	@sh tests/deps.sh build
 
 check: deps
 	$(MAKE) all
 	FK_BIN=$(CURDIR)/$(B)/bin sh tests/run.sh
 
-demo: deps
+demo: deps-build
 	$(MAKE) all
 	sh examples/demo.sh $(B)/bin
 
@@ -79,10 +90,10 @@ clang:
 	$(MAKE) B=build-clang CC=clang all
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	mkdir -p $(DESTDIR)$(BINDIR)
 	for p in $(CMDS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for m in $(wildcard man/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
-	for m in $(wildcard man/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	for m in $(MANS); do s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
 lint-man:
 	@for m in $(MANS); do mandoc -Tlint -Wwarning $$m || exit 1; done
@@ -90,7 +101,7 @@ lint-man:
 clean:
 	rm -rf build build-asan build-ubsan build-clang build-fuzz
 
-.PHONY: all deps check demo bench asan ubsan clang install lint-man clean
+.PHONY: all deps deps-build check demo bench asan ubsan clang install lint-man clean
 
 # Fuzzing (libFuzzer, clang): every tests/fuzz/fuzz_NAME.c is a harness,
 # run for FUZZ_SECONDS each, starting from tests/fuzz/seeds/NAME/ and

@@ -42,11 +42,8 @@
 #include "fk_report.h"
 #include "fk_stage.h"
 #include "fk_util.h"
+#include "fk_version.h"
 #include "fk_xml.h"
-
-#ifndef FLOWKIT_VERSION
-#define FLOWKIT_VERSION	"0.1"
-#endif
 
 /* Per direction: HTTP byte runs kept for the report, and their strings. */
 #define RUNS_MAX	100000
@@ -95,13 +92,25 @@ static size_t max_open;
 static uint64_t total_flows, total_packets;
 static struct timespec t_start;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: dfxmlgen [-hp] [-a digests] [-b dir] [-d dir] "
-	    "-o file\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-a digests", "md5, sha1, sha256, all (the default) or none" },
+	{ "-b dir",
+	    "the directory httpsplit wrote the bodies to (default -d)" },
+	{ "-d dir", "the directory flowsplit writes the flow files to" },
+	{ "-o file", "write the report to file; - is the standard output" },
+	{ "-p", "pass records on even when stdout is not a pipe" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: dfxmlgen [-hpV] [-a digests] [-b dir] [-d dir] "
+	    "-o file\n",
+	.about =
+	    "Write a DFXML report of the flows in a record stream.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static void
 check_rep(void)
@@ -164,7 +173,7 @@ header(int argc, char *argv[])
 	    "  </metadata>\n"
 	    "  <creator version='1.0'>\n"
 	    "    <program>DFXMLGEN</program>\n", rep);
-	put_elem(4, "version", FLOWKIT_VERSION);
+	put_elem(4, "version", FK_VERSION_STRING);
 	fputs("    <build_environment>\n", rep);
 #ifdef __VERSION__
 	put_elem(6, "compiler", __VERSION__);
@@ -615,8 +624,9 @@ main(int argc, char *argv[])
 	int ch, pass, force_pass = 0;
 
 	fk_init(argv[0]);
+	fk_cmdline(argc, argv, &cmdline);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	while ((ch = getopt(argc, argv, "a:b:d:ho:p")) != -1)
+	while ((ch = getopt(argc, argv, "Va:b:d:ho:p")) != -1)
 		switch (ch) {
 		case 'a': {
 			int m = fk_digest_parse(optarg);
@@ -624,7 +634,7 @@ main(int argc, char *argv[])
 			if (m < 0) {
 				warnx("-a: md5, sha1, sha256, all or none, "
 				    "not %s", optarg);
-				usage();
+				fk_usage();
 			}
 			algs = (unsigned)m;
 			break;
@@ -642,11 +652,14 @@ main(int argc, char *argv[])
 			force_pass = 1;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	if (optind != argc || ofile == NULL)
-		usage();
+		fk_usage();
 	if (bodydir == NULL)
 		bodydir = outdir;
 

@@ -1,7 +1,7 @@
 /*
  * flowcat - show a flowkit record stream as text.
  *
- * flowcat [-0BCDGghsx] [-b max_bytes] [-f format]
+ * flowcat [-0BCDGghsVx] [-b max_bytes] [-f format]
  *
  * -f records (the default) prints one line per record with its decoded
  * fields, for debugging a pipeline one stage at a time.  The other
@@ -28,13 +28,28 @@ static int xflag;
 /* -s: no FK_CON_* flag of its own, but it chooses -f tcpflow. */
 #define T_STRIP	0x8000
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: flowcat [-0BCDGghsx] [-b max_bytes] "
-	    "[-f format]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-0", "tcpflow format: no newline after each chunk" },
+	{ "-B", "tcpflow format: print non-printable bytes as they are" },
+	{ "-b max_bytes", "show at most max_bytes bytes of each direction" },
+	{ "-C", "tcpflow format without the direction names" },
+	{ "-D", "tcpflow format in hex, as tcpflow -c -D" },
+	{ "-f format",
+	    "records, tcpflow, strip, hex, C, raw, count, null, password" },
+	{ "-G", "colours, even when the output is not a terminal" },
+	{ "-g", "colours when the output is a terminal" },
+	{ "-s", "tcpflow format: non-printable bytes as '.' (the default)" },
+	{ "-x", "records format: every stream byte, packets in hex" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: flowcat [-0BCDGghsVx] [-b max_bytes] [-f format]\n",
+	.about = "Show a record stream, or the TCP streams in it, as text.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static void
 pr_time(uint64_t ts)
@@ -259,7 +274,8 @@ main(int argc, char *argv[])
 	int ch, fmt, color = 0;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "0BCDGb:f:ghsx")) != -1) {
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "V0BCDGb:f:ghsx")) != -1) {
 		switch (ch) {
 		case '0':
 			tflags |= FK_CON_NONEWLINE;
@@ -294,12 +310,15 @@ main(int argc, char *argv[])
 			xflag = 1;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	}
 	if (argc != optind)
-		usage();
+		fk_usage();
 	/* -0BCDs are tcpflow's options: they choose -f tcpflow. */
 	if (format == NULL)
 		format = tflags ? "tcpflow" : "records";

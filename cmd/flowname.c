@@ -55,12 +55,21 @@ static struct {
 	uint64_t flows, renamed, dropped_names;
 } st;
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: flowname [-hV] [-F flags] [-T template]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-F flags", "tcpflow's file-name shorthands, one letter each" },
+	{ "-T template",
+	    "the file-name template (default %A.%a-%B.%b%V%v%C%c)" },
+	{ "-V", "leave the VLAN id out of the names" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: flowname [-hV] [-F flags] [-T template]\n",
+	.about = "Name each direction of each flow as tcpflow names its files.",
+	.opts = opthelp,
+	.vopt = 0,
+};
 
 static uint64_t
 key(const char *s, size_t len)
@@ -232,7 +241,7 @@ apply_F(const char *t, const char *F, int have_T)
 		default:
 			warnx("-F: unknown letter '%c'", *F);
 			free(s);
-			usage();
+			fk_usage();
 		}
 		len = strlen(pre) + strlen(s) + 1;
 		n = fk_malloc(len);
@@ -308,6 +317,7 @@ main(int argc, char *argv[])
 	int ch, have_T = 0;
 
 	fk_init(argv[0]);
+	fk_cmdline(argc, argv, &cmdline);
 	while ((ch = getopt(argc, argv, "F:T:Vh")) != -1)
 		switch (ch) {
 		case 'F':
@@ -320,16 +330,18 @@ main(int argc, char *argv[])
 		case 'V':
 			novlan = 1;
 			break;
+		case 'h':
+			fk_help();
 		default:
-			usage();
+			fk_usage();
 		}
 	if (optind != argc)
-		usage();
+		fk_usage();
 	t = apply_F(tmpl, F, have_T);
 	tmpl = t;
 	if ((why = fk_name_template_check(tmpl)) != NULL) {
 		warnx("-T %s: %s", tmpl, why);
-		usage();
+		fk_usage();
 	}
 	counts = fk_name_template_counts(tmpl);
 	fk_hash_seed_init();

@@ -111,15 +111,35 @@ static int failed;
 static uint32_t first_lt = 1;		/* link type of the first PACKET */
 static int any_packet;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: flowpcap [-hl] [-a addr[/len]] [-F ids] "
-	    "[-f format] [-m packets] [-n maxflows]\n"
-	    "                [-o dir] [-P proto] [-p port[-port]] "
-	    "[-T template] [-t seconds] [-w file]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-a addr[/len]", "select flows with an endpoint in this prefix" },
+	{ "-F ids", "select flows by id, a comma-separated list" },
+	{ "-f format", "pcap (the default), framed or payload" },
+	{ "-l", "list the selected flows on stdout when the input ends" },
+	{ "-m packets", "write at most the first packets of each flow" },
+	{ "-n maxflows",
+	    "at most this many flows in the table (default 1000000)" },
+	{ "-o dir", "write one file per selected flow below dir" },
+	{ "-P proto", "select tcp or udp flows" },
+	{ "-p port[-port]", "select flows with an endpoint port in the range" },
+	{ "-T template", "names of payload files, as flowname -T" },
+	{ "-t seconds", "end flows idle this long (default 300; 0: never)" },
+	{ "-w file", "write every selected flow into file; - is stdout" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: flowpcap [-hlV] [-a addr[/len]] [-F ids] [-f format] "
+	    "[-m packets]\n"
+	    "                [-n maxflows] [-o dir] [-P proto] "
+	    "[-p port[-port]]\n"
+	    "                [-T template] [-t seconds] [-w file]\n",
+	.about =
+	    "List TCP and UDP flows and write selected flows back to pcap.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 /* Option parsing. */
 
@@ -721,7 +741,8 @@ main(int argc, char *argv[])
 	int ch, wstdout = 0;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "F:P:T:a:f:hlm:n:o:p:t:w:")) != -1) {
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "VF:P:T:a:f:hlm:n:o:p:t:w:")) != -1) {
 		switch (ch) {
 		case 'F':
 			add_ids(optarg);
@@ -779,12 +800,15 @@ main(int argc, char *argv[])
 			wpath = optarg;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		fk_usage();
 	if (fmt == F_PAYLOAD && wpath != NULL)
 		errx(FK_EX_USAGE, "-f payload writes files in -o dir, not -w");
 	if (fmt == F_PAYLOAD && odir_path == NULL)

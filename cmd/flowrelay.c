@@ -98,15 +98,37 @@ static struct fk_out out;
 static volatile sig_atomic_t stop;
 static uint64_t n_closed[8], n_bytes, n_failed;
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: flowrelay [-chlqv] [-a bind_addr] "
-	    "[-b max_bytes] [-F max_clients] [-m max_conns]\n"
-	    "                 [-p proto[/proto]] [-s server] server_port "
-	    "[local_port]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-a bind_addr",
+	    "the address to listen on for clients (default loopback)" },
+	{ "-b max_bytes",
+	    "relay at most max_bytes per connection, then close it" },
+	{ "-c", "connect to the client instead of listening for it" },
+	{ "-F max_clients", "relay at most max_clients at once (default 256)" },
+	{ "-l", "listen for the server as well" },
+	{ "-m max_conns",
+	    "accept max_conns connections, exit when they are done" },
+	{ "-p proto[/proto]",
+	    "tcp (the default), tcp6 or local (unix sockets)" },
+	{ "-q", "quiet: write no records, only relay" },
+	{ "-s server", "the server's name or address (default loopback)" },
+	{ "-v", "print each connection on standard error" },
+	{ "server_port", "the server's port (a socket path with -p local)" },
+	{ "local_port", "the port to listen on for clients (default: any)" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: flowrelay [-chlqVv] [-a bind_addr] [-b max_bytes] "
+	    "[-F max_clients]\n"
+	    "                 [-m max_conns] [-p proto[/proto]] [-s server] "
+	    "server_port\n"
+	    "                 [local_port]\n",
+	.about = "Relay TCP connections and record them as a record stream.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static uint64_t
 now_ns(void)
@@ -791,7 +813,8 @@ main(int argc, char *argv[])
 	const struct timespec retry = { 1, 0 };
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "F:a:b:chlm:p:qs:v")) != -1) {
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "VF:a:b:chlm:p:qs:v")) != -1) {
 		switch (ch) {
 		case 'F':
 			max_clients = (uint64_t)fk_strtonum(optarg, 1, 100000,
@@ -828,14 +851,17 @@ main(int argc, char *argv[])
 			vflag = 1;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || argc > 2)
-		usage();
+		fk_usage();
 	server_port = argv[0];
 	if (argc == 2)
 		local_port = argv[1];

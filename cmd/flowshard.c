@@ -49,14 +49,25 @@ static struct shard *shards;
 static unsigned nshards;
 static int vlan_key, verbose;
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr,
+static const struct fk_opthelp opthelp[] = {
+	{ "-k key", "the hash key, decimal or 0x hex (default 0)" },
+	{ "-n shards", "the number of streams, from 1 to 256" },
+	{ "-o prefix", "write shard i to the file prefixi.fk" },
+	{ "-V", "add the VLAN ids to the key" },
+	{ "-v", "print each shard's packets, records and bytes at the end" },
+	{ "-x command", "run shards copies of sh -c command, one per stream" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
 	    "usage: flowshard [-hVv] [-k key] -n shards -o prefix\n"
-	    "       flowshard [-hVv] [-k key] -n shards -x command\n");
-	exit(FK_EX_USAGE);
-}
+	    "       flowshard [-hVv] [-k key] -n shards -x command\n",
+	.about =
+	    "Split packets by host pair into streams that reassemble in parallel.",
+	.opts = opthelp,
+	.vopt = 0,
+};
 
 /* -k: a 64-bit number, decimal or 0x hex. */
 static unsigned long long
@@ -282,6 +293,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	fk_init(argv[0]);
+	fk_cmdline(argc, argv, &cmdline);
 	while ((ch = getopt(argc, argv, "Vhk:n:o:vx:")) != -1)
 		switch (ch) {
 		case 'V':
@@ -303,12 +315,14 @@ main(int argc, char *argv[])
 		case 'x':
 			cmd = optarg;
 			break;
+		case 'h':
+			fk_help();
 		default:
-			usage();
+			fk_usage();
 		}
 	if (optind != argc || nshards == 0 || (prefix == NULL) ==
 	    (cmd == NULL))
-		usage();
+		fk_usage();
 	hash_key(key);
 	shards = fk_calloc(nshards, sizeof(*shards));
 	if (prefix != NULL)

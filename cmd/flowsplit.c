@@ -2,7 +2,7 @@
  * flowsplit - write each direction of each flow to its own file, as
  * tcpflow does, or print the streams to the console.
  *
- * flowsplit [-0BCcDhps] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
+ * flowsplit [-0BCcDhpsV] [-b max_bytes] [-f max_fds] [-g policy] [-o dir]
  *
  * File mode: stream byte k of a direction goes to file offset k
  * (pwrite), so a GAP stays a hole; -g skip appends the bytes without
@@ -72,13 +72,31 @@ static struct {
 /* A hole this big in a file is worth a warning: forged offsets? */
 #define BIG_HOLE	(1ULL << 30)
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: flowsplit [-0BCcDhps] [-b max_bytes] "
-	    "[-f max_fds] [-g policy] [-o dir]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-0", "console mode: no newline after each DATA record" },
+	{ "-B", "console mode: print non-printable bytes as they are" },
+	{ "-b max_bytes",
+	    "keep at most the first max_bytes of each direction" },
+	{ "-C", "console mode without the header" },
+	{ "-c", "console mode: print the streams as tcpflow -c, no files" },
+	{ "-D", "console mode in hex, as tcpflow -c -D" },
+	{ "-f max_fds", "keep at most max_fds files open (default 128)" },
+	{ "-g policy", "what a GAP becomes: hole (the default), skip or mark" },
+	{ "-o dir", "the output directory, made if missing (default .)" },
+	{ "-p", "pass records on even when stdout is not a pipe" },
+	{ "-s", "console mode: non-printable bytes as '.' (the default)" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: flowsplit [-0BCcDhpsV] [-b max_bytes] [-f max_fds] "
+	    "[-g policy] [-o dir]\n",
+	.about =
+	    "Write each direction of each TCP flow to a file, as tcpflow does.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static struct flow *
 get_flow(uint64_t id)
@@ -267,7 +285,8 @@ main(int argc, char *argv[])
 	int ch, pass, cut;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "0BCDb:cf:g:ho:ps")) != -1)
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "V0BCDb:cf:g:ho:ps")) != -1)
 		switch (ch) {
 		case '0':
 			conflags |= FK_CON_NONEWLINE;
@@ -300,7 +319,7 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "mark") == 0)
 				gapmode = G_MARK;
 			else
-				usage();
+				fk_usage();
 			break;
 		case 'o':
 			outdir = optarg;
@@ -311,11 +330,15 @@ main(int argc, char *argv[])
 		case 's':	/* strip non-printables: the console default */
 			conflags &= ~(unsigned)FK_CON_BINARY;
 			break;
+		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	if (optind != argc)
-		usage();
+		fk_usage();
 	if (!console) {
 		fk_odir_open(&odir, outdir, maxfds);
 		/* A fatal error (disk full): open flows' files to .partial. */

@@ -3,7 +3,7 @@
  * wire and payload bytes each way, times, gaps, retransmissions, how the
  * flow ended, and totals.
  *
- * flowstat [-hpr] [-f format] [-n count] [-o file] [-s key]
+ * flowstat [-hprV] [-f format] [-n count] [-o file] [-s key]
  *
  * Without -s the report streams: a flow's row is printed when its
  * FLOW_CLOSE arrives, so memory holds only the flows still open.  With
@@ -89,13 +89,26 @@ static char *stats;
 static size_t statslen;
 static uint64_t stats_dropped;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: flowstat [-hpr] [-f format] [-n count] "
-	    "[-o file] [-s key]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-f format", "text (the default), tsv or json" },
+	{ "-n count", "print at most count rows (the totals count all)" },
+	{ "-o file", "write the report to file instead of stdout" },
+	{ "-p", "pass every record on; the report goes to stderr or -o" },
+	{ "-r", "reverse the order of -s" },
+	{ "-s key",
+	    "sort by bytes, duration, end, gaps, id, packets, payload," },
+	{ "", "retrans or start" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: flowstat [-hprV] [-f format] [-n count] [-o file] "
+	    "[-s key]\n",
+	.about = "Report the flows of a record stream: a table with totals.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static void
 check_rep(void)
@@ -644,7 +657,8 @@ main(int argc, char *argv[])
 	size_t i;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "f:hn:o:prs:")) != -1)
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "Vf:hn:o:prs:")) != -1)
 		switch (ch) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -655,7 +669,7 @@ main(int argc, char *argv[])
 				fmt = F_JSON;
 			else {
 				warnx("-f: text, tsv or json, not %s", optarg);
-				usage();
+				fk_usage();
 			}
 			break;
 		case 'n':
@@ -676,17 +690,20 @@ main(int argc, char *argv[])
 					break;
 			if (i == FK_ARRAY_LEN(keys)) {
 				warnx("-s: unknown key %s", optarg);
-				usage();
+				fk_usage();
 			}
 			sortkey = keys[i].key;
 			sortdesc = keys[i].desc;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	if (optind != argc)
-		usage();
+		fk_usage();
 	if (rflag && sortkey == K_NONE)
 		errx(FK_EX_USAGE, "-r needs -s");
 

@@ -86,12 +86,21 @@ static struct {
 	uint64_t resync, hdr_too_big, bad_msg, dropped_pending, unpaired;
 } st;
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: httpsplit [-hpqr] -o dir\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-o dir", "write the files in dir, made if missing" },
+	{ "-p", "pass records on even when stdout is not a pipe" },
+	{ "-q", "no summary of incomplete bodies on standard error" },
+	{ "-r", "also keep the wire form of every body in a .raw file" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: httpsplit [-hpqrV] -o dir\n",
+	.about = "Extract HTTP/1.x bodies and headers from a record stream.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 /*
  * ---- output files: fk_ofiles, positional (name relative to the output
@@ -566,7 +575,8 @@ main(int argc, char *argv[])
 	size_t i;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "ho:pqr")) != -1) {
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "Vho:pqr")) != -1) {
 		switch (ch) {
 		case 'o':
 			outdir = optarg;
@@ -581,12 +591,15 @@ main(int argc, char *argv[])
 			opt_raw = 1;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	}
 	if (optind != argc || outdir == NULL)
-		usage();
+		fk_usage();
 	fk_odir_open(&odir, outdir, MAX_OPEN);
 	/* A fatal error (disk full): files being written to .partial. */
 	fk_odir_partial_on_fail(&odir);

@@ -2,7 +2,7 @@
  * pcapcat - read packet captures (or capture live) and emit a flowkit
  * record stream: one PACKET record per frame, then one STATS record.
  *
- * pcapcat [-hpqv] [-c count] [-i iface] [-r file]... [-s snaplen]
+ * pcapcat [-hpqVv] [-c count] [-i iface] [-r file]... [-s snaplen]
  *     [-Z user] [expression]
  *
  * Files are read by common/fk_capfile.c through zlib, so pcap, pcapng
@@ -59,14 +59,28 @@ static volatile sig_atomic_t stopsig;	/* SIGHUP */
 /* Reading a pipe: on SIGINT read on to its end (its writer stops). */
 static int input_pipe;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: pcapcat [-hpqv] [-c count] [-i iface] "
-	    "[-r file] ... [-s snaplen] [-Z user]\n"
-	    "               [expression]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-c count", "stop after writing count packets" },
+	{ "-i iface", "capture live from iface instead of reading files" },
+	{ "-p", "with -i, do not put the interface in promiscuous mode" },
+	{ "-q", "with -i, do not print the statistics when interrupted" },
+	{ "-r file", "read file (- is stdin; repeat for more files)" },
+	{ "-s snaplen", "keep at most snaplen bytes of each packet" },
+	{ "-v", "print a line per file and, with -i, the statistics" },
+	{ "-Z user", "run as user once the inputs are open" },
+	{ "expression", "keep only the packets it matches (pcap-filter(7))" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: pcapcat [-hpqVv] [-c count] [-i iface] [-r file] "
+	    "... [-s snaplen]\n"
+	    "               [-Z user] [expression]\n",
+	.about = "Read packet captures, or capture live, as a record stream.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 /*
  * LINKTYPE_* values (files) and DLT_* values (libpcap) differ for a few
@@ -533,7 +547,8 @@ main(int argc, char *argv[])
 	struct fk_statsbuf sb;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "c:hi:pqr:s:vZ:")) != -1) {
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "Vc:hi:pqr:s:vZ:")) != -1) {
 		switch (ch) {
 		case 'c':
 			maxcount = (uint64_t)fk_strtonum(optarg, 1, LLONG_MAX,
@@ -564,8 +579,11 @@ main(int argc, char *argv[])
 			user = optarg;
 			break;
 		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	}
 	argc -= optind;

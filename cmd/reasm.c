@@ -71,14 +71,29 @@ static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
 static uint64_t n_skip[FK_DEC_NERR];
 static uint64_t n_closed[8];
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: reasm [-hkv] [-B bytes] [-I shard/shards] "
-	    "[-M bytes]\n"
-	    "             [-n maxflows] [-R bytes] [-t seconds]\n");
-	exit(FK_EX_USAGE);
-}
+static const struct fk_opthelp opthelp[] = {
+	{ "-B bytes",
+	    "out-of-order bytes buffered per direction (default 4m)" },
+	{ "-I shard/shards",
+	    "number the flows of one shard of flowshard -n shards" },
+	{ "-k", "keep: pass the PACKET records on as well" },
+	{ "-M bytes", "buffered and kept bytes of all flows (default 1g)" },
+	{ "-n maxflows", "most flows open at once (default 1000000)" },
+	{ "-R bytes", "delivered bytes kept per direction (default 64k)" },
+	{ "-t seconds",
+	    "idle timeout in capture time (default 300; 0: never)" },
+	{ "-v", "also print the STATS counters on standard error" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage =
+	    "usage: reasm [-hkVv] [-B bytes] [-I shard/shards] [-M bytes]\n"
+	    "             [-n maxflows] [-R bytes] [-t seconds]\n",
+	.about = "Reassemble the TCP streams of a stream of packets.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
 
 static struct fk_list *
 list_of(struct flow *f)
@@ -512,7 +527,7 @@ parse_ids(const char *arg)
 
 	if (slash == NULL || (size_t)(slash - arg) >= sizeof(buf)) {
 		warnx("-I: expected shard/shards, got \"%s\"", arg);
-		usage();
+		fk_usage();
 	}
 	memcpy(buf, arg, (size_t)(slash - arg));
 	buf[slash - arg] = '\0';
@@ -574,9 +589,10 @@ main(int argc, char *argv[])
 	int ch;
 
 	fk_init(argv[0]);
+	fk_cmdline(argc, argv, &cmdline);
 	tcp.dir_cap = 4ULL << 20;
 	tcp.hist_cap = 64U << 10;
-	while ((ch = getopt(argc, argv, "B:I:M:hkn:R:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "VB:I:M:hkn:R:t:v")) != -1) {
 		switch (ch) {
 		case 'B':
 			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
@@ -616,12 +632,16 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose = 1;
 			break;
+		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
 		default:
-			usage();
+			fk_usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		fk_usage();
 	fk_flowtab_init(&table);
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");

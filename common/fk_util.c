@@ -13,6 +13,7 @@
 
 #include "fk_sig.h"
 #include "fk_util.h"
+#include "fk_version.h"
 
 void
 fk_init(const char *argv0)
@@ -20,6 +21,55 @@ fk_init(const char *argv0)
 	(void)argv0;	/* err(3) uses program_invocation_short_name */
 	signal(SIGPIPE, SIG_IGN);
 	fk_sig_init();
+}
+
+static const struct fk_cmd *cmd;
+
+void
+fk_cmdline(int argc, char *const argv[], const struct fk_cmd *c)
+{
+	cmd = c;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			fk_help();
+		if (strcmp(argv[i], "--version") == 0)
+			fk_version();
+	}
+}
+
+void
+fk_usage(void)
+{
+	fputs(cmd->usage, stderr);
+	exit(FK_EX_USAGE);
+}
+
+static void
+help_line(const char *opt, const char *desc)
+{
+	printf("  %-16s  %s\n", opt, desc);
+}
+
+void
+fk_help(void)
+{
+	printf("%s%s\n\n", cmd->usage, cmd->about);
+	for (const struct fk_opthelp *o = cmd->opts; o->opt != NULL; o++)
+		help_line(o->opt, o->desc);
+	help_line("-h, --help", "print this help and exit");
+	help_line(cmd->vopt ? "-V, --version" : "--version",
+	    "print the version and exit");
+	fk_stdout_check();
+	exit(FK_EX_OK);
+}
+
+void
+fk_version(void)
+{
+	printf("%s (flowkit) %s\n", program_invocation_short_name,
+	    FK_VERSION_STRING);
+	fk_stdout_check();
+	exit(FK_EX_OK);
 }
 
 void *

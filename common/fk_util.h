@@ -24,6 +24,30 @@
  */
 void fk_init(const char *argv0);
 
+/*
+ * Command-line conventions, the same for every program (flowkit(7)).
+ * main() calls fk_cmdline() after fk_init() and before getopt(3):
+ * --help anywhere before "--" prints the usage, the one-line description
+ * and one line per option on stdout and exits FK_EX_OK; --version prints
+ * "NAME (flowkit) VERSION" (fk_version.h) and exits FK_EX_OK.  getopt's
+ * -h calls fk_help(), -V (when vopt is 'V') fk_version(), and every
+ * usage error fk_usage(): the usage alone on stderr, exit FK_EX_USAGE.
+ */
+struct fk_opthelp {
+	const char *opt;	/* "-b max_bytes", or an operand */
+	const char *desc;	/* one line, no period */
+};
+struct fk_cmd {
+	const char *usage;	/* "usage: NAME ...\n": the page's SYNOPSIS */
+	const char *about;	/* what NAME does, one line */
+	const struct fk_opthelp *opts;	/* ends with { NULL, NULL } */
+	int vopt;		/* 'V': -V is --version; 0: the letter is taken */
+};
+void fk_cmdline(int argc, char *const argv[], const struct fk_cmd *);
+void fk_usage(void) __attribute__((noreturn));
+void fk_help(void) __attribute__((noreturn));
+void fk_version(void) __attribute__((noreturn));
+
 void *fk_malloc(size_t);
 void *fk_calloc(size_t, size_t);
 void *fk_realloc(void *, size_t);

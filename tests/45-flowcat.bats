@@ -287,15 +287,3 @@ PY
 	flowcat -C < in.fk > o
 	[ "$(cat o)" = abc ]
 }
-
-@test "flowcat: the EXAMPLES of flowcat(1) run" {
-	need_corpus
-	cp "$CORPUS/tcpflow/test2.pcap" .
-	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$FK_ROOT/man/flowcat.1" |
-		awk '/^\.Bd/ { on = 1; next } /^\.Ed/ { on = 0 } on' > ex.sh
-	[ "$(wc -l < ex.sh)" -eq 4 ]
-	while IFS= read -r cmd; do
-		bash -o pipefail -c "$cmd" > out || { echo "failed: $cmd"; return 1; }
-		[ -s out ] || [[ "$cmd" == *password* ]] || { echo "empty: $cmd"; return 1; }
-	done < ex.sh
-}

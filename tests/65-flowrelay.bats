@@ -96,6 +96,9 @@ PY
 
 @test "flowrelay: -h, bad options and a terminal as output" {
 	run flowrelay -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: flowrelay"* ]]
+	run flowrelay -@
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"usage: flowrelay"* ]]
 	run flowrelay -p sctp 80

@@ -11,7 +11,7 @@ xdump() {
 }
 
 @test "flowpcap: usage errors exit 2" {
-	run flowpcap -h
+	run flowpcap -@
 	[ "$status" -eq 2 ]
 	for a in "-f nope" "-P icmp" "-p 80-10" "-p 70000" "-a 10.0.0.300" \
 	    "-a 10.0.0.0/33" "-F 0" "-m 0" "-f payload -w x" "-f payload" \

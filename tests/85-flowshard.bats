@@ -25,7 +25,7 @@ same_dirs() {
 @test "usage errors exit 2" {
 	for args in "" "-n 2" "-o s" "-n 0 -o s" "-n 257 -o s" "-n x -o s" \
 	    "-n 2 -o s -x cat" "-n 2 -k -1 -o s" "-n 2 -k 1x -o s" \
-	    "-n 2 -k 99999999999999999999 -o s" "-n 2 -o s extra" "-h"; do
+	    "-n 2 -k 99999999999999999999 -o s" "-n 2 -o s extra" "-@"; do
 		run flowshard $args </dev/null
 		[ "$status" -eq 2 ] || { echo "flowshard $args: $status"; return 1; }
 	done

@@ -1,10 +1,23 @@
 #!/bin/sh
-# Install what building and testing flowkit needs, if it is missing.
+# deps.sh [build|test] - install what flowkit needs, if it is missing.
+#
+#   build  what building and `make demo` need: a compiler, make and the
+#          libpcap, zlib and OpenSSL headers
+#   test   the build set and every tool the tests, the sanitizer builds
+#          and the bench use (the default)
+#
 # Debian package names; run as root or with sudo available.
 set -e
-PKGS="build-essential clang libpcap-dev zlib1g-dev libssl-dev bats
-tcpdump tshark tcpflow tcpreen python3 python3-scapy libxml2-utils
-mandoc bsdextrautils iproute2 nginx curl hyperfine time ethtool parallel rsync openssh-server openssh-client nftables apache2-utils"
+BUILD="build-essential libpcap-dev zlib1g-dev libssl-dev"
+TEST="clang bats tcpdump tshark tcpflow tcpreen python3 python3-scapy
+libxml2-utils mandoc man-db bsdextrautils iproute2 nginx curl hyperfine time
+ethtool parallel rsync openssh-server openssh-client nftables apache2-utils
+xxd"
+case ${1:-test} in
+build)	PKGS=$BUILD ;;
+test)	PKGS="$BUILD $TEST" ;;
+*)	echo "usage: sh tests/deps.sh [build|test]" >&2; exit 2 ;;
+esac
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
