@@ -28,6 +28,7 @@
 #include "fk_hash.h"
 #include "fk_http.h"
 #include "fk_io.h"
+#include "fk_list.h"
 #include "fk_name.h"
 #include "fk_ofile.h"
 #include "fk_record.h"
@@ -60,7 +61,10 @@ struct hdir {
 	int want_raw;
 	struct fk_inflate inf;
 	int inflating, dec_stopped;
+	int cut;		/* FK_INF_CUT_* or CUT_MEMCAP: .partial */
 	uint64_t ent_next;
+	struct fk_link dlink;	/* on `decoding` while inf holds a stream */
+	int on_dlist;
 };
 
 struct flow {
@@ -81,15 +85,29 @@ static const char *outdir;
 static int opt_raw, opt_quiet;
 static struct fk_idmap flows;
 
+/*
+ * Decoders (zlib streams, ~40 KiB each) exist only while a compressed
+ * body is being decoded; together they hold at most opt_memcap bytes:
+ * beyond it the oldest are stopped and their bodies end as .partial.
+ */
+#define CUT_MEMCAP	3	/* hdir.cut, beside FK_INF_CUT_SIZE/RATIO */
+static uint64_t opt_memcap = 32ULL << 20;	/* -M */
+static uint64_t opt_maxdec = 1ULL << 30;	/* -S: decoded bytes per body */
+static uint32_t opt_ratio = FK_INF_RATIO;	/* -X */
+static size_t decmem;			/* bytes the decoders hold */
+static struct fk_list decoding;		/* bodies with a decoder, oldest first */
+
 static struct {
 	uint64_t requests, responses, bodies, incomplete, decode_err;
 	uint64_t resync, hdr_too_big, bad_msg, dropped_pending, unpaired;
+	uint64_t memcap_cut, size_cut, ratio_cut, trailing, members;
 } st;
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: httpsplit [-hqr] -o dir\n");
+	fprintf(stderr, "usage: httpsplit [-hqr] [-M bytes] [-S bytes] "
+	    "[-X ratio] -o dir\n");
 	exit(FK_EX_USAGE);
 }
 
@@ -202,6 +220,38 @@ emit_http(struct hdir *h, uint64_t wire_len, uint64_t dec_len,
 
 /* ---- parser callbacks */
 
+/* Keep h on the list of decoders exactly while it holds a zlib stream. */
+static void
+dec_track(struct hdir *h)
+{
+	if (h->inf.zs != NULL && !h->on_dlist) {
+		fk_list_append(&decoding, &h->dlink);
+		h->on_dlist = 1;
+	} else if (h->inf.zs == NULL && h->on_dlist) {
+		fk_list_remove(&decoding, &h->dlink);
+		h->on_dlist = 0;
+	}
+}
+
+/* Over the memory cap: stop the oldest decoders (their bodies: .partial). */
+static void
+dec_enforce(void)
+{
+	struct hdir *h;
+
+	while (decmem > opt_memcap && (h = FK_LIST_OBJ(fk_list_first(
+	    &decoding), struct hdir, dlink)) != NULL) {
+		fk_inflate_end(&h->inf);
+		dec_track(h);
+		h->dec_stopped = 1;
+		h->cut = CUT_MEMCAP;
+		if (st.memcap_cut++ == 0 && !opt_quiet)
+			warnx("decoders over the memory cap (-M %" PRIu64
+			    "): the oldest compressed bodies in progress are "
+			    "cut (.partial)", opt_memcap);
+	}
+}
+
 static void
 msg_clear(struct hdir *h)
 {
@@ -212,6 +262,7 @@ msg_clear(struct hdir *h)
 	h->method = h->text = h->ctype = h->host = NULL;
 	if (h->inflating)
 		fk_inflate_end(&h->inf);
+	dec_track(h);
 	h->inflating = 0;
 }
 
@@ -322,9 +373,14 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	h->inflating = h->coding == FK_HP_CODING_GZIP ||
 	    h->coding == FK_HP_CODING_DEFLATE;
 	h->want_raw = opt_raw || h->inflating;
-	if (h->inflating)
+	if (h->inflating) {
 		fk_inflate_init(&h->inf);
+		h->inf.max_out = opt_maxdec;
+		h->inf.max_ratio = opt_ratio;
+		h->inf.mem = &decmem;
+	}
 	h->dec_stopped = 0;
+	h->cut = 0;
 	h->ent_next = 0;
 	return how;
 }
@@ -345,12 +401,21 @@ cb_body(void *arg, const uint8_t *p, size_t n, uint64_t eoff)
 	if (!h->inflating)
 		of_write(&h->body, p, n, eoff);
 	else if (!h->dec_stopped) {
-		if (eoff != h->ent_next)
+		int r;
+
+		if (eoff != h->ent_next) {
 			h->dec_stopped = 1;	/* a hole: cannot go on */
-		else if (fk_inflate_feed(&h->inf, p, n, dec_out, h) < 0) {
+			fk_inflate_end(&h->inf);
+		} else if ((r = fk_inflate_feed(&h->inf, p, n, dec_out,
+		    h)) == -2) {
+			h->dec_stopped = 1;
+			h->cut = h->inf.cut;
+		} else if (r < 0) {
 			h->dec_stopped = 1;
 			h->flags |= FK_HTTP_F_DECODE_ERR;
 		}
+		dec_track(h);
+		dec_enforce();
 	}
 	h->ent_next = eoff + n;
 }
@@ -374,15 +439,30 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 
 	if (fl & FK_HP_END_INCOMPLETE)
 		h->flags |= FK_HTTP_F_INCOMPLETE;
-	if (h->inflating && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
-	    ent_len > 0 && !h->inf.done)
-		h->flags |= FK_HTTP_F_DECODE_ERR;	/* stream cut short */
+	if (h->inflating) {
+		int r = fk_inflate_finish(&h->inf);
+
+		dec_track(h);
+		if (r == -1 && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
+		    !h->cut && ent_len > 0)
+			h->flags |= FK_HTTP_F_DECODE_ERR; /* stream cut short */
+		if (h->inf.members > 1)
+			st.members += h->inf.members - 1;
+	}
+	/* Cut by a limit: the decoded form is incomplete. */
+	if (h->cut)
+		h->flags |= FK_HTTP_F_INCOMPLETE;
 	dec_len = h->body.size;
 	file[0] = '\0';
 	if (h->body.created) {
 		st.bodies++;
-		if (h->flags & FK_HTTP_F_INCOMPLETE) {
-			/* Say so in the name: the bytes are right, not all. */
+		if (h->flags & (FK_HTTP_F_INCOMPLETE |
+		    FK_HTTP_F_DECODE_ERR)) {
+			/*
+			 * Say so in the name: the bytes are right, not all
+			 * (a decoded form not known complete never gets the
+			 * final name).
+			 */
 			snprintf(file, sizeof(file), "%s.partial",
 			    h->body.name);
 			of_closefd(&h->body);
@@ -391,6 +471,25 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 				fk_fail("%s/%s", outdir, file);
 		} else
 			snprintf(file, sizeof(file), "%s", h->body.name);
+	}
+	if (h->cut == FK_INF_CUT_SIZE || h->cut == FK_INF_CUT_RATIO) {
+		if (h->cut == FK_INF_CUT_SIZE)
+			st.size_cut++;
+		else
+			st.ratio_cut++;
+		if (!opt_quiet)
+			warnx("%s/%s: decoding stopped at %" PRIu64 " bytes: %s",
+			    outdir, file[0] ? file : h->body.name, dec_len,
+			    h->cut == FK_INF_CUT_SIZE ?
+			    "over the size cap (-S)" :
+			    "over the expansion ratio cap (-X)");
+	}
+	if (h->inflating && h->inf.trailing > 0) {
+		st.trailing++;
+		if (!opt_quiet)
+			warnx("%s/%s: %" PRIu64 " bytes of trailing garbage "
+			    "after the compressed data ignored", outdir,
+			    file[0] ? file : h->body.name, h->inf.trailing);
 	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
@@ -485,6 +584,11 @@ emit_stats(void)
 	fk_stats_add(&sb, st.bad_msg, "bad_messages");
 	fk_stats_add(&sb, st.unpaired, "unpaired_responses");
 	fk_stats_add(&sb, st.dropped_pending, "dropped_requests");
+	fk_stats_add(&sb, st.members, "gzip_members");
+	fk_stats_add(&sb, st.trailing, "trailing_garbage");
+	fk_stats_add(&sb, st.size_cut, "decode_size_cut");
+	fk_stats_add(&sb, st.ratio_cut, "decode_ratio_cut");
+	fk_stats_add(&sb, st.memcap_cut, "memcap_cut");
 	fk_stats_end(&sb, &out, NULL);
 	if (!opt_quiet && (st.incomplete || st.decode_err || st.hdr_too_big))
 		warnx("%" PRIu64 " bodies, %" PRIu64 " incomplete, %" PRIu64
@@ -565,8 +669,20 @@ main(int argc, char *argv[])
 	size_t i;
 
 	fk_init(argv[0]);
-	while ((ch = getopt(argc, argv, "ho:qr")) != -1) {
+	while ((ch = getopt(argc, argv, "hM:o:qrS:X:")) != -1) {
 		switch (ch) {
+		case 'M':
+			opt_memcap = (uint64_t)fk_strtosize(optarg, 0,
+			    1LL << 50, "-M");
+			break;
+		case 'S':
+			opt_maxdec = (uint64_t)fk_strtosize(optarg, 0,
+			    1LL << 60, "-S");
+			break;
+		case 'X':
+			opt_ratio = (uint32_t)fk_strtonum(optarg, 0,
+			    1000000000, "-X");
+			break;
 		case 'o':
 			outdir = optarg;
 			break;
