@@ -59,7 +59,7 @@ struct hdir {
 	char *method, *text, *ctype, *host;
 	struct fk_ofile body, raw;
 	int want_raw;
-	struct fk_inflate inf;
+	struct fk_inflate *inf;	/* while inflating */
 	int inflating, dec_stopped;
 	int cut;		/* FK_INF_CUT_* or CUT_MEMCAP: .partial */
 	uint64_t ent_next;
@@ -224,10 +224,12 @@ emit_http(struct hdir *h, uint64_t wire_len, uint64_t dec_len,
 static void
 dec_track(struct hdir *h)
 {
-	if (h->inf.zs != NULL && !h->on_dlist) {
+	int live = h->inf != NULL && h->inf->zs != NULL;
+
+	if (live && !h->on_dlist) {
 		fk_list_append(&decoding, &h->dlink);
 		h->on_dlist = 1;
-	} else if (h->inf.zs == NULL && h->on_dlist) {
+	} else if (!live && h->on_dlist) {
 		fk_list_remove(&decoding, &h->dlink);
 		h->on_dlist = 0;
 	}
@@ -241,7 +243,7 @@ dec_enforce(void)
 
 	while (decmem > opt_memcap && (h = FK_LIST_OBJ(fk_list_first(
 	    &decoding), struct hdir, dlink)) != NULL) {
-		fk_inflate_end(&h->inf);
+		fk_inflate_end(h->inf);
 		dec_track(h);
 		h->dec_stopped = 1;
 		h->cut = CUT_MEMCAP;
@@ -260,9 +262,12 @@ msg_clear(struct hdir *h)
 	free(h->ctype);
 	free(h->host);
 	h->method = h->text = h->ctype = h->host = NULL;
-	if (h->inflating)
-		fk_inflate_end(&h->inf);
-	dec_track(h);
+	if (h->inflating) {
+		fk_inflate_end(h->inf);
+		dec_track(h);
+		free(h->inf);
+		h->inf = NULL;
+	}
 	h->inflating = 0;
 }
 
@@ -374,10 +379,11 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	    h->coding == FK_HP_CODING_DEFLATE;
 	h->want_raw = opt_raw || h->inflating;
 	if (h->inflating) {
-		fk_inflate_init(&h->inf);
-		h->inf.max_out = opt_maxdec;
-		h->inf.max_ratio = opt_ratio;
-		h->inf.mem = &decmem;
+		h->inf = fk_malloc(sizeof(*h->inf));
+		fk_inflate_init(h->inf);
+		h->inf->max_out = opt_maxdec;
+		h->inf->max_ratio = opt_ratio;
+		h->inf->mem = &decmem;
 	}
 	h->dec_stopped = 0;
 	h->cut = 0;
@@ -405,11 +411,11 @@ cb_body(void *arg, const uint8_t *p, size_t n, uint64_t eoff)
 
 		if (eoff != h->ent_next) {
 			h->dec_stopped = 1;	/* a hole: cannot go on */
-			fk_inflate_end(&h->inf);
-		} else if ((r = fk_inflate_feed(&h->inf, p, n, dec_out,
+			fk_inflate_end(h->inf);
+		} else if ((r = fk_inflate_feed(h->inf, p, n, dec_out,
 		    h)) == -2) {
 			h->dec_stopped = 1;
-			h->cut = h->inf.cut;
+			h->cut = h->inf->cut;
 		} else if (r < 0) {
 			h->dec_stopped = 1;
 			h->flags |= FK_HTTP_F_DECODE_ERR;
@@ -440,14 +446,14 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 	if (fl & FK_HP_END_INCOMPLETE)
 		h->flags |= FK_HTTP_F_INCOMPLETE;
 	if (h->inflating) {
-		int r = fk_inflate_finish(&h->inf);
+		int r = fk_inflate_finish(h->inf);
 
 		dec_track(h);
 		if (r == -1 && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
 		    !h->cut && ent_len > 0)
 			h->flags |= FK_HTTP_F_DECODE_ERR; /* stream cut short */
-		if (h->inf.members > 1)
-			st.members += h->inf.members - 1;
+		if (h->inf->members > 1)
+			st.members += h->inf->members - 1;
 	}
 	/* Cut by a limit: the decoded form is incomplete. */
 	if (h->cut)
@@ -484,12 +490,12 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 			    "over the size cap (-S)" :
 			    "over the expansion ratio cap (-X)");
 	}
-	if (h->inflating && h->inf.trailing > 0) {
+	if (h->inflating && h->inf->trailing > 0) {
 		st.trailing++;
 		if (!opt_quiet)
 			warnx("%s/%s: %" PRIu64 " bytes of trailing garbage "
 			    "after the compressed data ignored", outdir,
-			    file[0] ? file : h->body.name, h->inf.trailing);
+			    file[0] ? file : h->body.name, h->inf->trailing);
 	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
