@@ -64,7 +64,8 @@ struct hdir {
 	int cut;		/* FK_INF_CUT_* or CUT_MEMCAP: .partial */
 	uint64_t ent_next;
 	struct fk_link dlink;	/* on `decoding` while inf holds a stream */
-	int on_dlist;
+	struct fk_link plink;	/* on `parsing` while hp holds a buffer */
+	int on_dlist, on_plist;
 };
 
 struct flow {
@@ -87,15 +88,18 @@ static struct fk_idmap flows;
 
 /*
  * Decoders (zlib streams, ~40 KiB each) exist only while a compressed
- * body is being decoded; together they hold at most opt_memcap bytes:
- * beyond it the oldest are stopped and their bodies end as .partial.
+ * body is being decoded, parser buffers (a header block, up to 68 KiB; a
+ * chunk-size line) only while one is being collected; together they hold
+ * at most opt_memcap bytes: beyond it the oldest decoders are stopped
+ * (their bodies end as .partial), then the oldest parser buffers dropped.
  */
 #define CUT_MEMCAP	3	/* hdir.cut, beside FK_INF_CUT_SIZE/RATIO */
 static uint64_t opt_memcap = 32ULL << 20;	/* -M */
 static uint64_t opt_maxdec = 1ULL << 30;	/* -S: decoded bytes per body */
 static uint32_t opt_ratio = FK_INF_RATIO;	/* -X */
-static size_t decmem;			/* bytes the decoders hold */
+static size_t msgmem;			/* bytes decoders and parsers hold */
 static struct fk_list decoding;		/* bodies with a decoder, oldest first */
+static struct fk_list parsing;		/* parsers with a buffer, oldest first */
 
 static struct {
 	uint64_t requests, responses, bodies, incomplete, decode_err;
@@ -235,22 +239,53 @@ dec_track(struct hdir *h)
 	}
 }
 
-/* Over the memory cap: stop the oldest decoders (their bodies: .partial). */
+/* Keep h on the list of parsers exactly while it holds a buffer. */
 static void
-dec_enforce(void)
+hp_track(struct hdir *h)
+{
+	int live = h->hp.hcap + h->hp.lcap > 0;
+
+	if (live && !h->on_plist) {
+		fk_list_append(&parsing, &h->plink);
+		h->on_plist = 1;
+	} else if (!live && h->on_plist) {
+		fk_list_remove(&parsing, &h->plink);
+		h->on_plist = 0;
+	}
+}
+
+static void
+memcap_warn(void)
+{
+	if (st.memcap_cut++ == 0 && !opt_quiet)
+		warnx("messages in progress over the memory cap (-M %" PRIu64
+		    " bytes): the oldest are cut (.partial)", opt_memcap);
+}
+
+/*
+ * Over the memory cap: stop the oldest decoders (their bodies: .partial),
+ * then, if parsers may be touched (not from inside one), drop the oldest
+ * parser buffers.
+ */
+static void
+mem_enforce(int parsers)
 {
 	struct hdir *h;
 
-	while (decmem > opt_memcap && (h = FK_LIST_OBJ(fk_list_first(
+	while (msgmem > opt_memcap && (h = FK_LIST_OBJ(fk_list_first(
 	    &decoding), struct hdir, dlink)) != NULL) {
 		fk_inflate_end(h->inf);
 		dec_track(h);
 		h->dec_stopped = 1;
 		h->cut = CUT_MEMCAP;
-		if (st.memcap_cut++ == 0 && !opt_quiet)
-			warnx("decoders over the memory cap (-M %" PRIu64
-			    "): the oldest compressed bodies in progress are "
-			    "cut (.partial)", opt_memcap);
+		memcap_warn();
+	}
+	while (parsers && msgmem > opt_memcap && (h = FK_LIST_OBJ(
+	    fk_list_first(&parsing), struct hdir, plink)) != NULL) {
+		h->cut = CUT_MEMCAP;	/* if a body ends here */
+		fk_hp_shed(&h->hp);
+		hp_track(h);
+		memcap_warn();
 	}
 }
 
@@ -383,7 +418,7 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		fk_inflate_init(h->inf);
 		h->inf->max_out = opt_maxdec;
 		h->inf->max_ratio = opt_ratio;
-		h->inf->mem = &decmem;
+		h->inf->mem = &msgmem;
 	}
 	h->dec_stopped = 0;
 	h->cut = 0;
@@ -421,7 +456,7 @@ cb_body(void *arg, const uint8_t *p, size_t n, uint64_t eoff)
 			h->flags |= FK_HTTP_F_DECODE_ERR;
 		}
 		dec_track(h);
-		dec_enforce();
+		mem_enforce(0);
 	}
 	h->ent_next = eoff + n;
 }
@@ -535,6 +570,7 @@ flow_get(uint64_t id)
 		f->d[i].f = f;
 		f->d[i].dir = i;
 		fk_hp_init(&f->d[i].hp, &cb);
+		f->d[i].hp.mem = &msgmem;
 		of_init(&f->d[i].body);
 		of_init(&f->d[i].raw);
 	}
@@ -559,6 +595,7 @@ flow_end(struct flow *f, int clean)
 		fk_hp_eof(&f->d[i].hp, clean);
 		count_hp(&f->d[i].hp);
 		fk_hp_free(&f->d[i].hp);
+		hp_track(&f->d[i]);
 		msg_clear(&f->d[i]);
 		of_finish(&f->d[i].body);	/* normally done by cb_end */
 		of_finish(&f->d[i].raw);
@@ -641,6 +678,8 @@ on_data(struct fk_stage *sg, const struct fk_data *d)
 	fk_stage_pass(sg);
 	f = flow_get(d->flow_id);
 	fk_hp_feed(&f->d[d->dir].hp, d->data, d->len, d->offset, d->ts_ns);
+	hp_track(&f->d[d->dir]);
+	mem_enforce(1);
 }
 
 static void
@@ -651,6 +690,7 @@ on_gap(struct fk_stage *sg, const struct fk_gap *g)
 	fk_stage_pass(sg);
 	f = flow_get(g->flow_id);
 	fk_hp_gap(&f->d[g->dir].hp, g->offset, g->len);
+	hp_track(&f->d[g->dir]);
 }
 
 static void

@@ -320,9 +320,18 @@ fk_hp_init(struct fk_hp *hp, const struct fk_hp_cb *cb)
 	hp->role = FK_HP_DETECT;
 }
 
+/* Buffer bytes held: cap old becomes cap new. */
+static void
+hp_mem(struct fk_hp *hp, size_t old, size_t new)
+{
+	if (hp->mem)
+		*hp->mem = *hp->mem - old + new;
+}
+
 void
 fk_hp_free(struct fk_hp *hp)
 {
+	hp_mem(hp, hp->hcap + hp->lcap, 0);
 	free(hp->hdr);
 	hp->hdr = NULL;
 	hp->hlen = hp->hcap = 0;
@@ -342,6 +351,7 @@ hdr_add(struct fk_hp *hp, const uint8_t *p, size_t n)
 		if (c > FK_HP_HDR_MAX + FK_HP_LINE_MAX)
 			c = FK_HP_HDR_MAX + FK_HP_LINE_MAX;
 		hp->hdr = fk_realloc(hp->hdr, c);
+		hp_mem(hp, hp->hcap, c);
 		hp->hcap = c;
 	}
 	memcpy(hp->hdr + hp->hlen, p, n);
@@ -469,6 +479,7 @@ headers_done(struct fk_hp *hp)
 			hp->mode = FK_HP_BODY_NONE;
 	}
 	/* The block is no longer needed while the body goes by. */
+	hp_mem(hp, hp->hcap, 0);
 	free(hp->hdr);
 	hp->hdr = NULL;
 	hp->hlen = hp->hcap = 0;
@@ -511,6 +522,7 @@ take_line(struct fk_hp *hp, const uint8_t *p, size_t n, int *done)
 		if (nc > FK_HP_LINE_MAX)
 			nc = FK_HP_LINE_MAX;
 		hp->line = fk_realloc(hp->line, nc);
+		hp_mem(hp, hp->lcap, nc);
 		hp->lcap = nc;
 	}
 	memcpy(hp->line + hp->llen, p, c);
@@ -769,6 +781,22 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 		}
 		}
 	}
+}
+
+void
+fk_hp_shed(struct fk_hp *hp)
+{
+	if (hp->hcap == 0 && hp->lcap == 0)
+		return;
+	hp->st.shed++;
+	if (hp->state == S_DETECT || hp->state == S_HDR ||
+	    hp->state == S_RESYNC) {
+		hp->state = S_RESYNC;
+		hp->hlen = hp->llen = 0;
+		hp->ltoolong = 0;
+	} else
+		resync(hp);	/* a chunk line: the message ends here */
+	fk_hp_free(hp);
 }
 
 void

@@ -111,6 +111,7 @@ struct fk_hp_stats {
 	uint64_t resync;	/* times the parser lost and searched for sync */
 	uint64_t hdr_too_big;	/* header blocks over FK_HP_HDR_MAX */
 	uint64_t bad_msg;	/* unparsable start line or headers */
+	uint64_t shed;		/* buffers given up by fk_hp_shed */
 };
 
 struct fk_hp {
@@ -136,6 +137,7 @@ struct fk_hp {
 	   allocated when first needed and grown on demand from 64) */
 	uint8_t *line;
 	size_t llen, lcap;
+	size_t *mem;		/* if set, hcap + lcap are also added here */
 	int ltoolong;
 	uint64_t msgs;		/* messages started */
 };
@@ -147,6 +149,12 @@ void fk_hp_feed(struct fk_hp *, const uint8_t *, size_t, uint64_t off,
     uint64_t ts_ns);
 /* Bytes [off, off+len) were never seen. */
 void fk_hp_gap(struct fk_hp *, uint64_t off, uint64_t len);
+/*
+ * Give up the buffers (to respect a memory cap): a header block or line
+ * being collected is dropped, the message in progress ends incomplete,
+ * and the parser looks for the next start line.
+ */
+void fk_hp_shed(struct fk_hp *);
 /*
  * End of the direction: clean (FIN after all data) or not.  A body
  * delimited by the close is complete only if clean.

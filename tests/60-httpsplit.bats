@@ -182,6 +182,27 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	[ -z "$(find out -name '*.partial')" ]
 }
 
+@test "httpsplit: header blocks past the -M cap: the oldest are dropped, the next message is found" {
+	python3 "$LIB/http-cases.py" hdrcap >hdrcap.rec
+	# 20 header blocks of 60 KiB in progress (64 KiB buffers): 256 KiB
+	# holds 4 of them
+	httpsplit -M 256k -o out <hdrcap.rec >hdrcap.out 2>hdrcap.err
+	flowcat <hdrcap.out | grep STATS >stats
+	grep -q 'httpsplit.memcap_cut=16\\n' stats
+	[ "$(grep -c 'memory cap' hdrcap.err)" -eq 1 ]
+	for i in $(seq 0 19); do
+		f=out/010.000.000.001.00080-010.000.000.002.$(printf %05d $((3000 + i)))-HTTPBODY
+		if [ "$i" -lt 16 ]; then
+			# dropped with its header block; the next one is found
+			# (numbered from the messages seen)
+			[ "$(cat "$f-001.txt")" = second ]
+		else
+			[ "$(cat "$f-001")" = first ]
+			[ "$(cat "$f-002.txt")" = second ]
+		fi
+	done
+}
+
 @test "httpsplit: usage errors exit 2" {
 	run httpsplit
 	[ "$status" -eq 2 ]

@@ -8,7 +8,8 @@ over a gap), names (hostile FLOW_NAME records), bighdr (a header block
 over 64 KiB), connect (CONNECT then a tunnel), midstream (no start),
 bomb (an 8 MiB gzip of zeros, then 2 MiB of ordinary JSON and a small
 gzip body), members (multi-member gzip, trailing garbage, a second member
-cut short), memcap (40 gzip bodies in progress at once, then finished).
+cut short), memcap (40 gzip bodies in progress at once, then finished),
+hdrcap (20 header blocks of 60 KiB in progress at once, then finished).
 The plain bodies are written to ./plain-N when the case has them.
 """
 import gzip
@@ -247,6 +248,21 @@ def case_memcap(w):
     for i, m in enumerate(wire):
         w.data(i + 1, 1, len(m) // 2, m[len(m) // 2:])
         w.close(i + 1, FIN)
+
+
+def case_hdrcap(w):
+    n = 20
+    for i in range(n):
+        fid = i + 1
+        w.open(fid, a="10.0.0.2", pa=3000 + i, b="10.0.0.1", pb=80)
+        w.data(fid, 0, 0, b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+        w.data(fid, 1, 0, b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 60000)
+    for i in range(n):
+        fid = i + 1
+        rest = (b"\r\nContent-Length: 5\r\n\r\nfirst" +
+                resp(b"second", b"Content-Type: text/plain\r\n"))
+        w.data(fid, 1, 60024, rest)
+        w.close(fid, FIN)
 
 
 if __name__ == "__main__":
