@@ -282,10 +282,16 @@ mem_enforce(int parsers)
 	}
 	while (parsers && msgmem > opt_memcap && (h = FK_LIST_OBJ(
 	    fk_list_first(&parsing), struct hdir, plink)) != NULL) {
+		uint64_t shed = h->hp.st.shed;
+		int cut = h->cut;
+
 		h->cut = CUT_MEMCAP;	/* if a body ends here */
 		fk_hp_shed(&h->hp);
 		hp_track(h);
-		memcap_warn();
+		if (h->hp.st.shed != shed)
+			memcap_warn();
+		else
+			h->cut = cut;	/* an idle buffer, just freed */
 	}
 }
 

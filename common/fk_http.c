@@ -719,6 +719,11 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 				else {
 					hp->remain = sz;
 					hp->state = S_CHUNK_DATA;
+					/* No line buffer while data goes by. */
+					hp_mem(hp, hp->lcap, 0);
+					free(hp->line);
+					hp->line = NULL;
+					hp->lcap = 0;
 				}
 			} else if (hp->state == S_CHUNK_CRLF) {
 				hp->llen = 0;
@@ -788,6 +793,11 @@ fk_hp_shed(struct fk_hp *hp)
 {
 	if (hp->hcap == 0 && hp->lcap == 0)
 		return;
+	if (hp->hlen == 0 && hp->llen == 0 && (hp->state == S_BODY_LEN ||
+	    hp->state == S_CHUNK_DATA || hp->state == S_BODY_CLOSE)) {
+		fk_hp_free(hp);		/* nothing in them: nothing lost */
+		return;
+	}
 	hp->st.shed++;
 	if (hp->state == S_DETECT || hp->state == S_HDR ||
 	    hp->state == S_RESYNC) {

@@ -6,7 +6,9 @@
  * rest is the body as on the wire (chunk framing included for chunked),
  * after a header block the harness writes.  Checked: the decoder never
  * writes past its size cap, the ratio cap holds once past ratio_after,
- * and every byte zlib allocated is freed at the end of each body.
+ * and every byte zlib allocated is freed at the end of each body; the
+ * parser's buffers are shed now and then (httpsplit's -M cap) and their
+ * count is back to 0 once freed.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@ struct ctx {
 	uint64_t max_out, ratio_after, out;
 	uint32_t ratio;
 	size_t mem;		/* all decoders' bytes, like httpsplit's */
+	size_t pmem;		/* the parser's buffers */
 	uint64_t sink;
 };
 
@@ -150,6 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	hl = strlen(head);
 
 	fk_hp_init(&hp, &cb);
+	hp.mem = &c.pmem;
 	fk_hp_feed(&hp, (const uint8_t *)head, hl, 0, 0);
 	off = hl;
 	while (i < len) {
@@ -159,11 +163,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (n > len - i)
 			n = len - i;
 		fk_hp_feed(&hp, data + i, n, off, off);
+		if (c.pmem != hp.hcap + hp.lcap)
+			abort();
 		off += n;
 		i += n;
+		if ((lim & 0x30) == 0x30 && i % 7 == 0)
+			fk_hp_shed(&hp);
 	}
 	fk_hp_eof(&hp, sel & 0x40);
 	fk_hp_free(&hp);
+	if (c.pmem != 0)
+		abort();
 	if (c.inflating)
 		fk_inflate_end(&c.inf);
 	if (c.mem != 0)
