@@ -1158,7 +1158,8 @@ inflate_run(struct fk_inflate *z, const uint8_t *p, size_t n,
 /*
  * Bytes after the end of a stream: another gzip member (RFC 1952 2.2: a
  * gzip file is a series of members), or trailing garbage, counted.
- * Returns the bytes taken, 0 if a new member cannot be started.
+ * Returns the bytes taken (0 is fine: a new member starts with p[0]), or
+ * (size_t)-1 if a new member cannot be started.
  */
 static size_t
 after_end(struct fk_inflate *z, const uint8_t *p, size_t n)
@@ -1182,7 +1183,7 @@ after_end(struct fk_inflate *z, const uint8_t *p, size_t n)
 		z->members++;
 		if (z_start(z, 16 + 15) < 0 ||
 		    inflate_run(z, &magic, 1, NULL, NULL, &u) != 0)
-			return 0;
+			return (size_t)-1;
 		return i;
 	}
 	z->garbage = 1;
@@ -1216,7 +1217,7 @@ fk_inflate_feed(struct fk_inflate *z, const uint8_t *p, size_t n,
 	z->in_total += n;
 	while (n > 0) {
 		if (z->done) {
-			if ((used = after_end(z, p, n)) == 0)
+			if ((used = after_end(z, p, n)) == (size_t)-1)
 				goto fail;
 		} else {
 			r = inflate_run(z, p, n, out, arg, &used);
