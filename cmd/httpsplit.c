@@ -724,7 +724,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "hM:o:qrS:X:")) != -1) {
 		switch (ch) {
 		case 'M':
-			opt_memcap = (uint64_t)fk_strtosize(optarg, 0,
+			opt_memcap = (uint64_t)fk_strtosize(optarg, 64 << 10,
 			    1LL << 50, "-M");
 			break;
 		case 'S':

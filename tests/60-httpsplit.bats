@@ -212,6 +212,8 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	[ "$status" -eq 2 ]
 	run httpsplit -M lots -o x
 	[ "$status" -eq 2 ]
+	run httpsplit -M 1k -o x	# under one header block
+	[ "$status" -eq 2 ]
 	run httpsplit -X -1 -o x
 	[ "$status" -eq 2 ]
 }
