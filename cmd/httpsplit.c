@@ -28,6 +28,7 @@
 #include "fk_hash.h"
 #include "fk_http.h"
 #include "fk_io.h"
+#include "fk_list.h"
 #include "fk_name.h"
 #include "fk_ofile.h"
 #include "fk_record.h"
@@ -58,9 +59,13 @@ struct hdir {
 	char *method, *text, *ctype, *host;
 	struct fk_ofile body, raw;
 	int want_raw;
-	struct fk_inflate inf;
+	struct fk_inflate *inf;	/* while inflating */
 	int inflating, dec_stopped;
+	int cut;		/* FK_INF_CUT_* or CUT_MEMCAP: .partial */
 	uint64_t ent_next;
+	struct fk_link dlink;	/* on `decoding` while inf holds a stream */
+	struct fk_link plink;	/* on `parsing` while hp holds a buffer */
+	int on_dlist, on_plist;
 };
 
 struct flow {
@@ -81,22 +86,42 @@ static const char *outdir;
 static int opt_raw, opt_quiet, opt_pass;
 static struct fk_idmap flows;
 
+/*
+ * Decoders (zlib streams, ~40 KiB each) exist only while a compressed
+ * body is being decoded, parser buffers (a header block, up to 68 KiB; a
+ * chunk-size line) only while one is being collected; together they hold
+ * at most opt_memcap bytes: beyond it the oldest decoders are stopped
+ * (their bodies end as .partial), then the oldest parser buffers dropped.
+ */
+#define CUT_MEMCAP	3	/* hdir.cut, beside FK_INF_CUT_SIZE/RATIO */
+static uint64_t opt_memcap = 32ULL << 20;	/* -M */
+static uint64_t opt_maxdec = 1ULL << 30;	/* -S: decoded bytes per body */
+static uint32_t opt_ratio = FK_INF_RATIO;	/* -X */
+static size_t msgmem;			/* bytes decoders and parsers hold */
+static struct fk_list decoding;		/* bodies with a decoder, oldest first */
+static struct fk_list parsing;		/* parsers with a buffer, oldest first */
+
 static struct {
 	uint64_t requests, responses, bodies, incomplete, decode_err;
 	uint64_t resync, hdr_too_big, bad_msg, dropped_pending, unpaired;
+	uint64_t memcap_cut, size_cut, ratio_cut, trailing, members;
 } st;
 
 static const struct fk_opthelp opthelp[] = {
+	{ "-M bytes", "memory for messages in progress, all flows (32m)" },
 	{ "-o dir", "write the files in dir, made if missing" },
 	{ "-p", "pass records on even when stdout is not a pipe" },
 	{ "-q", "no summary of incomplete bodies on standard error" },
 	{ "-r", "also keep the wire form of every body in a .raw file" },
+	{ "-S bytes", "most bytes decoded per compressed body (1g, 0: none)" },
+	{ "-X ratio", "most decoded bytes per compressed byte (1000, 0: none)" },
 	{ NULL, NULL }
 };
 
 static const struct fk_cmd cmdline = {
 	.usage =
-	    "usage: httpsplit [-hpqrV] -o dir\n",
+	    "usage: httpsplit [-hpqrV] [-M bytes] [-S bytes] [-X ratio] "
+	    "-o dir\n",
 	.about = "Extract HTTP/1.x bodies and headers from a record stream.",
 	.opts = opthelp,
 	.vopt = 'V',
@@ -211,6 +236,77 @@ emit_http(struct hdir *h, uint64_t wire_len, uint64_t dec_len,
 
 /* ---- parser callbacks */
 
+/* Keep h on the list of decoders exactly while it holds a zlib stream. */
+static void
+dec_track(struct hdir *h)
+{
+	int live = h->inf != NULL && h->inf->zs != NULL;
+
+	if (live && !h->on_dlist) {
+		fk_list_append(&decoding, &h->dlink);
+		h->on_dlist = 1;
+	} else if (!live && h->on_dlist) {
+		fk_list_remove(&decoding, &h->dlink);
+		h->on_dlist = 0;
+	}
+}
+
+/* Keep h on the list of parsers exactly while it holds a buffer. */
+static void
+hp_track(struct hdir *h)
+{
+	int live = h->hp.hcap + h->hp.lcap > 0;
+
+	if (live && !h->on_plist) {
+		fk_list_append(&parsing, &h->plink);
+		h->on_plist = 1;
+	} else if (!live && h->on_plist) {
+		fk_list_remove(&parsing, &h->plink);
+		h->on_plist = 0;
+	}
+}
+
+static void
+memcap_warn(void)
+{
+	if (st.memcap_cut++ == 0 && !opt_quiet)
+		warnx("messages in progress over the memory cap (-M %" PRIu64
+		    " bytes): the oldest are cut (.partial)", opt_memcap);
+}
+
+/*
+ * Over the memory cap: stop the oldest decoders (their bodies: .partial),
+ * then, if parsers may be touched (not from inside one), drop the oldest
+ * parser buffers.
+ */
+static void
+mem_enforce(int parsers)
+{
+	struct hdir *h;
+
+	while (msgmem > opt_memcap && (h = FK_LIST_OBJ(fk_list_first(
+	    &decoding), struct hdir, dlink)) != NULL) {
+		fk_inflate_end(h->inf);
+		dec_track(h);
+		h->dec_stopped = 1;
+		h->cut = CUT_MEMCAP;
+		memcap_warn();
+	}
+	while (parsers && msgmem > opt_memcap && (h = FK_LIST_OBJ(
+	    fk_list_first(&parsing), struct hdir, plink)) != NULL) {
+		uint64_t shed = h->hp.st.shed;
+		int cut = h->cut;
+
+		h->cut = CUT_MEMCAP;	/* if a body ends here */
+		fk_hp_shed(&h->hp);
+		hp_track(h);
+		if (h->hp.st.shed != shed)
+			memcap_warn();
+		else
+			h->cut = cut;	/* an idle buffer, just freed */
+	}
+}
+
 static void
 msg_clear(struct hdir *h)
 {
@@ -219,8 +315,12 @@ msg_clear(struct hdir *h)
 	free(h->ctype);
 	free(h->host);
 	h->method = h->text = h->ctype = h->host = NULL;
-	if (h->inflating)
-		fk_inflate_end(&h->inf);
+	if (h->inflating) {
+		fk_inflate_end(h->inf);
+		dec_track(h);
+		free(h->inf);
+		h->inf = NULL;
+	}
 	h->inflating = 0;
 }
 
@@ -331,9 +431,15 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	h->inflating = h->coding == FK_HP_CODING_GZIP ||
 	    h->coding == FK_HP_CODING_DEFLATE;
 	h->want_raw = opt_raw || h->inflating;
-	if (h->inflating)
-		fk_inflate_init(&h->inf);
+	if (h->inflating) {
+		h->inf = fk_malloc(sizeof(*h->inf));
+		fk_inflate_init(h->inf);
+		h->inf->max_out = opt_maxdec;
+		h->inf->max_ratio = opt_ratio;
+		h->inf->mem = &msgmem;
+	}
 	h->dec_stopped = 0;
+	h->cut = 0;
 	h->ent_next = 0;
 	return how;
 }
@@ -354,12 +460,21 @@ cb_body(void *arg, const uint8_t *p, size_t n, uint64_t eoff)
 	if (!h->inflating)
 		of_write(&h->body, p, n, eoff);
 	else if (!h->dec_stopped) {
-		if (eoff != h->ent_next)
+		int r;
+
+		if (eoff != h->ent_next) {
 			h->dec_stopped = 1;	/* a hole: cannot go on */
-		else if (fk_inflate_feed(&h->inf, p, n, dec_out, h) < 0) {
+			fk_inflate_end(h->inf);
+		} else if ((r = fk_inflate_feed(h->inf, p, n, dec_out,
+		    h)) == -2) {
+			h->dec_stopped = 1;
+			h->cut = h->inf->cut;
+		} else if (r < 0) {
 			h->dec_stopped = 1;
 			h->flags |= FK_HTTP_F_DECODE_ERR;
 		}
+		dec_track(h);
+		mem_enforce(0);
 	}
 	h->ent_next = eoff + n;
 }
@@ -383,15 +498,30 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 
 	if (fl & FK_HP_END_INCOMPLETE)
 		h->flags |= FK_HTTP_F_INCOMPLETE;
-	if (h->inflating && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
-	    ent_len > 0 && !h->inf.done)
-		h->flags |= FK_HTTP_F_DECODE_ERR;	/* stream cut short */
+	if (h->inflating) {
+		int r = fk_inflate_finish(h->inf);
+
+		dec_track(h);
+		if (r == -1 && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
+		    !h->cut && ent_len > 0)
+			h->flags |= FK_HTTP_F_DECODE_ERR; /* stream cut short */
+		if (h->inf->members > 1)
+			st.members += h->inf->members - 1;
+	}
+	/* Cut by a limit: the decoded form is incomplete. */
+	if (h->cut)
+		h->flags |= FK_HTTP_F_INCOMPLETE;
 	dec_len = h->body.size;
 	file[0] = '\0';
 	if (h->body.created) {
 		st.bodies++;
-		if (h->flags & FK_HTTP_F_INCOMPLETE) {
-			/* Say so in the name: the bytes are right, not all. */
+		if (h->flags & (FK_HTTP_F_INCOMPLETE |
+		    FK_HTTP_F_DECODE_ERR)) {
+			/*
+			 * Say so in the name: the bytes are right, not all
+			 * (a decoded form not known complete never gets the
+			 * final name).
+			 */
 			snprintf(file, sizeof(file), "%s.partial",
 			    h->body.name);
 			of_closefd(&h->body);
@@ -400,6 +530,25 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 				fk_fail("%s/%s", outdir, file);
 		} else
 			snprintf(file, sizeof(file), "%s", h->body.name);
+	}
+	if (h->cut == FK_INF_CUT_SIZE || h->cut == FK_INF_CUT_RATIO) {
+		if (h->cut == FK_INF_CUT_SIZE)
+			st.size_cut++;
+		else
+			st.ratio_cut++;
+		if (!opt_quiet)
+			warnx("%s/%s: decoding stopped at %" PRIu64 " bytes: %s",
+			    outdir, file[0] ? file : h->body.name, dec_len,
+			    h->cut == FK_INF_CUT_SIZE ?
+			    "over the size cap (-S)" :
+			    "over the expansion ratio cap (-X)");
+	}
+	if (h->inflating && h->inf->trailing > 0) {
+		st.trailing++;
+		if (!opt_quiet)
+			warnx("%s/%s: %" PRIu64 " bytes of trailing garbage "
+			    "after the compressed data ignored", outdir,
+			    file[0] ? file : h->body.name, h->inf->trailing);
 	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
@@ -439,6 +588,7 @@ flow_get(uint64_t id)
 		f->d[i].f = f;
 		f->d[i].dir = i;
 		fk_hp_init(&f->d[i].hp, &cb);
+		f->d[i].hp.mem = &msgmem;
 		of_init(&f->d[i].body);
 		of_init(&f->d[i].raw);
 	}
@@ -463,6 +613,7 @@ flow_end(struct flow *f, int clean)
 		fk_hp_eof(&f->d[i].hp, clean);
 		count_hp(&f->d[i].hp);
 		fk_hp_free(&f->d[i].hp);
+		hp_track(&f->d[i]);
 		msg_clear(&f->d[i]);
 		of_finish(&f->d[i].body);	/* normally done by cb_end */
 		of_finish(&f->d[i].raw);
@@ -494,6 +645,11 @@ emit_stats(void)
 	fk_stats_add(&sb, st.bad_msg, "bad_messages");
 	fk_stats_add(&sb, st.unpaired, "unpaired_responses");
 	fk_stats_add(&sb, st.dropped_pending, "dropped_requests");
+	fk_stats_add(&sb, st.members, "gzip_members");
+	fk_stats_add(&sb, st.trailing, "trailing_garbage");
+	fk_stats_add(&sb, st.size_cut, "decode_size_cut");
+	fk_stats_add(&sb, st.ratio_cut, "decode_ratio_cut");
+	fk_stats_add(&sb, st.memcap_cut, "memcap_cut");
 	fk_stats_end(&sb, &out, NULL);
 	if (!opt_quiet && (st.incomplete || st.decode_err || st.hdr_too_big))
 		warnx("%" PRIu64 " bodies, %" PRIu64 " incomplete, %" PRIu64
@@ -540,6 +696,8 @@ on_data(struct fk_stage *sg, const struct fk_data *d)
 	fk_stage_pass(sg);
 	f = flow_get(d->flow_id);
 	fk_hp_feed(&f->d[d->dir].hp, d->data, d->len, d->offset, d->ts_ns);
+	hp_track(&f->d[d->dir]);
+	mem_enforce(1);
 }
 
 static void
@@ -550,6 +708,7 @@ on_gap(struct fk_stage *sg, const struct fk_gap *g)
 	fk_stage_pass(sg);
 	f = flow_get(g->flow_id);
 	fk_hp_gap(&f->d[g->dir].hp, g->offset, g->len);
+	hp_track(&f->d[g->dir]);
 }
 
 static void
@@ -576,8 +735,20 @@ main(int argc, char *argv[])
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
-	while ((ch = getopt(argc, argv, "Vho:pqr")) != -1) {
+	while ((ch = getopt(argc, argv, "VhM:o:pqrS:X:")) != -1) {
 		switch (ch) {
+		case 'M':
+			opt_memcap = (uint64_t)fk_strtosize(optarg, 64 << 10,
+			    1LL << 50, "-M");
+			break;
+		case 'S':
+			opt_maxdec = (uint64_t)fk_strtosize(optarg, 0,
+			    1LL << 60, "-S");
+			break;
+		case 'X':
+			opt_ratio = (uint32_t)fk_strtonum(optarg, 0,
+			    1000000000, "-X");
+			break;
 		case 'o':
 			outdir = optarg;
 			break;

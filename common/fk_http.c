@@ -320,15 +320,24 @@ fk_hp_init(struct fk_hp *hp, const struct fk_hp_cb *cb)
 	hp->role = FK_HP_DETECT;
 }
 
+/* Buffer bytes held: cap old becomes cap new. */
+static void
+hp_mem(struct fk_hp *hp, size_t old, size_t new)
+{
+	if (hp->mem)
+		*hp->mem = *hp->mem - old + new;
+}
+
 void
 fk_hp_free(struct fk_hp *hp)
 {
+	hp_mem(hp, hp->hcap + hp->lcap, 0);
 	free(hp->hdr);
 	hp->hdr = NULL;
 	hp->hlen = hp->hcap = 0;
 	free(hp->line);
 	hp->line = NULL;
-	hp->llen = 0;
+	hp->llen = hp->lcap = 0;
 }
 
 static void
@@ -342,6 +351,7 @@ hdr_add(struct fk_hp *hp, const uint8_t *p, size_t n)
 		if (c > FK_HP_HDR_MAX + FK_HP_LINE_MAX)
 			c = FK_HP_HDR_MAX + FK_HP_LINE_MAX;
 		hp->hdr = fk_realloc(hp->hdr, c);
+		hp_mem(hp, hp->hcap, c);
 		hp->hcap = c;
 	}
 	memcpy(hp->hdr + hp->hlen, p, n);
@@ -468,7 +478,11 @@ headers_done(struct fk_hp *hp)
 		if (m.kind == FK_HP_REQ || hp->mode != FK_HP_BODY_LENGTH)
 			hp->mode = FK_HP_BODY_NONE;
 	}
-	hp->hlen = 0;
+	/* The block is no longer needed while the body goes by. */
+	hp_mem(hp, hp->hcap, 0);
+	free(hp->hdr);
+	hp->hdr = NULL;
+	hp->hlen = hp->hcap = 0;
 	switch (hp->mode) {
 	case FK_HP_BODY_NONE:
 		end_msg(hp);
@@ -499,8 +513,18 @@ take_line(struct fk_hp *hp, const uint8_t *p, size_t n, int *done)
 	size_t room = FK_HP_LINE_MAX - hp->llen;
 	size_t c = take < room ? take : room;
 
-	if (hp->line == NULL)
-		hp->line = fk_malloc(FK_HP_LINE_MAX);
+	if (hp->llen + c > hp->lcap) {
+		/* Sized on demand: chunk-size lines are a few bytes. */
+		size_t nc = hp->lcap ? hp->lcap : 64;
+
+		while (nc < hp->llen + c)
+			nc *= 2;
+		if (nc > FK_HP_LINE_MAX)
+			nc = FK_HP_LINE_MAX;
+		hp->line = fk_realloc(hp->line, nc);
+		hp_mem(hp, hp->lcap, nc);
+		hp->lcap = nc;
+	}
 	memcpy(hp->line + hp->llen, p, c);
 	hp->llen += c;
 	if (c < take)
@@ -695,6 +719,11 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 				else {
 					hp->remain = sz;
 					hp->state = S_CHUNK_DATA;
+					/* No line buffer while data goes by. */
+					hp_mem(hp, hp->lcap, 0);
+					free(hp->line);
+					hp->line = NULL;
+					hp->lcap = 0;
 				}
 			} else if (hp->state == S_CHUNK_CRLF) {
 				hp->llen = 0;
@@ -757,6 +786,27 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 		}
 		}
 	}
+}
+
+void
+fk_hp_shed(struct fk_hp *hp)
+{
+	if (hp->hcap == 0 && hp->lcap == 0)
+		return;
+	if (hp->hlen == 0 && hp->llen == 0 && (hp->state == S_BODY_LEN ||
+	    hp->state == S_CHUNK_DATA || hp->state == S_BODY_CLOSE)) {
+		fk_hp_free(hp);		/* nothing in them: nothing lost */
+		return;
+	}
+	hp->st.shed++;
+	if (hp->state == S_DETECT || hp->state == S_HDR ||
+	    hp->state == S_RESYNC) {
+		hp->state = S_RESYNC;
+		hp->hlen = hp->llen = 0;
+		hp->ltoolong = 0;
+	} else
+		resync(hp);	/* a chunk line: the message ends here */
+	fk_hp_free(hp);
 }
 
 void
@@ -957,18 +1007,78 @@ fk_http_safe_component(char *dst, size_t max, const char *s)
 
 /* ---- inflate */
 
+/*
+ * zlib's allocations, counted: each block carries its size in front
+ * (16 bytes, so the block stays aligned for anything).
+ */
+#define ZHDR	16
+
+static voidpf
+z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	struct fk_inflate *z = opaque;
+	size_t n = (size_t)items * size;
+	uint8_t *b;
+
+	if (size != 0 && n / size != items)
+		return Z_NULL;
+	if ((b = malloc(n + ZHDR)) == NULL)
+		return Z_NULL;
+	memcpy(b, &n, sizeof(n));
+	z->zmem += n + ZHDR;
+	if (z->mem)
+		*z->mem += n + ZHDR;
+	return b + ZHDR;
+}
+
+static void
+z_free(voidpf opaque, voidpf p)
+{
+	struct fk_inflate *z = opaque;
+	uint8_t *b = (uint8_t *)p - ZHDR;
+	size_t n;
+
+	if (p == Z_NULL)
+		return;
+	memcpy(&n, b, sizeof(n));
+	z->zmem -= n + ZHDR;
+	if (z->mem)
+		*z->mem -= n + ZHDR;
+	free(b);
+}
+
 void
 fk_inflate_init(struct fk_inflate *z)
 {
-	z_stream *zs = fk_calloc(1, sizeof(*zs));
-
 	memset(z, 0, sizeof(*z));
-	if (inflateInit2(zs, 15 + 32) != Z_OK) {
-		free(zs);
-		z->failed = 1;
-		return;
+	z->max_ratio = FK_INF_RATIO;
+	z->ratio_after = FK_INF_RATIO_AFTER;
+}
+
+/* The zlib stream, made at the first byte to decode; -1 if it cannot be. */
+static int
+z_start(struct fk_inflate *z, int wbits)
+{
+	z_stream *zs = z->zs;
+
+	if (zs == NULL) {
+		zs = fk_calloc(1, sizeof(*zs));
+		z->zs = zs;
+		z->zmem += sizeof(*zs);
+		if (z->mem)
+			*z->mem += sizeof(*zs);
+	} else {
+		inflateEnd(zs);
+		memset(zs, 0, sizeof(*zs));
 	}
-	z->zs = zs;
+	zs->zalloc = z_alloc;
+	zs->zfree = z_free;
+	zs->opaque = z;
+	if (inflateInit2(zs, wbits) != Z_OK) {
+		fk_inflate_end(z);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -977,99 +1087,198 @@ fk_inflate_end(struct fk_inflate *z)
 	if (z->zs) {
 		inflateEnd(z->zs);
 		free(z->zs);
+		z->zmem -= sizeof(z_stream);
+		if (z->mem)
+			*z->mem -= sizeof(z_stream);
 		z->zs = NULL;
 	}
 }
 
-/* Run inflate over [p, p+n); 0 ok, -1 data error. */
+/*
+ * Run inflate over [p, p+n): 0 ok (*used: bytes consumed, less than n
+ * only at the end of a stream), -1 data error, -2 a limit was reached.
+ */
 static int
 inflate_run(struct fk_inflate *z, const uint8_t *p, size_t n,
-    void (*out)(void *, const uint8_t *, size_t), void *arg, int *produced)
+    void (*out)(void *, const uint8_t *, size_t), void *arg, size_t *used)
 {
 	z_stream *zs = z->zs;
 	uint8_t buf[32768];
+	size_t left = n;
 
+	*used = 0;
 	zs->next_in = (Bytef *)(uintptr_t)p;
 	zs->avail_in = 0;
 	for (;;) {
 		int r;
 		size_t got;
 
-		if (zs->avail_in == 0 && n > 0) {
-			uInt c = n > 1u << 30 ? 1u << 30 : (uInt)n;
+		if (zs->avail_in == 0 && left > 0) {
+			uInt c = left > 1u << 30 ? 1u << 30 : (uInt)left;
 
 			zs->avail_in = c;
-			n -= c;
+			left -= c;
 		}
 		zs->next_out = buf;
 		zs->avail_out = sizeof(buf);
 		r = inflate(zs, Z_NO_FLUSH);
 		got = sizeof(buf) - zs->avail_out;
+		*used = n - left - zs->avail_in;
 		if (got) {
-			*produced = 1;
-			out(arg, buf, got);
+			uint64_t in = z->in_base + zs->total_in;
+
+			if (z->max_out && z->out_total + got > z->max_out) {
+				got = (size_t)(z->max_out - z->out_total);
+				z->cut = FK_INF_CUT_SIZE;
+			}
+			z->out_total += got;
+			if (got)
+				out(arg, buf, got);
+			if (!z->cut && z->max_ratio &&
+			    z->out_total > z->ratio_after &&
+			    z->out_total / z->max_ratio > in)
+				z->cut = FK_INF_CUT_RATIO;
+			if (z->cut)
+				return -2;
 		}
 		if (r == Z_STREAM_END) {
-			z->done = 1;	/* trailing bytes are ignored */
+			z->done = 1;
+			z->in_base += zs->total_in;
 			return 0;
 		}
 		if (r != Z_OK && r != Z_BUF_ERROR)
 			return -1;
-		if (zs->avail_in == 0 && n == 0 && (zs->avail_out != 0 ||
+		if (zs->avail_in == 0 && left == 0 && (zs->avail_out != 0 ||
 		    r == Z_BUF_ERROR))
 			break;
 	}
 	return 0;
 }
 
+/*
+ * Bytes after the end of a stream: another gzip member (RFC 1952 2.2: a
+ * gzip file is a series of members), or trailing garbage, counted.
+ * Returns the bytes taken (0 is fine: a new member starts with p[0]), or
+ * (size_t)-1 if a new member cannot be started.
+ */
+static size_t
+after_end(struct fk_inflate *z, const uint8_t *p, size_t n)
+{
+	static const uint8_t magic = 0x1f;
+	size_t i = 0, u;
+
+	fk_inflate_end(z);	/* no state held between members */
+	if (z->garbage || !z->gzip) {
+		z->garbage = 1;
+		z->trailing += n;
+		return n;
+	}
+	if (z->npend == 0 && p[0] == 0x1f)
+		z->npend = 1, i++;
+	if (i == n)
+		return n;	/* the 0x1f waits for the next byte */
+	if (z->npend == 1 && p[i] == 0x8b) {
+		z->done = 0;
+		z->npend = 0;
+		z->members++;
+		if (z_start(z, 16 + 15) < 0 ||
+		    inflate_run(z, &magic, 1, NULL, NULL, &u) != 0)
+			return (size_t)-1;
+		return i;
+	}
+	z->garbage = 1;
+	z->trailing += z->npend + n - i;
+	z->npend = 0;
+	return n;
+}
+
 int
 fk_inflate_feed(struct fk_inflate *z, const uint8_t *p, size_t n,
     void (*out)(void *, const uint8_t *, size_t), void *arg)
 {
+	const uint8_t *p0 = p;
+	size_t n0 = n, used;
 	uint64_t before = z->in_total;
-	int produced = 0;
+	int r;
 
 	if (z->failed)
 		return -1;
-	if (z->done || n == 0)
+	if (z->cut)
+		return -2;
+	if (n == 0)
 		return 0;
-	z->in_total += n;
-	if (inflate_run(z, p, n, out, arg, &produced) == 0) {
-		if (before < sizeof(z->head)) {
-			size_t c = sizeof(z->head) - (size_t)before;
-
-			if (c > n)
-				c = n;
-			memcpy(z->head + z->headlen, p, c);
-			z->headlen += c;
-		}
-		return 0;
+	if (z->zs == NULL && !z->done) {
+		if (z_start(z, 15 + 32) < 0)
+			goto fail;
+		if (z->members == 0)
+			z->gzip = p[0] == 0x1f;
+		z->members = 1;
 	}
+	z->in_total += n;
+	while (n > 0) {
+		if (z->done) {
+			if ((used = after_end(z, p, n)) == (size_t)-1)
+				goto fail;
+		} else {
+			r = inflate_run(z, p, n, out, arg, &used);
+			if (r == -2) {
+				fk_inflate_end(z);
+				return -2;
+			}
+			if (r < 0)
+				goto retry;
+			if (z->done)
+				fk_inflate_end(z);	/* freed at once */
+		}
+		p += used, n -= used;
+	}
+	if (before < sizeof(z->head) && !z->raw_tried) {
+		size_t c = sizeof(z->head) - (size_t)before;
+
+		if (c > n0)
+			c = n0;
+		memcpy(z->head + z->headlen, p0, c);
+		z->headlen += c;
+	}
+	return 0;
+retry:
 	/*
 	 * Not zlib or gzip: servers often send raw deflate for "deflate".
-	 * Retry as raw if nothing came out yet and the start is replayable.
+	 * Retry as raw if nothing came out yet and the start is replayable:
+	 * the bytes before this call are all in head.
 	 */
-	if (!z->raw_tried && !produced && before == z->headlen &&
-	    before <= sizeof(z->head)) {
-		z_stream *zs = z->zs;
+	if (!z->raw_tried && z->out_total == 0 && z->members == 1 &&
+	    before == z->headlen && z_start(z, -15) == 0) {
+		uint8_t head[sizeof(z->head)];
+		size_t hl = z->headlen;
 
 		z->raw_tried = 1;
-		inflateEnd(zs);
-		memset(zs, 0, sizeof(*zs));
-		if (inflateInit2(zs, -15) == Z_OK) {
-			uint8_t head[sizeof(z->head)];
-			size_t hl = z->headlen;
-
-			memcpy(head, z->head, hl);
-			if ((hl == 0 || inflate_run(z, head, hl, out, arg,
-			    &produced) == 0) && (z->done ||
-			    inflate_run(z, p, n, out, arg, &produced) == 0))
-				return 0;
-		} else {
-			free(zs);
-			z->zs = NULL;
-		}
+		z->gzip = 0;
+		z->in_base = 0;
+		z->in_total = 0;
+		memcpy(head, z->head, hl);
+		r = hl ? fk_inflate_feed(z, head, hl, out, arg) : 0;
+		if (r == 0)
+			r = fk_inflate_feed(z, p0, n0, out, arg);
+		return r;
 	}
+fail:
+	fk_inflate_end(z);
 	z->failed = 1;
 	return -1;
+}
+
+int
+fk_inflate_finish(struct fk_inflate *z)
+{
+	if (z->npend) {
+		z->trailing += z->npend;
+		z->npend = 0;
+	}
+	fk_inflate_end(z);
+	if (z->failed)
+		return -1;
+	if (z->cut)
+		return -2;
+	return z->done || z->in_total == 0 ? 0 : -1;
 }

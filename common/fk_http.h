@@ -111,6 +111,7 @@ struct fk_hp_stats {
 	uint64_t resync;	/* times the parser lost and searched for sync */
 	uint64_t hdr_too_big;	/* header blocks over FK_HP_HDR_MAX */
 	uint64_t bad_msg;	/* unparsable start line or headers */
+	uint64_t shed;		/* buffers given up by fk_hp_shed */
 };
 
 struct fk_hp {
@@ -132,10 +133,11 @@ struct fk_hp {
 	int in_msg;		/* headers delivered, on_end not yet */
 	uint64_t remain;	/* body or chunk bytes left */
 	uint64_t wire_len, ent_len;
-	/* chunk-size / trailer / resync line (FK_HP_LINE_MAX bytes, allocated
-	   when first needed: most flows never need it) */
+	/* chunk-size / trailer / resync line (up to FK_HP_LINE_MAX bytes,
+	   allocated when first needed and grown on demand from 64) */
 	uint8_t *line;
-	size_t llen;
+	size_t llen, lcap;
+	size_t *mem;		/* if set, hcap + lcap are also added here */
 	int ltoolong;
 	uint64_t msgs;		/* messages started */
 };
@@ -147,6 +149,12 @@ void fk_hp_feed(struct fk_hp *, const uint8_t *, size_t, uint64_t off,
     uint64_t ts_ns);
 /* Bytes [off, off+len) were never seen. */
 void fk_hp_gap(struct fk_hp *, uint64_t off, uint64_t len);
+/*
+ * Give up the buffers (to respect a memory cap): a header block or line
+ * being collected is dropped, the message in progress ends incomplete,
+ * and the parser looks for the next start line.
+ */
+void fk_hp_shed(struct fk_hp *);
 /*
  * End of the direction: clean (FIN after all data) or not.  A body
  * delimited by the close is complete only if clean.
@@ -172,23 +180,59 @@ const char *fk_http_mime_ext(const char *ctype);
  */
 void fk_http_safe_component(char *dst, size_t max, const char *s);
 
-/* Streaming inflate for Content-Encoding gzip/deflate. */
+/*
+ * Streaming inflate for Content-Encoding gzip/deflate.  The zlib stream
+ * (about 40 KiB with its window) exists only while a stream is being
+ * decoded: made at the first byte, freed at its end, at a limit or an
+ * error.  A gzip body may hold several members (RFC 1952), all decoded;
+ * bytes after the last that do not start a member are counted as
+ * trailing garbage.  Limits, set after fk_inflate_init: max_out decoded
+ * bytes (0: none), and once ratio_after bytes are out, at most max_ratio
+ * decoded bytes per compressed byte consumed (0: none).
+ */
+#define FK_INF_RATIO		1000
+#define FK_INF_RATIO_AFTER	(1024 * 1024)
+#define FK_INF_CUT_SIZE		1	/* fk_inflate.cut: max_out reached */
+#define FK_INF_CUT_RATIO	2	/*   max_ratio exceeded */
+
 struct fk_inflate {
-	void *zs;		/* z_stream */
+	void *zs;		/* z_stream, NULL when none is needed */
 	int raw_tried;		/* retried as raw deflate */
-	int done;		/* end of compressed stream seen */
+	int done;		/* end of the (last) stream seen */
 	int failed;
+	int cut;		/* FK_INF_CUT_*: output stopped at a limit */
+	int gzip;		/* gzip: more members may follow */
+	int garbage;		/* bytes after the end are not a member */
+	int npend;		/* a 0x1f after a member, 0x8b to follow? */
+	unsigned members;	/* streams (gzip members) started */
 	uint8_t head[64];	/* the first bytes, to replay for a raw retry */
 	size_t headlen;
-	uint64_t in_total;
+	uint64_t in_total;	/* bytes fed */
+	uint64_t in_base;	/* bytes consumed by the streams before */
+	uint64_t out_total;	/* bytes decoded */
+	uint64_t trailing;	/* bytes of trailing garbage */
+	uint64_t max_out;
+	uint64_t ratio_after;
+	uint32_t max_ratio;
+	size_t zmem;		/* bytes zlib holds now */
+	size_t *mem;		/* if set, zmem is also added here */
 };
+/* Set up (no allocation; limits: ratio default, no size cap). */
 void fk_inflate_init(struct fk_inflate *);
 /*
  * Decode n bytes; calls out(arg, p, len) for each decoded run.  Returns
- * 0, or -1 once the data does not decode (then further calls do nothing).
+ * 0; -1 once the data does not decode; -2 once a limit cut the output
+ * (then further calls do nothing and return the same).
  */
 int fk_inflate_feed(struct fk_inflate *, const uint8_t *, size_t,
     void (*out)(void *, const uint8_t *, size_t), void *arg);
+/* Free the zlib stream (also fine if none; limits and counts stay). */
 void fk_inflate_end(struct fk_inflate *);
+/*
+ * At the end of the body: free the stream, and say whether the decoded
+ * form is complete: 0 yes (every stream ended, or no bytes), -1 no
+ * (undecodable or cut short), -2 cut by a limit.
+ */
+int fk_inflate_finish(struct fk_inflate *);
 
 #endif

@@ -107,12 +107,114 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	[ "$(cat out/*HTTPBODY-001.txt)" = "the body" ]
 }
 
+@test "httpsplit: a gzip bomb is cut by the ratio cap (.partial, warned, counted), the next bodies decode in full" {
+	case_run bomb
+	d=out/010.000.000.001.00080-010.000.000.002
+	# 8 MiB of zeros at ~1030:1: cut after the first MiB, raw kept
+	[ ! -e "$d.40000-HTTPBODY-001.txt" ]
+	n=$(stat -c %s "$d.40000-HTTPBODY-001.txt.partial")
+	[ "$n" -ge 1048576 ] && [ "$n" -le 2097152 ]
+	cmp -n "$n" "$d.40000-HTTPBODY-001.txt.partial" /dev/zero
+	[ -f "$d.40000-HTTPBODY-001.txt.raw" ]
+	[ "$(grep -c 'expansion ratio' bomb.err)" -eq 1 ]
+	grep -q '40000-HTTPBODY-001.txt.partial: decoding stopped' bomb.err
+	flowcat <bomb.out | grep -q 'httpsplit.decode_ratio_cut=1\\n'
+	flowcat <bomb.out | grep -q 'httpsplit.incomplete=1\\n'
+	# 2 MiB of JSON at ~15:1 and the small body after it: complete
+	cmp "$d.40001-HTTPBODY-001.json" plain-0
+	cmp "$d.40002-HTTPBODY-001.txt" plain-1
+	# -X 0: no ratio cap; -S: a size cap, cut at exactly that many bytes
+	rm -rf out
+	httpsplit -X 0 -S 100k -o out <bomb.rec >bomb.out 2>bomb.err
+	[ "$(stat -c %s "$d.40000-HTTPBODY-001.txt.partial")" -eq 102400 ]
+	[ -f "$d.40001-HTTPBODY-001.json.partial" ]
+	cmp "$d.40002-HTTPBODY-001.txt" plain-1
+	[ "$(grep -c 'over the size cap' bomb.err)" -eq 2 ]
+	flowcat <bomb.out | grep -q 'httpsplit.decode_size_cut=2\\n'
+	rm -rf out
+	httpsplit -q -X 0 -o out <bomb.rec >/dev/null 2>bomb.err
+	[ "$(stat -c %s "$d.40000-HTTPBODY-001.txt")" -eq $((8 << 20)) ]
+	[ ! -s bomb.err ]
+}
+
+@test "httpsplit: every gzip member decoded, trailing garbage warned and counted, a cut member is .partial" {
+	case_run members
+	d=out/010.000.000.001.00080-010.000.000.002
+	cmp "$d.01001-HTTPBODY-001.txt" plain-0		# three members
+	cmp "$d.01002-HTTPBODY-001" plain-0		# the same, chunked
+	cmp "$d.01003-HTTPBODY-001.txt" plain-1		# then garbage
+	cmp "$d.01004-HTTPBODY-001" plain-1		# zlib, then garbage
+	grep -q '01003-HTTPBODY-001.txt: 25 bytes of trailing garbage' members.err
+	grep -q '01004-HTTPBODY-001: 4 bytes of trailing garbage' members.err
+	# all on the wire, yet the second member ends early: not complete
+	[ ! -e "$d.01005-HTTPBODY-001.txt" ]
+	cmp -n 3000 "$d.01005-HTTPBODY-001.txt.partial" plain-1
+	[ -f "$d.01005-HTTPBODY-001.txt.raw" ]
+	flowcat <members.out | grep STATS >stats
+	grep -q 'httpsplit.gzip_members=5\\n' stats
+	grep -q 'httpsplit.trailing_garbage=2\\n' stats
+	grep -q 'httpsplit.decode_errors=1\\n' stats
+}
+
+@test "httpsplit: decoders past the -M cap: the oldest bodies in progress end .partial, one warning, the rest complete" {
+	python3 "$LIB/http-cases.py" memcap >memcap.rec
+	# 40 gzip bodies in progress at once, ~40 KiB of decoder each
+	httpsplit -M 1m -o out <memcap.rec >memcap.out 2>memcap.err
+	flowcat <memcap.out | grep STATS >stats
+	cut=$(sed 's/.*memcap_cut=\([0-9]*\).*/\1/' stats)
+	[ "$cut" -gt 0 ] && [ "$cut" -lt 40 ]
+	[ "$(grep -c 'memory cap' memcap.err)" -eq 1 ]
+	for i in $(seq 0 39); do
+		f=out/010.000.000.001.00080-010.000.000.002.$(printf %05d $((2000 + i)))-HTTPBODY-001.txt
+		if [ "$i" -lt "$cut" ]; then
+			# the oldest: cut, right bytes so far, the wire form whole
+			n=$(stat -c %s "$f.partial")
+			cmp -n "$n" "$f.partial" plain-$i
+			gzip -dc <"$f.raw" | cmp - plain-$i
+		else
+			cmp "$f" plain-$i
+		fi
+	done
+	# the default cap holds them all
+	rm -rf out
+	httpsplit -o out <memcap.rec >/dev/null 2>memcap.err
+	[ ! -s memcap.err ]
+	[ -z "$(find out -name '*.partial')" ]
+}
+
+@test "httpsplit: header blocks past the -M cap: the oldest are dropped, the next message is found" {
+	python3 "$LIB/http-cases.py" hdrcap >hdrcap.rec
+	# 20 header blocks of 60 KiB in progress (64 KiB buffers): 256 KiB
+	# holds 4 of them
+	httpsplit -M 256k -o out <hdrcap.rec >hdrcap.out 2>hdrcap.err
+	flowcat <hdrcap.out | grep STATS >stats
+	grep -q 'httpsplit.memcap_cut=16\\n' stats
+	[ "$(grep -c 'memory cap' hdrcap.err)" -eq 1 ]
+	for i in $(seq 0 19); do
+		f=out/010.000.000.001.00080-010.000.000.002.$(printf %05d $((3000 + i)))-HTTPBODY
+		if [ "$i" -lt 16 ]; then
+			# dropped with its header block; the next one is found
+			# (numbered from the messages seen)
+			[ "$(cat "$f-001.txt")" = second ]
+		else
+			[ "$(cat "$f-001")" = first ]
+			[ "$(cat "$f-002.txt")" = second ]
+		fi
+	done
+}
+
 @test "httpsplit: usage errors exit 2" {
 	run httpsplit
 	[ "$status" -eq 2 ]
 	run httpsplit -o
 	[ "$status" -eq 2 ]
 	run httpsplit -o x extra
+	[ "$status" -eq 2 ]
+	run httpsplit -M lots -o x
+	[ "$status" -eq 2 ]
+	run httpsplit -M 1k -o x	# under one header block
+	[ "$status" -eq 2 ]
+	run httpsplit -X -1 -o x
 	[ "$status" -eq 2 ]
 }
 

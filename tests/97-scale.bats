@@ -15,6 +15,9 @@
 #     open, 450-550 bytes each); reasm -n 10000: 9,500-10,400, 990,000
 #     evictions
 #   1 GB hole then 11 MB of data: reasm 8,400 (-B 4m), GAP reason buffer
+#   50,000 flows, each with a gzip request and a chunked response in
+#     progress, into httpsplit: 145,000 (default -M 32m: 837 decoders
+#     kept, 49,163 cut); 10,000 such gzip flows: 45,000 (was 320,000)
 #
 # Under FK_SANITIZER the sizes are 10 times smaller and the bounds are
 # relative (same checks, sanitizer memory is not the program's).
@@ -126,6 +129,42 @@ PY
 	# Between messages a flow holds no parser buffer: about 1.5 KiB a
 	# flow; the bound allows 4 KiB a flow plus 32 MiB (it was 16 KiB).
 	under httpsplit "$(rss m.httpsplit)" $((20000 * 4 + 32768))
+}
+
+@test "50,000 flows with a gzip and a chunked message in progress each: httpsplit's RSS stays within -M" {
+	[ -z "${FK_SANITIZER:-}" ] || skip "RSS under a sanitizer is the allocator's"
+	# 100,000 messages in progress. Each flow: a POST whose gzip body has
+	# begun (200 bytes of it), and a chunked response in the middle of a
+	# chunk; none ends before the input does.  Without the -M cap the
+	# decoders alone would take 50,000 x ~40 KiB: 2 GB.
+	python3 - <<'PY'
+import sys, os, zlib
+sys.path.insert(0, os.environ["LIB"])
+from fkrec import Writer
+N = 50000
+co = zlib.compressobj(9, zlib.DEFLATED, 31)
+gz = co.compress(bytes(range(64)) * 64) + co.flush(zlib.Z_SYNC_FLUSH)
+w = Writer(open("msgs.fk", "wb"))
+for i in range(1, N + 1):
+    w.open(i, a="10.%d.%d.%d" % (i >> 16, i >> 8 & 255, i & 255), pa=1024 + i % 60000)
+    w.data(i, 0, 0, b"POST /u HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\n"
+           b"Content-Length: 100000\r\n\r\n" + gz[:200])
+    w.data(i, 1, 0, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+           b"1000\r\n" + b"c" * 200)
+PY
+	$TM -o m.httpsplit httpsplit -o out < msgs.fk 2>e.httpsplit | flowcat | grep STATS > stats
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { cat e.httpsplit; return 1; }
+	grep -q 'httpsplit.requests=50000\\n' stats
+	grep -q 'httpsplit.incomplete=100000\\n' stats
+	# ~800 decoders fit in the default -M 32m; the others were cut
+	cut=$(sed 's/.*memcap_cut=\([0-9]*\).*/\1/' stats)
+	report "httpsplit: $cut of 50000 decoders cut for -M"
+	[ "$cut" -gt 48000 ] && [ "$cut" -lt 50000 ]
+	[ "$(grep -c 'memory cap' e.httpsplit)" -eq 1 ]
+	# The flows' own few KiB (as between messages, 4 KiB a flow plus
+	# 32 MiB) and the -M cap (32 MiB): messages in progress add no more.
+	under "httpsplit, 50,000 gzip and 50,000 chunked messages in progress" \
+	    "$(rss m.httpsplit)" $((50000 * 4 + 32768 + 32768))
 }
 
 @test "reasm memory is flat as sequential flows grow (100k vs 1M)" {

@@ -5,7 +5,11 @@ Cases: mix (keep-alive, pipelining, HEAD, 304, 100-continue, POST body,
 chunked with extensions and trailers, gzip, zlib and raw deflate),
 gap (a body with a hole, a body cut by the end of the flow, a gzip body
 over a gap), names (hostile FLOW_NAME records), bighdr (a header block
-over 64 KiB), connect (CONNECT then a tunnel), midstream (no start).
+over 64 KiB), connect (CONNECT then a tunnel), midstream (no start),
+bomb (an 8 MiB gzip of zeros, then 2 MiB of ordinary JSON and a small
+gzip body), members (multi-member gzip, trailing garbage, a second member
+cut short), memcap (40 gzip bodies in progress at once, then finished),
+hdrcap (20 header blocks of 60 KiB in progress at once, then finished).
 The plain bodies are written to ./plain-N when the case has them.
 """
 import gzip
@@ -173,6 +177,93 @@ def case_midstream(w):
     w.data(1, 0, 0, b"ing\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n")
     w.data(1, 1, 0, b"end of an old body\r\n" + resp(b"the body", b"Content-Type: text/plain\r\n"))
     w.close(1, FIN)
+
+
+def gz(b, level=6):
+    c = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return c.compress(b) + c.flush()
+
+
+def gz_resp(w, fid, port, body, ctype=b"text/plain", seg=1448):
+    """A flow with one GET and a gzip response of wire body `body`."""
+    w.open(fid, a="10.0.0.2", pa=port, b="10.0.0.1", pb=80)
+    w.data(fid, 0, 0, b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % fid)
+    split_send(w, fid, 1, resp(body, b"Content-Type: " + ctype +
+                               b"\r\nContent-Encoding: gzip\r\n"), seg=seg)
+    w.close(fid, FIN)
+
+
+def case_bomb(w):
+    # 8 MiB of zeros: ~1030:1, cut by the ratio cap after 1 MiB.
+    gz_resp(w, 1, 40000, gz(bytes(8 << 20), 9), seg=60000)
+    # 2 MiB of JSON lines: compressible (~10:1), decoded in full.
+    js = b"".join(b'{"id":%d,"name":"item","ok":true}\n' % i
+                  for i in range(70000))[:2 << 20]
+    save(0, js)
+    gz_resp(w, 2, 40001, gz(js), ctype=b"application/json", seg=60000)
+    t = text(20000)
+    save(1, t)
+    gz_resp(w, 3, 40002, gz(t))
+
+
+def case_members(w):
+    a, b, c = text(3000), text(5000), text(100)
+    save(0, a + b + c)
+    save(1, a)
+    # three members (RFC 1952 2.2), in Content-Length and in chunks that
+    # split each member's magic number (1f | 8b)
+    gz_resp(w, 1, 1001, gz(a) + gz(b) + gz(c))
+    w.open(2, a="10.0.0.2", pa=1002, b="10.0.0.1", pb=80)
+    w.data(2, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+    m = gz(a) + gz(b) + gz(c)
+    w.data(2, 1, 0, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n" +
+           chunked(m, [len(gz(a)) + 1, len(gz(b)), len(gz(c)) - 1]))
+    w.close(2, FIN)
+    # one member, then garbage (and a lone 0x1f that starts no member)
+    gz_resp(w, 3, 1003, gz(a) + b"\x1fgarbage after the member")
+    # zlib (deflate) then garbage
+    w.open(4, a="10.0.0.2", pa=1004, b="10.0.0.1", pb=80)
+    w.data(4, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+    w.data(4, 1, 0, resp(zlib.compress(a) + b"\0\0\0\0",
+                         b"Content-Encoding: deflate\r\n"))
+    w.close(4, FIN)
+    # the second member cut short: the body is complete on the wire,
+    # its decoded form is not
+    gz_resp(w, 5, 1005, gz(a) + gz(b)[:200])
+
+
+def case_memcap(w):
+    n = 40
+    bodies = [text(50000) for _ in range(n)]
+    wire = []
+    for i, b in enumerate(bodies):
+        save(i, b)
+        fid = i + 1
+        z = gz(b)
+        m = resp(z, b"Content-Type: text/plain\r\nContent-Encoding: gzip\r\n")
+        wire.append(m)
+        w.open(fid, a="10.0.0.2", pa=2000 + i, b="10.0.0.1", pb=80)
+        w.data(fid, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+        w.data(fid, 1, 0, m[:len(m) // 2])
+    for i, m in enumerate(wire):
+        w.data(i + 1, 1, len(m) // 2, m[len(m) // 2:])
+        w.close(i + 1, FIN)
+
+
+def case_hdrcap(w):
+    n = 20
+    for i in range(n):
+        fid = i + 1
+        w.open(fid, a="10.0.0.2", pa=3000 + i, b="10.0.0.1", pb=80)
+        w.data(fid, 0, 0, b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+        w.data(fid, 1, 0, b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 60000)
+    for i in range(n):
+        fid = i + 1
+        rest = (b"\r\nContent-Length: 5\r\n\r\nfirst" +
+                resp(b"second", b"Content-Type: text/plain\r\n"))
+        w.data(fid, 1, 60024, rest)
+        w.close(fid, FIN)
 
 
 if __name__ == "__main__":
