@@ -125,7 +125,7 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	cmp "$d.40002-HTTPBODY-001.txt" plain-1
 	# -X 0: no ratio cap; -S: a size cap, cut at exactly that many bytes
 	rm -rf out
-	httpsplit -X 0 -S 100k -o out <bomb.rec >bomb.out 2>bomb.err
+	httpsplit -p -X 0 -S 100k -o out <bomb.rec >bomb.out 2>bomb.err
 	[ "$(stat -c %s "$d.40000-HTTPBODY-001.txt.partial")" -eq 102400 ]
 	[ -f "$d.40001-HTTPBODY-001.json.partial" ]
 	cmp "$d.40002-HTTPBODY-001.txt" plain-1
@@ -159,7 +159,7 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 @test "httpsplit: decoders past the -M cap: the oldest bodies in progress end .partial, one warning, the rest complete" {
 	python3 "$LIB/http-cases.py" memcap >memcap.rec
 	# 40 gzip bodies in progress at once, ~40 KiB of decoder each
-	httpsplit -M 1m -o out <memcap.rec >memcap.out 2>memcap.err
+	httpsplit -p -M 1m -o out <memcap.rec >memcap.out 2>memcap.err
 	flowcat <memcap.out | grep STATS >stats
 	cut=$(sed 's/.*memcap_cut=\([0-9]*\).*/\1/' stats)
 	[ "$cut" -gt 0 ] && [ "$cut" -lt 40 ]
@@ -186,7 +186,7 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	python3 "$LIB/http-cases.py" hdrcap >hdrcap.rec
 	# 20 header blocks of 60 KiB in progress (64 KiB buffers): 256 KiB
 	# holds 4 of them
-	httpsplit -M 256k -o out <hdrcap.rec >hdrcap.out 2>hdrcap.err
+	httpsplit -p -M 256k -o out <hdrcap.rec >hdrcap.out 2>hdrcap.err
 	flowcat <hdrcap.out | grep STATS >stats
 	grep -q 'httpsplit.memcap_cut=16\\n' stats
 	[ "$(grep -c 'memory cap' hdrcap.err)" -eq 1 ]
