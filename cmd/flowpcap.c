@@ -276,7 +276,7 @@ sink_new(const char *name, uint32_t lt, int below)
 static void
 sink_to_ns(struct fk_odir *od, struct sink *s)
 {
-	int fd = s->f.fd, own = 0;
+	int fl;
 
 	if (!s->regular) {
 		if (st.ns_lost++ == 0)
@@ -284,16 +284,16 @@ sink_to_ns(struct fk_odir *od, struct sink *s)
 			    "cut to microseconds", s->f.name);
 		return;
 	}
+	/* its own descriptor (reopened if evicted: a failure is warned
+	 * about and the file's writes dropped), not appending meanwhile */
+	if (!s->f.pinned && fk_ofile_open(od, &s->f) < 0)
+		return;
 	fk_ofile_flush(&s->f);
-	if (!s->f.pinned) {
-		/* the cached descriptor appends: pwrite needs another */
-		fd = fk_open_below(od->dirfd, s->f.name, O_RDWR, 0);
-		own = 1;
-	}
-	if (fd < 0 || fk_pcapw_to_ns(fd, s->f.size) < 0)
+	if ((fl = fcntl(s->f.fd, F_GETFL)) < 0 || ((fl & O_APPEND) &&
+	    fcntl(s->f.fd, F_SETFL, fl & ~O_APPEND) < 0) ||
+	    fk_pcapw_to_ns(s->f.fd, s->f.size) < 0 ||
+	    ((fl & O_APPEND) && fcntl(s->f.fd, F_SETFL, fl) < 0))
 		err(FK_EX_FAIL, "%s: rewriting as nanosecond pcap", s->f.name);
-	if (own)
-		fk_close_checked(fd, s->f.name);
 	s->ns = 1;
 }
 

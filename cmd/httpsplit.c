@@ -106,12 +106,6 @@ of_init(struct fk_ofile *of)
 	of->positional = 1;
 }
 
-static void
-of_closefd(struct fk_ofile *of)
-{
-	fk_ofile_close(&odir, of);
-}
-
 /* Write at offset off; a file that cannot be opened is warned about
  * once and its bytes dropped (the exit status says so). */
 static void
@@ -132,11 +126,7 @@ of_finish(struct fk_ofile *of)
 static void
 of_unlink(struct fk_ofile *of)
 {
-	int created = of->created;
-
-	of_closefd(of);
-	if (created && unlinkat(odir.dirfd, of->name, 0) < 0 &&
-	    errno != ENOENT)
+	if (of->created && fk_ofile_unlink(&odir, of) < 0)
 		fk_fail("%s/%s", outdir, of->name);
 	of_finish(of);
 }
@@ -383,14 +373,10 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 		st.bodies++;
 		if (h->flags & FK_HTTP_F_INCOMPLETE) {
 			/* Say so in the name: the bytes are right, not all. */
-			snprintf(file, sizeof(file), "%s.partial",
-			    h->body.name);
-			of_closefd(&h->body);
-			if (renameat(odir.dirfd, h->body.name, odir.dirfd,
-			    file) < 0)
-				fk_fail("%s/%s", outdir, file);
-		} else
-			snprintf(file, sizeof(file), "%s", h->body.name);
+			if (fk_ofile_rename(&odir, &h->body, ".partial") < 0)
+				fk_fail("%s/%s.partial", outdir, h->body.name);
+		}
+		snprintf(file, sizeof(file), "%s", h->body.name);
 	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;

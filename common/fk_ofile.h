@@ -7,7 +7,13 @@
  * is opened below the output directory with openat(2) and O_NOFOLLOW,
  * one component at a time, making directories as needed: a name (which
  * must be fk_name_safe) can never escape the directory, even through a
- * symbolic link planted in it.
+ * symbolic link planted in it.  While a file in a subdirectory is open,
+ * so is that directory (two descriptors against the cap): renaming or
+ * removing the file (fk_ofile_rename, fk_ofile_unlink, fk_odir_abandon)
+ * works in the directory it was opened in, whatever has been renamed or
+ * replaced by a link since; a file that is not open is reached again one
+ * component at a time, as when it is reopened.  Nothing ever walks a
+ * multi-component path with the kernel's lookup.
  *
  * A "pinned" file is an fd the caller owns (stdout, a file named on the
  * command line): never evicted, written sequentially.
@@ -35,6 +41,7 @@ struct fk_odir;
 struct fk_ofile {
 	char *name;		/* relative to the directory; or display name */
 	int fd;			/* -1: not open */
+	int dfd;		/* open: its directory (maybe od->dirfd) */
 	uint8_t created;	/* opened once in this run */
 	uint8_t failed;		/* could not be opened: writes are dropped */
 	uint8_t pinned;
@@ -114,6 +121,15 @@ void fk_ofile_flush(struct fk_ofile *);
 void fk_ofile_close(struct fk_odir *, struct fk_ofile *);
 /* Close and free the name: f is done with. */
 void fk_ofile_free(struct fk_odir *, struct fk_ofile *);
+/*
+ * Close f and rename it NAME+suffix in its directory (see above); on
+ * success f->name becomes the new name.  0, or -1 with errno set (the
+ * file keeps its name).
+ */
+int fk_ofile_rename(struct fk_odir *, struct fk_ofile *, const char *suffix);
+/* Close f, its buffered bytes dropped, and remove it from its directory.
+ * 0 (also if it was gone), or -1 with errno set. */
+int fk_ofile_unlink(struct fk_odir *, struct fk_ofile *);
 
 /*
  * Open path (fk_name_safe) below dirfd, making directories, never
