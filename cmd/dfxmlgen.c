@@ -20,6 +20,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_name.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_stage.h"
 #include "fk_util.h"
@@ -647,7 +649,9 @@ main(int argc, char *argv[])
 		repname = "<stdout>";
 		pass = 0;
 	} else {
-		if ((rep = fopen(ofile, "w")) == NULL)
+		int fd = fk_open_named(ofile, O_WRONLY | O_CREAT | O_TRUNC);
+
+		if (fd < 0 || (rep = fdopen(fd, "w")) == NULL)
 			err(FK_EX_FAIL, "%s", ofile);
 		repname = ofile;
 		pass = !isatty(1);

@@ -261,8 +261,7 @@ sink_new(const char *name, uint32_t lt, int below)
 	if (strcmp(name, "-") == 0) {
 		fk_ofile_pin(&s->f, 1, "<stdout>");
 	} else {
-		if ((fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0666)) < 0)
+		if ((fd = fk_open_named(name, O_RDWR | O_CREAT | O_TRUNC)) < 0)
 			err(FK_EX_FAIL, "%s", name);
 		fk_ofile_pin(&s->f, fd, name);
 	}
@@ -704,6 +703,8 @@ stats(void)
 		fk_stats_add(&sb, st.lt_dropped, "linktype_dropped");
 	if (st.ns_lost)
 		fk_stats_add(&sb, st.ns_lost, "ns_cut");
+	if (odir.notreg)
+		fk_stats_add(&sb, odir.notreg, "not_regular");
 	fk_stats_end(&sb, &out, NULL);
 }
 
@@ -804,8 +805,8 @@ main(int argc, char *argv[])
 	if (wpath != NULL && fmt == F_FRAMED) {
 		int fd = 1;
 
-		if (!wstdout && (fd = open(wpath, O_WRONLY | O_CREAT |
-		    O_TRUNC | O_CLOEXEC, 0666)) < 0)
+		if (!wstdout && (fd = fk_open_named(wpath, O_WRONLY | O_CREAT |
+		    O_TRUNC)) < 0)
 			err(FK_EX_FAIL, "%s", wpath);
 		fk_ofile_pin(&wfile, fd, wstdout ? "<stdout>" : wpath);
 		wfile_open = 1;

@@ -327,6 +327,8 @@ main(int argc, char *argv[])
 		fk_stats_add(&sb, odir.reopens, "reopens");
 		fk_stats_add(&sb, st.cut, "cut_bytes");
 		fk_stats_add(&sb, st.unsafe, "unsafe_names");
+		if (odir.notreg)
+			fk_stats_add(&sb, odir.notreg, "not_regular");
 		fk_stats_end(&sb, &out, NULL);
 	}
 	/* End of input: close what is still open. */

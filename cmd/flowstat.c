@@ -13,6 +13,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "fk_addr.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_stage.h"
 #include "fk_util.h"
@@ -688,7 +690,9 @@ main(int argc, char *argv[])
 		errx(FK_EX_USAGE, "-r needs -s");
 
 	if (ofile != NULL) {
-		if ((rep = fopen(ofile, "w")) == NULL)
+		int fd = fk_open_named(ofile, O_WRONLY | O_CREAT | O_TRUNC);
+
+		if (fd < 0 || (rep = fdopen(fd, "w")) == NULL)
 			err(FK_EX_FAIL, "%s", ofile);
 		repname = ofile;
 	} else if (pflag) {

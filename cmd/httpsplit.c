@@ -471,6 +471,8 @@ emit_stats(void)
 	fk_stats_add(&sb, st.bad_msg, "bad_messages");
 	fk_stats_add(&sb, st.unpaired, "unpaired_responses");
 	fk_stats_add(&sb, st.dropped_pending, "dropped_requests");
+	if (odir.notreg)
+		fk_stats_add(&sb, odir.notreg, "not_regular");
 	fk_stats_end(&sb, &out, NULL);
 	if (!opt_quiet && (st.incomplete || st.decode_err || st.hdr_too_big))
 		warnx("%" PRIu64 " bodies, %" PRIu64 " incomplete, %" PRIu64

@@ -18,6 +18,53 @@
 #define OBUF_CAP	(64 * 1024)
 
 /*
+ * The one checked open of an output file, see fk_ofile.h.  The name is
+ * opened without O_TRUNC and truncated only once it is known to be a
+ * regular file; a hostile one (from the stream) without following a
+ * link and without blocking (a FIFO with no reader, a device), and
+ * refused unless it is a regular file.
+ */
+static int
+out_openat(int dfd, const char *name, int flags, int mode, int hostile)
+{
+	struct stat sb;
+	int fd, fl, e;
+
+	fd = openat(dfd, name, (flags & ~O_TRUNC) | O_CLOEXEC |
+	    (hostile ? O_NOFOLLOW | O_NONBLOCK : 0), mode);
+	if (fd < 0) {
+		/* what open(2) says of a socket or a device with no driver */
+		if (hostile && (errno == ENXIO || errno == ENODEV))
+			errno = FK_ENOTREG;
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		if (hostile) {
+			errno = FK_ENOTREG;
+			goto fail;
+		}
+	} else if ((flags & O_TRUNC) && ftruncate(fd, 0) < 0)
+		goto fail;
+	if (hostile && ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int
+fk_open_named(const char *path, int flags)
+{
+	return out_openat(AT_FDCWD, path, flags, 0666, 0);
+}
+
+/*
  * The directory that holds path's last component, below dirfd: each
  * component opened with O_NOFOLLOW (made first if mk), so that the walk
  * never leaves dirfd.  Returns dirfd itself for a name without a slash,
@@ -69,7 +116,7 @@ open_below(int dirfd, const char *path, int flags, int mode, int *dfdp)
 
 	if ((dfd = dir_below(dirfd, path, 1, &base)) < 0)
 		return -1;
-	fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = out_openat(dfd, base, flags, mode, 1);
 	if (fd < 0 || dfdp == NULL) {
 		e = errno;
 		if (dfd != dirfd)
@@ -312,7 +359,12 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 		}
 		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
 			fk_fail("%s/%s", od->path, f->name);
-		warn("%s/%s: skipping this file", od->path, f->name);
+		if (errno == FK_ENOTREG) {
+			warnx("%s/%s: not a regular file: skipping this file",
+			    od->path, f->name);
+			od->notreg++;
+		} else
+			warn("%s/%s: skipping this file", od->path, f->name);
 		f->failed = 1;
 		od->failures++;
 		return -1;

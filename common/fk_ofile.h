@@ -31,6 +31,7 @@
 #ifndef FK_OFILE_H
 #define FK_OFILE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,7 @@ struct fk_odir {
 	struct fk_list lru;	/* open files, least recently used first */
 	struct fk_list live;	/* files created and not yet freed */
 	uint64_t files, reopens, evictions, failures;
+	uint64_t notreg;	/* names refused: not a regular file */
 	size_t bufmem;		/* bytes of positional buffers allocated */
 };
 
@@ -132,9 +134,22 @@ int fk_ofile_rename(struct fk_odir *, struct fk_ofile *, const char *suffix);
 int fk_ofile_unlink(struct fk_odir *, struct fk_ofile *);
 
 /*
- * Open path (fk_name_safe) below dirfd, making directories, never
- * following a symbolic link.  As openat(2).
+ * The checked opens of output files: every file a program writes is
+ * opened through one of these two (fk_ofile_open uses the first).
+ *
+ * fk_open_below: path (fk_name_safe: a name from the stream) below
+ * dirfd, making directories, never following a symbolic link; the last
+ * component is opened non-blocking (a FIFO there cannot hang the
+ * stage), and refused with errno FK_ENOTREG unless it is a regular file
+ * (a FIFO, socket or device planted at a flow's name).  O_TRUNC
+ * truncates only a regular file.  As openat(2); O_CLOEXEC is added.
+ *
+ * fk_open_named: a path the user named (-w FILE, -o FILE): followed as
+ * given, whatever it is (a FIFO, /dev/stdout); O_TRUNC truncates only a
+ * regular file; mode 0666, O_CLOEXEC.  As open(2).
  */
+#define FK_ENOTREG	ENXIO
 int fk_open_below(int dirfd, const char *path, int flags, int mode);
+int fk_open_named(const char *path, int flags);
 
 #endif

@@ -253,3 +253,18 @@ PY
 		umount full
 	done
 }
+
+@test "flowsplit: a FIFO or socket at a flow's file name is refused for that direction only" {
+	craft > in.fk <<'PY'
+for i in (1, 2, 3):
+    w.open(i); w.name(i, 0, b"f%d" % i); w.data(i, 0, 0, b"data%d" % i); w.close(i)
+PY
+	mkdir o && mkfifo o/f1
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' o/f2
+	run timeout 10 flowsplit -o o < in.fk
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+	[[ "$output" == *"o/f1: not a regular file: skipping this file"* ]]
+	[[ "$output" == *"o/f2: not a regular file: skipping this file"* ]]
+	[ -p o/f1 ] && [ -S o/f2 ] && [ "$(cat o/f3)" = data3 ]
+	timeout 10 flowsplit -o o < in.fk 2>/dev/null | flowcat | grep -q 'flowsplit.not_regular=2'
+}

@@ -191,3 +191,20 @@ PY
 	[ ! -e out/sub.real/r-HTTPBODY-001.txt.raw ]
 	[ "$(cat out/sub.real/s-HTTPBODY-001.txt.partial)" = short ]
 }
+
+@test "httpsplit: a FIFO at a body's name is refused for that body only, no hang" {
+	craft > in.fk <<'PY'
+for i in (1, 2):
+    w.open(i, pa=1000 + i); w.name(i, 0, b"q%d" % i); w.name(i, 1, b"r%d" % i)
+    w.data(i, 0, 0, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    w.data(i, 1, 0, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+           b"Content-Length: 5\r\n\r\nbody%d" % i)
+    w.close(i)
+PY
+	mkdir out && mkfifo out/r1-HTTPBODY-001.txt
+	run timeout 10 httpsplit -o out < in.fk
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+	[[ "$output" == *"r1-HTTPBODY-001.txt: not a regular file"* ]]
+	[ -p out/r1-HTTPBODY-001.txt ] && [ "$(cat out/r2-HTTPBODY-001.txt)" = body2 ]
+	timeout 10 httpsplit -o out < in.fk 2>/dev/null | flowcat | grep -q 'httpsplit.not_regular=1'
+}
