@@ -656,6 +656,8 @@ main(int argc, char *argv[])
 		repname = ofile;
 		pass = !isatty(1);
 	}
+	/* no control character from the stream reaches a terminal raw */
+	fk_xml_termsafe(isatty(fileno(rep)));
 
 	fk_hash_seed_init();
 	fk_idmap_init(&flows);
