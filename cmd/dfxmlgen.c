@@ -22,6 +22,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_name.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_report.h"
 #include "fk_stage.h"
@@ -667,6 +669,8 @@ main(int argc, char *argv[])
 	rep = report.f;
 	repname = report.name;
 	pass = rep != stdout;
+	/* no control character from the stream reaches a terminal raw */
+	fk_xml_termsafe(isatty(fileno(rep)));
 
 	fk_hash_seed_init();
 	fk_idmap_init(&flows);

@@ -281,8 +281,7 @@ sink_new(const char *name, uint32_t lt, int below)
 	if (strcmp(name, "-") == 0) {
 		fk_ofile_pin(&s->f, 1, "<stdout>");
 	} else {
-		if ((fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0666)) < 0)
+		if ((fd = fk_open_named(name, O_RDWR | O_CREAT | O_TRUNC)) < 0)
 			err(FK_EX_FAIL, "%s", name);
 		fk_ofile_pin(&s->f, fd, name);
 	}
@@ -296,7 +295,7 @@ sink_new(const char *name, uint32_t lt, int below)
 static void
 sink_to_ns(struct fk_odir *od, struct sink *s)
 {
-	int fd = s->f.fd, own = 0;
+	int fl;
 
 	if (!s->regular) {
 		if (st.ns_lost++ == 0)
@@ -304,16 +303,16 @@ sink_to_ns(struct fk_odir *od, struct sink *s)
 			    "cut to microseconds", s->f.name);
 		return;
 	}
+	/* its own descriptor (reopened if evicted: a failure is warned
+	 * about and the file's writes dropped), not appending meanwhile */
+	if (!s->f.pinned && fk_ofile_open(od, &s->f) < 0)
+		return;
 	fk_ofile_flush(&s->f);
-	if (!s->f.pinned) {
-		/* the cached descriptor appends: pwrite needs another */
-		fd = fk_open_below(od->dirfd, s->f.name, O_RDWR, 0);
-		own = 1;
-	}
-	if (fd < 0 || fk_pcapw_to_ns(fd, s->f.size) < 0)
+	if ((fl = fcntl(s->f.fd, F_GETFL)) < 0 || ((fl & O_APPEND) &&
+	    fcntl(s->f.fd, F_SETFL, fl & ~O_APPEND) < 0) ||
+	    fk_pcapw_to_ns(s->f.fd, s->f.size) < 0 ||
+	    ((fl & O_APPEND) && fcntl(s->f.fd, F_SETFL, fl) < 0))
 		err(FK_EX_FAIL, "%s: rewriting as nanosecond pcap", s->f.name);
-	if (own)
-		fk_close_checked(fd, s->f.name);
 	s->ns = 1;
 }
 
@@ -724,6 +723,8 @@ stats(void)
 		fk_stats_add(&sb, st.lt_dropped, "linktype_dropped");
 	if (st.ns_lost)
 		fk_stats_add(&sb, st.ns_lost, "ns_cut");
+	if (odir.notreg)
+		fk_stats_add(&sb, odir.notreg, "not_regular");
 	fk_stats_end(&sb, &out, NULL);
 }
 
@@ -832,8 +833,8 @@ main(int argc, char *argv[])
 	if (wpath != NULL && fmt == F_FRAMED) {
 		int fd = 1;
 
-		if (!wstdout && (fd = open(wpath, O_WRONLY | O_CREAT |
-		    O_TRUNC | O_CLOEXEC, 0666)) < 0)
+		if (!wstdout && (fd = fk_open_named(wpath, O_WRONLY | O_CREAT |
+		    O_TRUNC)) < 0)
 			err(FK_EX_FAIL, "%s", wpath);
 		fk_ofile_pin(&wfile, fd, wstdout ? "<stdout>" : wpath);
 		wfile_open = 1;

@@ -35,10 +35,18 @@
 
 #define BUFSZ		65536	/* per direction of a session */
 #define ACCEPT_BURST	64	/* accepts per listener per poll round */
+/*
+ * A connect that says EAGAIN (a unix socket's listen backlog is full) is
+ * tried again after 1 ms, then twice as long each time up to RETRY_MAX_MS
+ * between tries, for RETRY_FOR_S seconds in all, as a blocking connect
+ * would wait (a TCP connect in progress gives up after about two minutes).
+ */
+#define RETRY_MAX_MS	100
+#define RETRY_FOR_S	60
 
 enum proto { P_TCP, P_TCP6, P_LOCAL };
 enum { SIDE_C = 0, SIDE_S = 1 };	/* client (A), server (B) */
-enum estate { E_WAIT, E_CONNECTING, E_UP, E_CLOSED };
+enum estate { E_WAIT, E_CONNECTING, E_RETRY, E_UP, E_CLOSED };
 
 struct end {
 	int fd;
@@ -46,6 +54,9 @@ struct end {
 	int pi;			/* index in the poll array, -1 if not polled */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	uint64_t retry_at;	/* E_RETRY: monotonic ns of the next try */
+	uint64_t retry_end;	/* E_RETRY: give up after this */
+	uint32_t retry_ms;	/* E_RETRY: the current wait */
 };
 
 struct dir {
@@ -136,6 +147,16 @@ now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* For waits (retries): a clock that does not jump. */
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -497,6 +518,44 @@ set_peer(struct end *e)
 	}
 }
 
+/*
+ * Connect side i of s (its socket is open), without blocking: up, in
+ * progress, or to be tried again (EAGAIN: see RETRY_MAX_MS).  Returns 0,
+ * or the errno value of a connect that failed (or took too long).
+ */
+static int
+try_connect(struct sess *s, int i)
+{
+	struct side *sd = &sides[i];
+	struct end *e = &s->e[i];
+	uint64_t t;
+
+	if (connect(e->fd, (struct sockaddr *)&sd->addr, sd->addrlen) == 0) {
+		e->st = E_UP;
+		set_peer(e);
+		s->touched = 1;
+		return 0;
+	}
+	if (errno == EINPROGRESS) {
+		e->st = E_CONNECTING;
+		return 0;
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		return errno;
+	t = mono_ns();
+	if (e->st != E_RETRY) {
+		e->st = E_RETRY;
+		e->retry_ms = 1;
+		e->retry_end = t + RETRY_FOR_S * 1000000000ULL;
+	} else if (t >= e->retry_end) {
+		return EAGAIN;
+	} else if ((e->retry_ms *= 2) > RETRY_MAX_MS) {
+		e->retry_ms = RETRY_MAX_MS;
+	}
+	e->retry_at = t + e->retry_ms * 1000000ULL;
+	return 0;
+}
+
 /* Start a non-blocking connect for side i of s. */
 static int
 start_connect(struct sess *s, int i)
@@ -508,15 +567,40 @@ start_connect(struct sess *s, int i)
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (e->fd < 0)
 		return errno;
-	if (connect(e->fd, (struct sockaddr *)&sd->addr, sd->addrlen) == 0) {
-		e->st = E_UP;
-		set_peer(e);
-	} else if (errno == EINPROGRESS) {
-		e->st = E_CONNECTING;
-	} else {
-		return errno;
+	return try_connect(s, i);
+}
+
+/*
+ * Try again the connects whose time has come; the time until the next
+ * one is due (*wait_ns, or UINT64_MAX if none waits).
+ */
+static void
+retry_connects(uint64_t *wait_ns)
+{
+	uint64_t t = mono_ns();
+
+	*wait_ns = UINT64_MAX;
+	for (struct sess *s = SESS_FIRST(), *sn; s != NULL; s = sn) {
+		sn = SESS_NEXT(s);
+		for (int i = 0; i < 2; i++) {
+			struct end *e = &s->e[i];
+			int err;
+
+			if (e->st != E_RETRY)
+				continue;
+			if (e->retry_at <= t && (err = try_connect(s, i)) != 0) {
+				sess_fail(s, i, err);
+				break;
+			}
+			if (e->st == E_RETRY) {
+				uint64_t w = e->retry_at > t ?
+				    e->retry_at - t : 0;
+
+				if (w < *wait_ns)
+					*wait_ns = w;
+			}
+		}
 	}
-	return 0;
 }
 
 /* A new session whose side i is the already connected socket fd. */
@@ -811,6 +895,8 @@ main(int argc, char *argv[])
 	sigset_t block, empty;
 	const char *slash;
 	const struct timespec retry = { 1, 0 };
+	struct timespec tmo;
+	uint64_t wait_ns;
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
@@ -931,6 +1017,7 @@ main(int argc, char *argv[])
 		int r;
 
 		connect_clients(t);
+		retry_connects(&wait_ns);
 		/* step new or newly paired sessions before waiting */
 		for (struct sess *s = SESS_FIRST(), *sn; s != NULL; s = sn) {
 			sn = SESS_NEXT(s);
@@ -979,7 +1066,13 @@ main(int argc, char *argv[])
 		    sides[SIDE_C].lfd < 0)
 			break;
 		/* out of descriptors: try accepting again in a second */
-		r = ppoll(pfd, (nfds_t)n, emfile ? &retry : NULL, &empty);
+		tmo = retry;
+		if (wait_ns < 1000000000ULL) {
+			tmo.tv_sec = 0;
+			tmo.tv_nsec = (long)wait_ns;
+		}
+		r = ppoll(pfd, (nfds_t)n, emfile || wait_ns < UINT64_MAX ?
+		    &tmo : NULL, &empty);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

@@ -33,6 +33,7 @@
 #include "fk_flowkey.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_util.h"
 
@@ -193,8 +194,7 @@ open_files(const char *prefix)
 
 		if (n < 0 || (size_t)n >= sizeof(s->name))
 			errx(FK_EX_USAGE, "-o %s: prefix too long", prefix);
-		s->fd = open(s->name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0666);
+		s->fd = fk_open_named(s->name, O_WRONLY | O_CREAT | O_TRUNC);
 		if (s->fd < 0)
 			err(FK_EX_FAIL, "%s", s->name);
 	}

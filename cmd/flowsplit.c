@@ -372,6 +372,8 @@ main(int argc, char *argv[])
 		fk_stats_add(&sb, st.cut, "cut_bytes");
 		fk_stats_add(&sb, st.unsafe, "unsafe_names");
 		fk_stats_add(&sb, st.big_holes, "big_holes");
+		if (odir.notreg)
+			fk_stats_add(&sb, odir.notreg, "not_regular");
 		fk_stats_end(&sb, &out, NULL);
 	}
 	/*

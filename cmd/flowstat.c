@@ -13,6 +13,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "fk_addr.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_report.h"
 #include "fk_stage.h"

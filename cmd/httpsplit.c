@@ -140,12 +140,6 @@ of_init(struct fk_ofile *of)
 	of->positional = 1;
 }
 
-static void
-of_closefd(struct fk_ofile *of)
-{
-	fk_ofile_close(&odir, of);
-}
-
 /* Write at offset off; a file that cannot be opened is warned about
  * once and its bytes dropped (the exit status says so). */
 static void
@@ -166,11 +160,7 @@ of_finish(struct fk_ofile *of)
 static void
 of_unlink(struct fk_ofile *of)
 {
-	int created = of->created;
-
-	of_closefd(of);
-	if (created && unlinkat(odir.dirfd, of->name, 0) < 0 &&
-	    errno != ENOENT)
+	if (of->created && fk_ofile_unlink(&odir, of) < 0)
 		fk_fail("%s/%s", outdir, of->name);
 	of_finish(of);
 }
@@ -522,14 +512,10 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 			 * (a decoded form not known complete never gets the
 			 * final name).
 			 */
-			snprintf(file, sizeof(file), "%s.partial",
-			    h->body.name);
-			of_closefd(&h->body);
-			if (renameat(odir.dirfd, h->body.name, odir.dirfd,
-			    file) < 0)
-				fk_fail("%s/%s", outdir, file);
-		} else
-			snprintf(file, sizeof(file), "%s", h->body.name);
+			if (fk_ofile_rename(&odir, &h->body, ".partial") < 0)
+				fk_fail("%s/%s.partial", outdir, h->body.name);
+		}
+		snprintf(file, sizeof(file), "%s", h->body.name);
 	}
 	if (h->cut == FK_INF_CUT_SIZE || h->cut == FK_INF_CUT_RATIO) {
 		if (h->cut == FK_INF_CUT_SIZE)
@@ -650,6 +636,8 @@ emit_stats(void)
 	fk_stats_add(&sb, st.size_cut, "decode_size_cut");
 	fk_stats_add(&sb, st.ratio_cut, "decode_ratio_cut");
 	fk_stats_add(&sb, st.memcap_cut, "memcap_cut");
+	if (odir.notreg)
+		fk_stats_add(&sb, odir.notreg, "not_regular");
 	fk_stats_end(&sb, &out, NULL);
 	if (!opt_quiet && (st.incomplete || st.decode_err || st.hdr_too_big))
 		warnx("%" PRIu64 " bodies, %" PRIu64 " incomplete, %" PRIu64

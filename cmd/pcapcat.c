@@ -259,6 +259,7 @@ open_input(const char *path)
  */
 static const uint8_t *map_base;
 static size_t map_len;
+static size_t map_skip;		/* bytes mapped before the capture */
 static char map_msg[PATH_MAX + 64];
 
 static void
@@ -297,9 +298,10 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 				more = 0;	/* interrupted: stop here */
 				break;
 			}
-			if (cap->mem != NULL && cap->start - dropped >= MAP_DROP) {
+			if (cap->mem != NULL &&
+			    map_skip + cap->start - dropped >= MAP_DROP) {
 				fk_out_flush(&out);
-				madvise((void *)(uintptr_t)(cap->mem + dropped),
+				madvise((void *)(uintptr_t)(map_base + dropped),
 				    MAP_DROP, MADV_DONTNEED);
 				dropped += MAP_DROP;
 			}
@@ -332,8 +334,10 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 /*
  * A regular file that is not gzip'd is mapped (map_base, map_len) and
  * read in place: the packets go from the page cache to the output pipe
- * in one copy (the output refers to them: fk_out_stable).  0 if it
- * cannot be.
+ * in one copy (the output refers to them: fk_out_stable).  It is read
+ * from the descriptor's offset, as read(2) would (stdin may be a file
+ * a script has read a prefix of): the mapping starts at the page that
+ * holds it, map_skip bytes before.  0 if it cannot be.
  */
 static int
 map_file(int fd, const char *name)
@@ -341,16 +345,22 @@ map_file(int fd, const char *name)
 	struct sigaction sa;
 	struct stat st;
 	uint8_t magic[2];
+	off_t off = lseek(fd, 0, SEEK_CUR), at;
+	long pg = sysconf(_SC_PAGESIZE);
 	void *p;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+	if (off < 0 || pg <= 0 || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size < off + 24 ||
 	    (uintmax_t)st.st_size > SIZE_MAX / 2 ||
-	    pread(fd, magic, 2, 0) != 2 || (magic[0] == 0x1f && magic[1] == 0x8b))
+	    pread(fd, magic, 2, off) != 2 ||
+	    (magic[0] == 0x1f && magic[1] == 0x8b))
 		return 0;
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	at = off - off % pg;
+	p = mmap(NULL, (size_t)(st.st_size - at), PROT_READ, MAP_PRIVATE, fd,
+	    at);
 	if (p == MAP_FAILED)
 		return 0;
-	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+	madvise(p, (size_t)(st.st_size - at), MADV_SEQUENTIAL);
 	snprintf(map_msg, sizeof(map_msg), "pcapcat: %s: the file shrank "
 	    "while being read\n", name);
 	memset(&sa, 0, sizeof(sa));
@@ -358,7 +368,8 @@ map_file(int fd, const char *name)
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
-	map_len = (size_t)st.st_size;
+	map_len = (size_t)(st.st_size - at);
+	map_skip = (size_t)(off - at);
 	map_base = p;
 	return 1;
 }
@@ -377,7 +388,8 @@ read_file(const char *path, int fd, uint32_t fileidx)
 	if (map_file(fd, name)) {
 		close(fd);
 		fk_out_stable(&out, map_base, map_len, name);
-		r = fk_cap_open_mem(&cap, map_base, map_len, name, snaplen);
+		r = fk_cap_open_mem(&cap, map_base + map_skip,
+		    map_len - map_skip, name, snaplen);
 		more = read_packets(&cap, r, name, fileidx);
 		fk_cap_close(&cap);
 		fk_out_stable(&out, NULL, 0, NULL);	/* written: unmap */

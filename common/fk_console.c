@@ -12,6 +12,7 @@
 #include "fk_console.h"
 #include "fk_name.h"
 #include "fk_stage.h"
+#include "fk_text.h"
 #include "fk_util.h"
 
 #define CBUF_CAP	(256 * 1024)
@@ -258,6 +259,30 @@ dir_name(struct fk_con_flow *f, int dir)
 	return f->name[dir];
 }
 
+/*
+ * A flow's name: control characters from the stream (C1; fk_name_safe
+ * names have no C0 or DEL) as '_' on a terminal, as fk_name_sanitize
+ * writes C0.
+ */
+static void
+put_name(struct fk_console *c, const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len = strlen(name), i = 0, start = 0, n, step;
+
+	while ((c->flags & FK_CON_TERMSAFE) && i < len) {
+		if ((n = fk_text_ctl(s + i, len - i, &step)) == 0) {
+			i += step;
+			continue;
+		}
+		put(c, name + start, i - start);
+		for (; n > 0; n--, i++)
+			putch(c, '_');
+		start = i;
+	}
+	put(c, name + start, len - start);
+}
+
 static int
 tcpreen(const struct fk_console *c)
 {
@@ -338,7 +363,7 @@ tcpflow_chunk(struct fk_console *c, struct fk_con_flow *f, int dir,
 
 	color(c, f, dir);
 	if (!(c->flags & FK_CON_NOHEADER)) {
-		putstr(c, dir_name(f, dir));
+		put_name(c, dir_name(f, dir));
 		put(c, ": ", 2);
 		if (c->flags & FK_CON_HEX)
 			putch(c, '\n');
@@ -401,7 +426,7 @@ tcpflow_note(struct fk_console *c, struct fk_con_flow *f, int dir,
 {
 	color(c, f, dir);
 	if (!(c->flags & FK_CON_NOHEADER)) {
-		putstr(c, dir_name(f, dir));
+		put_name(c, dir_name(f, dir));
 		put(c, ": ", 2);
 	}
 	putstr(c, note);
@@ -638,7 +663,7 @@ pw_report(struct fk_console *c, struct fk_con_flow *f, int dir,
 {
 	ensure_bol(c);
 	color(c, f, dir);
-	putstr(c, dir_name(f, dir));
+	put_name(c, dir_name(f, dir));
 	put(c, ": ", 2);
 	putstr(c, label);
 	putch(c, ' ');

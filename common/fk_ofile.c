@@ -17,12 +17,65 @@
 
 #define OBUF_CAP	(64 * 1024)
 
+/*
+ * The one checked open of an output file, see fk_ofile.h.  The name is
+ * opened without O_TRUNC and truncated only once it is known to be a
+ * regular file; a hostile one (from the stream) without following a
+ * link and without blocking (a FIFO with no reader, a device), and
+ * refused unless it is a regular file.
+ */
+static int
+out_openat(int dfd, const char *name, int flags, int mode, int hostile)
+{
+	struct stat sb;
+	int fd, fl, e;
+
+	fd = openat(dfd, name, (flags & ~O_TRUNC) | O_CLOEXEC |
+	    (hostile ? O_NOFOLLOW | O_NONBLOCK : 0), mode);
+	if (fd < 0) {
+		/* what open(2) says of a socket or a device with no driver */
+		if (hostile && (errno == ENXIO || errno == ENODEV))
+			errno = FK_ENOTREG;
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		if (hostile) {
+			errno = FK_ENOTREG;
+			goto fail;
+		}
+	} else if ((flags & O_TRUNC) && ftruncate(fd, 0) < 0)
+		goto fail;
+	if (hostile && ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 int
-fk_open_below(int dirfd, const char *path, int flags, int mode)
+fk_open_named(const char *path, int flags)
+{
+	return out_openat(AT_FDCWD, path, flags, 0666, 0);
+}
+
+/*
+ * The directory that holds path's last component, below dirfd: each
+ * component opened with O_NOFOLLOW (made first if mk), so that the walk
+ * never leaves dirfd.  Returns dirfd itself for a name without a slash,
+ * else a descriptor the caller closes; *base is the last component.
+ */
+static int
+dir_below(int dirfd, const char *path, int mk, const char **base)
 {
 	char comp[FK_NAME_MAX];
 	const char *p = path, *slash;
-	int cur = dirfd, next, fd, e;
+	int cur = dirfd, next, e;
 
 	if (!fk_name_safe(path, strlen(path))) {
 		errno = EINVAL;
@@ -33,7 +86,7 @@ fk_open_below(int dirfd, const char *path, int flags, int mode)
 
 		memcpy(comp, p, n);
 		comp[n] = '\0';
-		if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
+		if (mk && mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
 			goto fail;
 		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
@@ -44,18 +97,40 @@ fk_open_below(int dirfd, const char *path, int flags, int mode)
 		cur = next;
 		p = slash + 1;
 	}
-	fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	e = errno;
-	if (cur != dirfd)
-		close(cur);
-	errno = e;
-	return fd;
+	*base = p;
+	return cur;
 fail:
 	e = errno;
 	if (cur != dirfd)
 		close(cur);
 	errno = e;
 	return -1;
+}
+
+/* As fk_open_below; *dfdp gets the directory (see dir_below). */
+static int
+open_below(int dirfd, const char *path, int flags, int mode, int *dfdp)
+{
+	const char *base;
+	int dfd, fd, e;
+
+	if ((dfd = dir_below(dirfd, path, 1, &base)) < 0)
+		return -1;
+	fd = out_openat(dfd, base, flags, mode, 1);
+	if (fd < 0 || dfdp == NULL) {
+		e = errno;
+		if (dfd != dirfd)
+			close(dfd);
+		errno = e;
+	} else
+		*dfdp = dfd;
+	return fd;
+}
+
+int
+fk_open_below(int dirfd, const char *path, int flags, int mode)
+{
+	return open_below(dirfd, path, flags, mode, NULL);
 }
 
 static void odir_flusher(void *);
@@ -116,6 +191,7 @@ fk_ofile_init(struct fk_ofile *f, const char *name)
 	memset(f, 0, sizeof(*f));
 	f->name = name != NULL ? fk_strdup(name) : NULL;
 	f->fd = -1;
+	f->dfd = -1;
 }
 
 void
@@ -124,6 +200,7 @@ fk_ofile_pin(struct fk_ofile *f, int fd, const char *name)
 	memset(f, 0, sizeof(*f));
 	f->name = fk_strdup(name);
 	f->fd = fd;
+	f->dfd = -1;
 	f->pinned = 1;
 	f->created = 1;
 	f->buf = fk_malloc(OBUF_CAP);
@@ -190,6 +267,11 @@ fk_ofile_close(struct fk_odir *od, struct fk_ofile *f)
 	fk_list_remove(&od->lru, &f->lru);
 	fk_close_checked(f->fd, f->name);
 	f->fd = -1;
+	if (f->dfd >= 0 && f->dfd != od->dirfd) {
+		close(f->dfd);
+		od->nopen--;
+	}
+	f->dfd = -1;
 	free(f->buf);
 	f->buf = NULL;
 	od->bufmem -= f->bcap;
@@ -206,24 +288,16 @@ live_unlink(struct fk_odir *od, struct fk_ofile *f)
 	f->islive = 0;
 }
 
-/* Rename the closed file f to NAME.partial (removed if that fails). */
+/* Rename f to NAME.partial in its directory (removed if that fails). */
 static void
 rename_partial(struct fk_odir *od, struct fk_ofile *f)
 {
-	char *partial;
-	size_t n;
-
-	n = strlen(f->name);
-	partial = fk_malloc(n + sizeof(".partial"));
-	memcpy(partial, f->name, n);
-	memcpy(partial + n, ".partial", sizeof(".partial"));
-	if (renameat(od->dirfd, f->name, od->dirfd, partial) < 0) {
+	if (fk_ofile_rename(od, f, ".partial") < 0) {
 		warn("%s/%s: cannot rename to .partial, removing it",
 		    od->path, f->name);
-		if (unlinkat(od->dirfd, f->name, 0) < 0 && errno != ENOENT)
+		if (fk_ofile_unlink(od, f) < 0)
 			warn("%s/%s", od->path, f->name);
 	}
-	free(partial);
 }
 
 void
@@ -236,7 +310,6 @@ fk_odir_abandon(struct fk_odir *od)
 		live_unlink(od, f);
 		f->blen = 0;		/* the disk is full: drop, do not flush */
 		f->mtime_ns = 0;
-		fk_ofile_close(od, f);
 		rename_partial(od, f);
 	}
 }
@@ -283,7 +356,9 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 {
 	int flags = O_RDWR | O_CREAT | (!f->created ? O_TRUNC :
 	    f->positional ? 0 : O_APPEND);
-	int fd;
+	/* a file in a subdirectory holds that directory open too */
+	long long need = strchr(f->name, '/') != NULL ? 2 : 1;
+	int fd, dfd;
 
 	if (f->fd >= 0) {
 		if (!f->pinned)
@@ -292,9 +367,9 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 	}
 	if (f->failed)
 		return -1;
-	while (od->nopen >= od->maxfds && fk_list_first(&od->lru) != NULL)
+	while (od->nopen + need > od->maxfds && fk_list_first(&od->lru) != NULL)
 		evict(od);
-	while ((fd = fk_open_below(od->dirfd, f->name, flags, 0666)) < 0) {
+	while ((fd = open_below(od->dirfd, f->name, flags, 0666, &dfd)) < 0) {
 		if ((errno == EMFILE || errno == ENFILE) &&
 		    fk_list_first(&od->lru) != NULL) {
 			evict(od);
@@ -302,7 +377,12 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 		}
 		if (errno == ENOSPC || errno == EDQUOT || errno == EROFS)
 			fk_fail("%s/%s", od->path, f->name);
-		warn("%s/%s: skipping this file", od->path, f->name);
+		if (errno == FK_ENOTREG) {
+			warnx("%s/%s: not a regular file: skipping this file",
+			    od->path, f->name);
+			od->notreg++;
+		} else
+			warn("%s/%s: skipping this file", od->path, f->name);
 		f->failed = 1;
 		od->failures++;
 		return -1;
@@ -318,11 +398,96 @@ fk_ofile_open(struct fk_odir *od, struct fk_ofile *f)
 	}
 	f->created = 1;
 	f->fd = fd;
+	f->dfd = dfd;
 	if (!f->positional)
 		f->buf = fk_malloc(OBUF_CAP);
-	od->nopen++;
+	od->nopen += dfd != od->dirfd ? 2 : 1;
 	fk_list_append(&od->lru, &f->lru);
 	return 0;
+}
+
+/*
+ * The directory that holds f, and f's last component: while f is open,
+ * the one held since it was opened; else walked to again below the
+ * output directory, never following a link (dir_below).  Release with
+ * ofile_dir_done().
+ */
+static int
+ofile_dir(struct fk_odir *od, struct fk_ofile *f, const char **base)
+{
+	const char *slash;
+
+	if (f->pinned || f->name == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (f->fd >= 0) {
+		slash = strrchr(f->name, '/');
+		*base = slash != NULL ? slash + 1 : f->name;
+		return f->dfd;
+	}
+	return dir_below(od->dirfd, f->name, 0, base);
+}
+
+static void
+ofile_dir_done(struct fk_odir *od, struct fk_ofile *f, int dfd)
+{
+	if (dfd >= 0 && dfd != od->dirfd && dfd != f->dfd)
+		close(dfd);
+}
+
+int
+fk_ofile_rename(struct fk_odir *od, struct fk_ofile *f, const char *suffix)
+{
+	size_t n, sl = strlen(suffix);
+	const char *base;
+	char *to;
+	int dfd, r, e;
+
+	if ((dfd = ofile_dir(od, f, &base)) < 0) {
+		e = errno;
+		fk_ofile_close(od, f);
+		errno = e;
+		return -1;
+	}
+	n = strlen(f->name);
+	to = fk_malloc(n + sl + 1);
+	memcpy(to, f->name, n);
+	memcpy(to + n, suffix, sl + 1);
+	r = renameat(dfd, base, dfd, to + (base - f->name));
+	e = errno;
+	ofile_dir_done(od, f, dfd);
+	fk_ofile_close(od, f);
+	if (r == 0) {
+		free(f->name);
+		f->name = to;
+	} else
+		free(to);
+	errno = e;
+	return r;
+}
+
+int
+fk_ofile_unlink(struct fk_odir *od, struct fk_ofile *f)
+{
+	const char *base;
+	int dfd, r, e;
+
+	f->blen = 0;		/* going away: not worth writing */
+	f->mtime_ns = 0;
+	if ((dfd = ofile_dir(od, f, &base)) < 0) {
+		r = -1;
+		e = errno;
+	} else {
+		r = unlinkat(dfd, base, 0);
+		e = errno;
+		ofile_dir_done(od, f, dfd);
+	}
+	fk_ofile_close(od, f);
+	if (r < 0 && e == ENOENT)
+		r = 0;
+	errno = e;
+	return r;
 }
 
 int

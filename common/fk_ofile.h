@@ -7,7 +7,13 @@
  * is opened below the output directory with openat(2) and O_NOFOLLOW,
  * one component at a time, making directories as needed: a name (which
  * must be fk_name_safe) can never escape the directory, even through a
- * symbolic link planted in it.
+ * symbolic link planted in it.  While a file in a subdirectory is open,
+ * so is that directory (two descriptors against the cap): renaming or
+ * removing the file (fk_ofile_rename, fk_ofile_unlink, fk_odir_abandon)
+ * works in the directory it was opened in, whatever has been renamed or
+ * replaced by a link since; a file that is not open is reached again one
+ * component at a time, as when it is reopened.  Nothing ever walks a
+ * multi-component path with the kernel's lookup.
  *
  * A "pinned" file is an fd the caller owns (stdout, a file named on the
  * command line): never evicted, written sequentially.
@@ -25,6 +31,7 @@
 #ifndef FK_OFILE_H
 #define FK_OFILE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +42,7 @@ struct fk_odir;
 struct fk_ofile {
 	char *name;		/* relative to the directory; or display name */
 	int fd;			/* -1: not open */
+	int dfd;		/* open: its directory (maybe od->dirfd) */
 	uint8_t created;	/* opened once in this run */
 	uint8_t failed;		/* could not be opened: writes are dropped */
 	uint8_t pinned;
@@ -59,6 +67,7 @@ struct fk_odir {
 	struct fk_list lru;	/* open files, least recently used first */
 	struct fk_list live;	/* files created and not yet freed */
 	uint64_t files, reopens, evictions, failures;
+	uint64_t notreg;	/* names refused: not a regular file */
 	size_t bufmem;		/* bytes of positional buffers allocated */
 };
 
@@ -120,11 +129,32 @@ void fk_ofile_free(struct fk_odir *, struct fk_ofile *);
  * it is renamed NAME.partial.
  */
 void fk_ofile_free_partial(struct fk_odir *, struct fk_ofile *);
+ * Close f and rename it NAME+suffix in its directory (see above); on
+ * success f->name becomes the new name.  0, or -1 with errno set (the
+ * file keeps its name).
+ */
+int fk_ofile_rename(struct fk_odir *, struct fk_ofile *, const char *suffix);
+/* Close f, its buffered bytes dropped, and remove it from its directory.
+ * 0 (also if it was gone), or -1 with errno set. */
+int fk_ofile_unlink(struct fk_odir *, struct fk_ofile *);
 
 /*
- * Open path (fk_name_safe) below dirfd, making directories, never
- * following a symbolic link.  As openat(2).
+ * The checked opens of output files: every file a program writes is
+ * opened through one of these two (fk_ofile_open uses the first).
+ *
+ * fk_open_below: path (fk_name_safe: a name from the stream) below
+ * dirfd, making directories, never following a symbolic link; the last
+ * component is opened non-blocking (a FIFO there cannot hang the
+ * stage), and refused with errno FK_ENOTREG unless it is a regular file
+ * (a FIFO, socket or device planted at a flow's name).  O_TRUNC
+ * truncates only a regular file.  As openat(2); O_CLOEXEC is added.
+ *
+ * fk_open_named: a path the user named (-w FILE, -o FILE): followed as
+ * given, whatever it is (a FIFO, /dev/stdout); O_TRUNC truncates only a
+ * regular file; mode 0666, O_CLOEXEC.  As open(2).
  */
+#define FK_ENOTREG	ENXIO
 int fk_open_below(int dirfd, const char *path, int flags, int mode);
+int fk_open_named(const char *path, int flags);
 
 #endif

@@ -2,45 +2,29 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fk_text.h"
 #include "fk_xml.h"
+
+static int termsafe;
+
+void
+fk_xml_termsafe(int on)
+{
+	termsafe = on;
+}
 
 size_t
 fk_xml_charlen(const unsigned char *s, size_t len)
 {
-	uint32_t c;
-	size_t n, i;
+	size_t n = fk_utf8_len(s, len);
 
-	if (len == 0)
+	/* XML 1.0 Char: TAB, LF, CR and 0x20 up */
+	if (n == 1 && s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' &&
+	    s[0] != '\r')
 		return 0;
-	c = s[0];
-	if (c < 0x80) {
-		/* XML 1.0 Char: TAB, LF, CR and 0x20 up. */
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			return 0;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-	} else
+	/* U+FFFE, U+FFFF: non-characters */
+	if (n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe)
 		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff)
-		return 0;		/* overlong or out of range */
-	if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
-		return 0;		/* surrogates, non-characters */
 	return n;
 }
 
@@ -69,6 +53,8 @@ escape(const void *src, size_t len, void (*put)(void *, const char *, size_t),
 		case '\r': ent = "&#13;"; break;
 		}
 		n = ent ? 0 : fk_xml_charlen(s + i, len - i);
+		if (n > 0 && termsafe && fk_text_ctl(s + i, len - i, NULL))
+			n = 0;		/* DEL, C1: \xHH, byte by byte */
 		if (ent == NULL && n > 0) {
 			i += n;
 			run += n;

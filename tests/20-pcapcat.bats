@@ -217,6 +217,20 @@ for t, f, b in read_records(sys.stdin.buffer):
 	cmp <(pcapcat -s 60 -c 5 -r "$f") <(cat "$f" | pcapcat -s 60 -c 5)
 }
 
+@test "stdin a file read past a prefix: read from its offset, as through a pipe" {
+	f="$DATA/reasm-gap.pcap"
+	for n in 1 234 4096 5000; do
+		{ head -c $n /dev/zero; cat "$f"; } > in.bin
+		tail -c +$((n + 1)) in.bin | pcapcat > piped.fk
+		{ dd bs=$n count=1 of=/dev/null 2>/dev/null; pcapcat > file.fk; } < in.bin
+		cmp piped.fk file.fk || { echo "prefix of $n bytes"; false; }
+		{ dd bs=$n count=1 of=/dev/null 2>/dev/null; pcapcat -r - > file.fk; } < in.bin
+		cmp piped.fk file.fk
+	done
+	[ "$(npk < piped.fk)" -gt 0 ]
+	cmp piped.fk <(pcapcat -r "$f")
+}
+
 @test "a file that shrinks while being read in place: exit 1 with a message, no crash" {
 	python3 - <<'PY'
 import struct

@@ -254,6 +254,25 @@ PY
 	flowcat -f strip -G < in.fk | grep -q $'^\x1b\\[0;31m>>> '
 }
 
+@test "flowcat, flowsplit -c: on a terminal no C1 control from a name is printed, UTF-8 is" {
+	need_cmd script
+	# 0x9b: 8-bit CSI; c2 9b: U+009B; c4 9b: U+011B, a letter
+	craft > in.fk <<'PY'
+w.open(1, pb=21); w.name(1, 0, b"evil\x9b2J\xc2\x9b31m\xc4\x9b")
+w.data(1, 0, 0, b"USER bob\r\nPASS s\xc2\x9b3\r\n"); w.close(1)
+PY
+	for c in "flowcat -f tcpflow" "flowcat -f password" "flowsplit -c"; do
+		script -qec "stty -onlcr; $c < in.fk" /dev/null > tty.out
+		[ -s tty.out ]
+		cat -v tty.out
+		grep -q $'^evil_2J__31m\xc4\x9b: ' tty.out
+		# nothing else outside ASCII
+		[ "$(LC_ALL=C grep -o $'[\x80-\xff]' tty.out | wc -l)" = 2 ]
+	done
+	# piped: the name as it is
+	flowcat -f tcpflow < in.fk | grep -q $'^evil\x9b2J\xc2\x9b31m\xc4\x9b: '
+}
+
 @test "flowcat: output into a closed pipe exits quietly" {
 	need_corpus
 	pcapcat -r "$CORPUS/tcpflow/test1.pcap" | reasm > in.fk

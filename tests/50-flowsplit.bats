@@ -224,3 +224,63 @@ PY
 	flowsplit -b 1m -o capped < holes.fk > /dev/null 2>&1
 	[ "$(stat -c %s capped/*)" -eq 5 ]
 }
+
+# The stream of tests below: flow 1 opens sub/keep and stays open; once the
+# file "go" exists, flow 2 writes 1 MiB into "filler".
+swap_feed() {
+	craft <<'PY'
+import os, time
+w.open(1, pa=1001); w.name(1, 0, b"sub/keep"); w.data(1, 0, 0, b"flow 1\n")
+sys.stdout.buffer.flush()
+for _ in range(1500):
+    if os.path.exists("go"):
+        break
+    time.sleep(0.02)
+w.open(2, pa=1002); w.name(2, 0, b"filler")
+for i in range(16):
+    w.data(2, 0, i * 65536, b"F" * 65536)
+PY
+}
+
+@test "flowsplit: the cleanup after a full disk renames in the directories it opened, never through a link" {
+	need_root
+	for fds in 128 1; do	# flow 1's file open, and evicted
+		rm -rf victim go && mkdir -p full victim && echo precious > victim/keep
+		mount -t tmpfs -o size=512k tmpfs full
+		swap_feed | flowsplit -f $fds -o full/out > /dev/null 2> err &
+		for _ in $(seq 100); do [ -e full/out/sub/keep ] && break; sleep 0.05; done
+		mv full/out/sub full/out/sub.real
+		ln -s "$PWD/victim" full/out/sub
+		touch go
+		wait $! && { umount full; echo "exit 0 on a full disk"; return 1; }
+		ls -lR full victim
+		cat err
+		grep -q 'No space left on device' err || { umount full; return 1; }
+		[ "$(ls victim)" = keep ] && [ "$(cat victim/keep)" = precious ] ||
+			{ umount full; return 1; }
+		if [ $fds = 128 ]; then
+			# renamed where it is, through the directory held open
+			[ "$(cat full/out/sub.real/keep.partial)" = "flow 1" ] ||
+				{ umount full; return 1; }
+		else
+			# reached again by name: the link is not followed
+			grep -q 'sub/keep: cannot rename' err || { umount full; return 1; }
+		fi
+		umount full
+	done
+}
+
+@test "flowsplit: a FIFO or socket at a flow's file name is refused for that direction only" {
+	craft > in.fk <<'PY'
+for i in (1, 2, 3):
+    w.open(i); w.name(i, 0, b"f%d" % i); w.data(i, 0, 0, b"data%d" % i); w.close(i)
+PY
+	mkdir o && mkfifo o/f1
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' o/f2
+	run timeout 10 flowsplit -o o < in.fk
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+	[[ "$output" == *"o/f1: not a regular file: skipping this file"* ]]
+	[[ "$output" == *"o/f2: not a regular file: skipping this file"* ]]
+	[ -p o/f1 ] && [ -S o/f2 ] && [ "$(cat o/f3)" = data3 ]
+	timeout 10 flowsplit -o o < in.fk 2>/dev/null | flowcat | grep -q 'flowsplit.not_regular=2'
+}

@@ -242,3 +242,71 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 		fi
 	done
 }
+
+@test "httpsplit: .partial renames and .raw removals work in the directories the files were opened in" {
+	# sub/r: a gzip body (its .raw file goes when it completes), sub/s: a
+	# body cut short (renamed .partial); both end after sub was swapped
+	# for a link to a directory outside -o
+	mkfifo feed
+	(craft <<'PY'
+import os, time, gzip
+body = b"".join(b"line %d\n" % i for i in range(30000))
+z = gzip.compress(body)
+resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(z))
+half = len(z) // 2
+w.open(1, pa=1001); w.name(1, 0, b"sub/q"); w.name(1, 1, b"sub/r")
+w.data(1, 0, 0, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n")
+w.data(1, 1, 0, resp + z[:half])
+w.open(2, pa=1002); w.name(2, 0, b"sub/p"); w.name(2, 1, b"sub/s")
+w.data(2, 0, 0, b"GET /b HTTP/1.1\r\nHost: h\r\n\r\n")
+w.data(2, 1, 0, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+       b"Content-Length: 100\r\n\r\nshort")
+sys.stdout.buffer.flush()
+for _ in range(1500):
+    if os.path.exists("go"):
+        break
+    time.sleep(0.02)
+w.data(1, 1, len(resp) + half, z[half:])
+w.close(1)
+w.close(2)
+open("body", "wb").write(body)
+PY
+	) > feed &
+	httpsplit -o out < feed > /dev/null 2> err &
+	hs=$!
+	for _ in $(seq 100); do
+		[ -s out/sub/r-HTTPBODY-001.txt ] && [ -e out/sub/s-HTTPBODY-001.txt ] && break
+		sleep 0.05
+	done
+	mkdir victim
+	for f in r-HTTPBODY-001.txt r-HTTPBODY-001.txt.raw s-HTTPBODY-001.txt; do
+		echo precious > victim/$f
+	done
+	mv out/sub out/sub.real
+	ln -s "$PWD/victim" out/sub
+	touch go
+	wait $hs || { cat err; return 1; }
+	ls -l out out/sub.real victim
+	[ "$(ls victim | wc -l)" = 3 ] && [ "$(cat victim/* | sort -u)" = precious ]
+	cmp out/sub.real/r-HTTPBODY-001.txt body
+	[ ! -e out/sub.real/r-HTTPBODY-001.txt.raw ]
+	[ "$(cat out/sub.real/s-HTTPBODY-001.txt.partial)" = short ]
+}
+
+@test "httpsplit: a FIFO at a body's name is refused for that body only, no hang" {
+	craft > in.fk <<'PY'
+for i in (1, 2):
+    w.open(i, pa=1000 + i); w.name(i, 0, b"q%d" % i); w.name(i, 1, b"r%d" % i)
+    w.data(i, 0, 0, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    w.data(i, 1, 0, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+           b"Content-Length: 5\r\n\r\nbody%d" % i)
+    w.close(i)
+PY
+	mkdir out && mkfifo out/r1-HTTPBODY-001.txt
+	run timeout 10 httpsplit -o out < in.fk
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+	[[ "$output" == *"r1-HTTPBODY-001.txt: not a regular file"* ]]
+	[ -p out/r1-HTTPBODY-001.txt ] && [ "$(cat out/r2-HTTPBODY-001.txt)" = body2 ]
+	timeout 10 httpsplit -o out < in.fk 2>/dev/null | flowcat | grep -q 'httpsplit.not_regular=1'
+}

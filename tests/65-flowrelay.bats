@@ -332,6 +332,40 @@ PY
 	[ "$(ls out | wc -l)" -eq 4 ]
 }
 
+@test "flowrelay: -p local: a unix server whose listen backlog is full is connected to when it has room" {
+	# backlog 1, one accept every 0.2 s: a non-blocking connect says
+	# EAGAIN meanwhile; flowrelay tries again, as a blocking connect waits
+	peer_server slowecho "unix:$T/srv.sock" 8
+	timeout 30 flowrelay -p local -m 8 "$T/srv.sock" "$T/relay.sock" > rec 2> relay.err 3>&- &
+	RELAY=$!
+	PIDS+=($RELAY)
+	for i in $(seq 200); do [ -S relay.sock ] && break; sleep 0.1; done
+	# 8 clients at once (threads of one process: quick to start)
+	timeout 30 python3 - "$T/relay.sock" > clients.out 3>&- <<'PY'
+import socket, sys, threading
+res = {}
+def cli(i):
+    try:
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(sys.argv[1])
+        c.sendall(b"hi%d" % i)
+        c.shutdown(socket.SHUT_WR)
+        res[i] = c.recv(100)
+    except OSError as e:
+        res[i] = repr(e).encode()
+ts = [threading.Thread(target=cli, args=(i,)) for i in range(8)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(sum(res[i] == b"hi%d" % i for i in range(8)), res)
+PY
+	relay_done || { cat clients.out; return 1; }
+	cat clients.out
+	[ "$(cut -d' ' -f1 clients.out)" = 8 ]
+	[ ! -s relay.err ] || { cat relay.err; return 1; }
+	flowcat < rec | grep -q 'flowrelay.failed=0'
+	[ "$(flowcat < rec | grep -c 'FLOW_CLOSE .*reason=fin')" -eq 8 ]
+}
+
 @test "flowrelay: -l listens for the server, which connects to the relay" {
 	timeout 30 flowrelay -l -m 1 0 > rec 2> relay.err 3>&- &
 	RELAY=$!

@@ -186,3 +186,25 @@ xdump() {
 	pcapcat -r "$f" | flowpcap -f payload -o udp > /dev/null
 	[ -n "$(ls udp)" ]
 }
+
+@test "flowpcap -o: a FIFO at a flow's file name is refused, no hang; -w FIFO is written" {
+	pcapcat -r "$U" | flowpcap -o ref > /dev/null
+	mkdir p && mkfifo p/flow0001.pcap
+	pcapcat -r "$U" > in.fk
+	run timeout 10 flowpcap -o p < in.fk
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+	[[ "$output" == *"p/flow0001.pcap: not a regular file: skipping this file"* ]]
+	[ -p p/flow0001.pcap ]
+	for f in ref/*; do
+		b=${f##*/}
+		[ "$b" = flow0001.pcap ] || cmp "$f" "p/$b"
+	done
+	timeout 10 flowpcap -o p < in.fk 2>/dev/null | flowcat | grep -q 'flowpcap.not_regular=1'
+	# a FIFO the user names is theirs: written as usual
+	mkfifo w.pipe
+	cat w.pipe > w.pcap &
+	timeout 10 flowpcap -w w.pipe < in.fk
+	wait $!
+	pcapcat -r "$U" | flowpcap -w w.ref
+	cmp w.ref w.pcap
+}

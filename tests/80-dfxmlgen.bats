@@ -222,6 +222,19 @@ for f in files:
 PY
 }
 
+@test "dfxmlgen -o -: on a terminal C1 controls are escaped, UTF-8 letters are not" {
+	need_cmd script
+	craft > in.fk <<'PY'
+w.open(1); w.name(1, 0, b"evil\x9b2J\xc2\x9b31m\xc4\x9b"); w.data(1, 0, 0, b"x"); w.close(1)
+PY
+	script -qec "stty -onlcr; dfxmlgen -o - < in.fk" /dev/null > tty.out
+	cat -v tty.out | grep filename
+	grep -qF $'<filename>evil\\x9b2J\\xc2\\x9b31m\xc4\x9b</filename>' tty.out
+	# into a file: U+009B is an XML character, kept
+	dfxmlgen -o r.xml < in.fk
+	grep -qF $'<filename>evil\\x9b2J\xc2\x9b31m\xc4\x9b</filename>' r.xml
+}
+
 @test "dfxmlgen: damaged input exits 3, usage errors exit 2" {
 	mkstream > s.fk
 	head -c 150 s.fk > cut.fk

@@ -11,6 +11,8 @@ relay-peer.py server KIND ADDR PORTFILE [N]
       echo       send back everything read, until EOF; then close
       halfclose  read until EOF, then reply "got N bytes SHA256" and close
       rst        read one chunk, reply "bye", then reset (SO_LINGER 0)
+      slowecho   echo, but with a listen backlog of 1 and one accept
+                 every 0.2 s: connects beyond the backlog must wait
 relay-peer.py dial KIND ADDR
     Be the server, but connect to ADDR (flowrelay -l) instead of listening.
 relay-peer.py client KIND ADDR [ARG]
@@ -38,6 +40,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 
 def parse(addr):
@@ -49,13 +52,13 @@ def parse(addr):
     return fam, (host, int(port))
 
 
-def listener(addr, portfile):
+def listener(addr, portfile, backlog=16):
     fam, sa = parse(addr)
     s = socket.socket(fam, socket.SOCK_STREAM)
     if fam != socket.AF_UNIX:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(sa)
-    s.listen(16)
+    s.listen(backlog)
     name = s.getsockname()
     val = name if fam == socket.AF_UNIX else str(name[1])
     with open(portfile + ".tmp", "w") as f:
@@ -82,7 +85,7 @@ def read_all(c):
 
 def serve(kind, c):
     try:
-        if kind == "echo":
+        if kind in ("echo", "slowecho"):
             while True:
                 b = c.recv(65536)
                 if not b:
@@ -104,9 +107,11 @@ def serve(kind, c):
 
 
 def server(kind, addr, portfile, n=1):
-    s = listener(addr, portfile)
+    s = listener(addr, portfile, 1 if kind == "slowecho" else 16)
     threads = []
     for _ in range(n):
+        if kind == "slowecho":
+            time.sleep(0.2)
         c, _ = s.accept()
         t = threading.Thread(target=serve, args=(kind, c))
         t.start()
