@@ -129,6 +129,7 @@ void fk_ofile_free(struct fk_odir *, struct fk_ofile *);
  * it is renamed NAME.partial.
  */
 void fk_ofile_free_partial(struct fk_odir *, struct fk_ofile *);
+/*
  * Close f and rename it NAME+suffix in its directory (see above); on
  * success f->name becomes the new name.  0, or -1 with errno set (the
  * file keeps its name).
