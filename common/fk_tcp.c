@@ -1,4 +1,5 @@
 /* fk_tcp.c - per-direction TCP reassembly, see fk_tcp.h. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,6 +208,7 @@ blist_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 static void
 seg_unlink(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, struct fk_tcp_seg *s)
 {
+	fk_treap_unlink(&t->tree, &s->tn);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -240,6 +242,8 @@ seg_insert(struct fk_tcp_ctx *c, struct fk_tcp_dir *t,
 	memcpy(s->data, p, len);
 	s->next = before;
 	s->prev = before ? before->prev : t->tail;
+	fk_treap_link(&t->tree, &s->tn, s->prev ? &s->prev->tn : NULL,
+	    before ? &before->tn : NULL);
 	if (s->prev)
 		s->prev->next = s;
 	else
@@ -327,18 +331,41 @@ trim_delivered(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t poff,
 	}
 }
 
+#define SEG_OF(n)	((struct fk_tcp_seg *)(void *)((char *)(n) - \
+			    offsetof(struct fk_tcp_seg, tn)))
+
+/* The first buffered segment ending after off, or NULL: O(log n). */
+static struct fk_tcp_seg *
+first_ending_after(const struct fk_tcp_dir *t, uint64_t off)
+{
+	const struct fk_treap_node *n = t->tree.root;
+	struct fk_tcp_seg *s, *found = NULL;
+
+	/* appending (in order after the last one) is the common case */
+	if (t->tail == NULL || t->tail->off + t->tail->len <= off)
+		return NULL;
+	if (t->head->off + t->head->len > off)
+		return t->head;
+	while (n != NULL) {
+		s = SEG_OF(n);
+		if (s->off + s->len > off) {
+			found = s;
+			n = n->l;
+		} else {
+			n = n->r;
+		}
+	}
+	return found;
+}
+
 /* Buffer [off, off+len) out of order; existing buffered bytes win. */
 static void
 buffer(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
     const uint8_t *p, uint32_t len, uint64_t ts)
 {
-	struct fk_tcp_seg *s = t->tail;
+	struct fk_tcp_seg *s = first_ending_after(t, off);
 	uint64_t cur = off, end = off + len;
 
-	/* Walk back to the first segment ending after off (usually none). */
-	while (s != NULL && s->off + s->len > off)
-		s = s->prev;
-	s = s ? s->next : t->head;
 	for (; s != NULL && s->off < end && cur < end; s = s->next) {
 		uint64_t send = s->off + s->len, lo, hi;
 

@@ -29,11 +29,13 @@
 
 #include "fk_list.h"
 #include "fk_record.h"
+#include "fk_treap.h"
 
 struct fk_out;
 
 struct fk_tcp_seg {
 	struct fk_tcp_seg *next, *prev;
+	struct fk_treap_node tn;	/* on the direction's tree, by off */
 	uint64_t off;		/* stream offset of data[0] */
 	uint64_t ts_ns;
 	uint32_t len;
@@ -42,8 +44,10 @@ struct fk_tcp_seg {
 
 /*
  * Most out-of-order segments buffered per direction (beyond it the first
- * hole is given up, as for the byte cap): bounds the O(segments) insert.
- * Buffered byte counts include FK_TCP_SEG_OVERHEAD per segment.
+ * hole is given up, as for the byte cap).  They are kept in a list sorted
+ * by offset and in a treap (fk_treap.h) on it: a segment finds its place
+ * in O(log n), whatever the order segments come in.  Buffered byte
+ * counts include FK_TCP_SEG_OVERHEAD per segment (its header).
  */
 #define FK_TCP_MAX_SEGS		4096
 #define FK_TCP_SEG_OVERHEAD	64
@@ -79,6 +83,7 @@ struct fk_tcp_dir {
 	uint64_t nxt;		/* next stream offset to deliver */
 	uint64_t fin_off;	/* stream offset of the FIN */
 	struct fk_tcp_seg *head, *tail;	/* buffered, sorted, disjoint */
+	struct fk_treap tree;		/* the same segments, by off */
 	uint64_t buffered;	/* bytes + overhead of buffered segments */
 	uint32_t nseg;
 	struct fk_link blink;		/* on ctx->blist */
