@@ -501,3 +501,66 @@ fk_tcp_dir_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 	blist_del(c, t);
 	hist_free(c, t);
 }
+
+uint8_t
+fk_tcp_wscale(const uint8_t *hdr, uint32_t len, uint8_t *shift)
+{
+	uint32_t hl, i;
+
+	if (len < 20 || (hl = (uint32_t)(hdr[12] >> 4) * 4) < 20)
+		return FK_TCP_WS_UNKNOWN;
+	if (hl > len)
+		return FK_TCP_WS_UNKNOWN;
+	for (i = 20; i < hl;) {
+		uint8_t kind = hdr[i];
+
+		if (kind == 0)			/* end of options */
+			break;
+		if (kind == 1) {		/* no-op */
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || hdr[i + 1] < 2 || i + hdr[i + 1] > hl)
+			break;			/* malformed: stop */
+		if (kind == 3 && hdr[i + 1] == 3) {
+			*shift = hdr[i + 2] > 14 ? 14 : hdr[i + 2];
+			return FK_TCP_WS_SET;
+		}
+		i += hdr[i + 1];
+	}
+	return FK_TCP_WS_NONE;
+}
+
+int
+fk_tcp_rst_ok(const struct fk_tcp_dir *t, const struct fk_tcp_dir *p,
+    uint32_t seq)
+{
+	uint64_t w = FK_TCP_WIN_MAX, hi;
+	int64_t off;
+
+	if (!t->have_base)
+		return 1;
+	if (p->win_seen) {
+		int known = (t->ws_state == FK_TCP_WS_NONE ||
+		    t->ws_state == FK_TCP_WS_SET) &&
+		    (p->ws_state == FK_TCP_WS_NONE ||
+		    p->ws_state == FK_TCP_WS_SET);
+		unsigned shift = !known ? 14 :
+		    t->ws_state == FK_TCP_WS_SET &&
+		    p->ws_state == FK_TCP_WS_SET ? p->ws : 0;
+
+		w = (uint64_t)p->win << shift;
+		if (w < 65535)
+			w = 65535;
+	}
+	if (p->ack_seen) {
+		int64_t d = (int32_t)(seq - p->ack);
+
+		if (d >= -(int64_t)w && d <= (int64_t)w)
+			return 1;
+	}
+	off = fk_tcp_seq2off(t, seq);
+	hi = t->hi > t->nxt ? t->hi : t->nxt;
+	return off >= (int64_t)t->nxt - (int64_t)w &&
+	    off <= (int64_t)(hi + w);
+}

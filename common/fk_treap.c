@@ -4,11 +4,14 @@
 #include "fk_hash.h"
 #include "fk_treap.h"
 
+/* Of the priorities, drawn once from fk_hash's seed (0: not yet). */
+static uint64_t seed;
+
 /* The priority of n: splitmix64's finalizer of its address and the seed. */
 static uint64_t
-prio(const struct fk_treap *t, const struct fk_treap_node *n)
+prio(const struct fk_treap_node *n)
 {
-	uint64_t z = (uint64_t)(uintptr_t)n ^ t->seed;
+	uint64_t z = (uint64_t)(uintptr_t)n ^ seed;
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -48,10 +51,10 @@ fk_treap_link(struct fk_treap *t, struct fk_treap_node *n,
 {
 	uint64_t pr;
 
-	if (t->seed == 0) {
+	if (seed == 0) {
 		static const char tag[] = "fk_treap";
 
-		t->seed = fk_hash(tag, sizeof(tag)) | 1;
+		seed = fk_hash(tag, sizeof(tag)) | 1;
 	}
 	n->l = n->r = NULL;
 	/*
@@ -68,8 +71,8 @@ fk_treap_link(struct fk_treap *t, struct fk_treap_node *n,
 		n->p = NULL;
 		t->root = n;
 	}
-	pr = prio(t, n);
-	while (n->p != NULL && prio(t, n->p) < pr)
+	pr = prio(n);
+	while (n->p != NULL && prio(n->p) < pr)
 		rot_up(t, n);
 }
 
@@ -80,7 +83,7 @@ fk_treap_unlink(struct fk_treap *t, struct fk_treap_node *n)
 
 	/* rotate it down until it has at most one child */
 	while (n->l != NULL && n->r != NULL)
-		rot_up(t, prio(t, n->l) > prio(t, n->r) ? n->l : n->r);
+		rot_up(t, prio(n->l) > prio(n->r) ? n->l : n->r);
 	c = n->l != NULL ? n->l : n->r;
 	if (c != NULL)
 		c->p = n->p;

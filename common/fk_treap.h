@@ -23,7 +23,6 @@ struct fk_treap_node {
 
 struct fk_treap {
 	struct fk_treap_node *root;
-	uint64_t seed;		/* of the priorities; 0: not drawn yet */
 };
 
 /*

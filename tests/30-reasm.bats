@@ -382,3 +382,53 @@ got = open(sys.argv[2], "rb").read()
 assert len(got) == 1460 and want[54:] == got, (len(got), len(want))
 PY
 }
+
+@test "reasm: a RST outside the receive window is ignored and counted; one inside closes" {
+	split "$DATA/reasm-rstwin.pcap" -v 2> err
+	[ "$(wc -l < out/flows.tsv)" -eq 1 ]
+	[ "$(cat out/1.ba)" = "part one;part two" ]
+	[ "$(wc -l < out/gaps.tsv)" -eq 0 ]
+	[ "$(cut -f8 out/flows.tsv)" = 2 ]
+	grep -q '^reasm.rst_ignored=1$' err
+	# window scaling: 1000 << 7 takes a RST 100000 bytes ahead, not 200000
+	rm -rf out
+	split "$DATA/reasm-rstscale.pcap" -v 2> err
+	[ "$(cat out/1.ba)" = "answer more" ]
+	[ "$(cut -f8 out/flows.tsv)" = 2 ]
+	grep -q '^reasm.rst_ignored=1$' err
+	# the ignored RST counts as a packet, not as the flow's last one
+	flowcat < rec | grep FLOW_CLOSE | grep -q 'ab=pkts:5,'
+}
+
+@test "reasm: a SYN with a new ISN injected mid-connection is ignored: no new flow, no GAP" {
+	split "$DATA/reasm-syninject.pcap" -v 2> err
+	[ "$(wc -l < out/flows.tsv)" -eq 1 ]
+	[ "$(cat out/1.ba)" = "first half;second half" ]
+	[ "$(wc -l < out/gaps.tsv)" -eq 0 ]
+	[ "$(cut -f8 out/flows.tsv)" = 1 ]
+	grep -q '^reasm.syn_ignored=1$' err
+	grep -q '^reasm.port_reuse=0$' err
+}
+
+@test "reasm: port reuse whose old connection's end was not captured: the SYN-ACK confirms it" {
+	split "$DATA/reasm-synconfirm.pcap" -v 2> err
+	[ "$(wc -l < out/flows.tsv)" -eq 2 ]
+	[ "$(cat out/1.ab)" = "first connection" ]
+	[ "$(cat out/2.ab)" = "second connection" ]
+	[ "$(cat out/2.ba)" = "reply two" ]
+	[ "$(cut -f8 out/flows.tsv | tr '\n' ' ')" = "6 1 " ]
+	grep -q '^reasm.port_reuse=1$' err
+	! grep -q syn_ignored err
+	flowcat < rec > txt
+	# the new flow starts at its SYN, which counts there, not in the old one
+	grep 'FLOW_OPEN id=2 ts=2023-11-14T22:13:25.006000000Z ' txt |
+	    grep 'opener=syn' | grep -q reused
+	grep 'FLOW_CLOSE id=1' txt | grep -q 'ts=2023-11-14T22:13:20.005000000Z ab=pkts:3,'
+	grep 'FLOW_CLOSE id=2' txt | grep -q 'ab=pkts:5,'
+	# one direction, a FIN, then a SYN past the old sequence space: new
+	rm -rf out
+	split "$DATA/reasm-syntimewait.pcap" -v 2> err
+	[ "$(wc -l < out/flows.tsv)" -eq 2 ]
+	[ "$(cat out/2.ab)" = "second connection" ]
+	grep -q '^reasm.port_reuse=1$' err
+}
