@@ -31,6 +31,11 @@ struct flow {
 	uint8_t closing;		/* pending close reason, 0 = open */
 	uint8_t announced;		/* FLOW_OPEN written, id valid */
 	uint8_t reuse;			/* FLOW_OPEN flag: 4-tuple reused */
+	/*
+	 * The last SYN with a new ISN ignored inside the connection (see
+	 * syn_judge), until a SYN-ACK from the other side answers it.
+	 */
+	uint8_t pend, pend_dir;
 	/* First packet, for a flow of bare packets announced at its close */
 	uint8_t first_fwd, first_eth;
 	uint8_t first_mac[2][6];	/* its source and destination MACs */
@@ -40,6 +45,8 @@ struct flow {
 	uint64_t id;
 	uint64_t last_ts;		/* capture time of last packet */
 	uint64_t seen_ts;		/* max time seen when last active */
+	uint32_t pend_isn, pend_wire;	/* its ISN, wire length, time */
+	uint64_t pend_ts;
 	struct fk_tcp_dir dir[2];	/* [FK_DIR_AB], [FK_DIR_BA] */
 };
 
@@ -68,6 +75,7 @@ static uint64_t global_cap = 1ULL << 30;
 static int keep, verbose;
 
 static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
+static uint64_t n_rst_ignored, n_syn_ignored;
 static uint64_t n_skip[FK_DEC_NERR];
 static uint64_t n_closed[8];
 
@@ -314,27 +322,51 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	return f;
 }
 
-/* Does a SYN (without ACK) on a known flow start a new connection? */
+/*
+ * A SYN (without ACK) on a known flow, from side t: part of this
+ * connection (a retransmission, the first or a late SYN of its side), a
+ * new connection on the same 4-tuple, or one to ignore.  As a receiver
+ * in a synchronized state does (RFC 5961 section 4), a SYN with another
+ * ISN inside a connection is not a new one unless that connection ended:
+ * closed (FIN both ways, RST, idle: then it is no longer in the table),
+ * never answered (the peer silent, t sent nothing after its SYN), or
+ * half closed (a FIN seen) with the new ISN past everything t sent (as
+ * TIME_WAIT accepts a SYN).  An ignored one becomes a new connection
+ * after all if the peer answers it with a SYN-ACK (synack_confirms).
+ */
+enum { SYN_SAME, SYN_NEW, SYN_IGNORE };
+
 static int
-syn_is_new(const struct flow *f, const struct fk_tcp_dir *t, uint32_t seq)
+syn_judge(const struct flow *f, const struct fk_tcp_dir *t,
+    const struct fk_tcp_dir *peer, uint32_t seq)
 {
 	int64_t o;
 
 	if (!f->announced)
-		return f->closing != 0;	/* bare packets so far */
+		return f->closing ? SYN_NEW : SYN_SAME;	/* bare packets */
 	if (f->closing)
-		return 1;
-	if (t->syn_seen)
-		return seq != t->isn;	/* same ISN: retransmitted SYN */
-	if (!t->have_base)
-		return 0;		/* first packet of this side */
-	o = fk_tcp_seq2off(t, seq + 1);
-	return !(o >= 0 && (uint64_t)o <= t->nxt);	/* late SYN? */
+		return SYN_NEW;
+	if (t->syn_seen) {
+		if (seq == t->isn)
+			return SYN_SAME;	/* retransmitted SYN */
+	} else if (!t->have_base) {
+		return SYN_SAME;		/* first packet of this side */
+	} else {
+		o = fk_tcp_seq2off(t, seq + 1);
+		if (o >= 0 && (uint64_t)o <= t->nxt)
+			return SYN_SAME;	/* late SYN */
+	}
+	if (peer->st.packets == 0 && t->hi == 0)
+		return SYN_NEW;			/* an unanswered attempt */
+	if ((t->fin_seen || peer->fin_seen) &&
+	    (int32_t)(seq - (t->base + (uint32_t)t->hi)) > 0)
+		return SYN_NEW;			/* past the old sequence space */
+	return SYN_IGNORE;
 }
 
 static void
 segment(struct flow *f, int d, const struct fk_pkt *k,
-    const struct fk_packet *pk)
+    const struct fk_packet *pk, const uint8_t *frame, int ignore)
 {
 	struct fk_tcp_dir *t = &f->dir[d], *peer = &f->dir[!d];
 	uint8_t fl = k->tcp_flags;
@@ -343,6 +375,13 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 
 	t->st.packets++;
 	t->st.wire_bytes += pk->origlen;
+	if (f->announced && !(k->flags & FK_PKT_F_HDRCUT) && !ignore &&
+	    (fl & FK_TCP_RST) && !fk_tcp_rst_ok(t, peer, k->seq)) {
+		n_rst_ignored++;	/* outside the window */
+		ignore = 1;
+	}
+	if (ignore)	/* counted, but neither its time nor its contents */
+		return;
 	t->st.last_ts_ns = pk->ts_ns;
 	if (pk->ts_ns > f->last_ts)
 		f->last_ts = pk->ts_ns;
@@ -362,6 +401,17 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 		fk_list_move_to_tail(list_of(f), &f->link);
 		return;
 	}
+	if (!(fl & (FK_TCP_SYN | FK_TCP_RST))) {
+		t->win = k->win;
+		t->win_seen = 1;
+		if (fl & FK_TCP_ACK) {
+			t->ack = k->ack;
+			t->ack_seen = 1;
+		}
+	}
+	if ((fl & FK_TCP_SYN) && t->ws_state == FK_TCP_WS_NOSYN)
+		t->ws_state = fk_tcp_wscale(frame + k->l4_off,
+		    k->ip_end - k->l4_off, &t->ws);
 	if (fl & FK_TCP_SYN) {
 		dseq = k->seq + 1;
 		if (!t->syn_seen && (!t->have_base ||
@@ -387,6 +437,10 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 			t->fin_seen = 1;
 			t->fin_off = (uint64_t)off + k->seg_len;
 		}
+		if (off >= 0 && (uint64_t)off + k->seg_len +
+		    ((fl & FK_TCP_FIN) != 0) > t->hi)
+			t->hi = (uint64_t)off + k->seg_len +
+			    ((fl & FK_TCP_FIN) != 0);
 	}
 	if ((fl & FK_TCP_ACK) && peer->have_base && peer->head != NULL)
 		fk_tcp_acked(&tcp, peer, fk_tcp_seq2off(peer, k->ack),
@@ -409,13 +463,61 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 	fk_list_move_to_tail(list_of(f), &f->link);
 }
 
+/* A SYN-ACK from side d answering the flow's ignored SYN? */
+static int
+synack_confirms(const struct flow *f, int d, const struct fk_pkt *k)
+{
+	return f->pend && !f->closing && f->pend_dir != d &&
+	    (k->tcp_flags & (FK_TCP_SYN | FK_TCP_ACK | FK_TCP_RST)) ==
+	    (FK_TCP_SYN | FK_TCP_ACK) && k->ack == f->pend_isn + 1;
+}
+
+/*
+ * The peer answered the ignored SYN: it opened a new connection after
+ * all.  The old flow closes (reason reuse) and the new one starts at that
+ * SYN (its time, its side as A, its packet moved over), as if it had been
+ * taken as new; k is the SYN-ACK.
+ */
+static struct flow *
+reuse_confirmed(struct flow *f, const struct fk_flowkey *key, int fwd,
+    const struct fk_pkt *k, const struct fk_packet *pk)
+{
+	struct fk_pkt sk = *k;
+	struct fk_packet spk = *pk;
+	struct fk_tcp_dir *t = &f->dir[f->pend_dir];
+	uint32_t isn = f->pend_isn, wire = f->pend_wire;
+	uint64_t ts = f->pend_ts;
+
+	t->st.packets--;
+	t->st.wire_bytes -= wire;
+	flow_close(f, FK_CLOSE_REUSE);
+	n_reuse++;
+	n_syn_ignored--;
+	/* the SYN: from the SYN-ACK's destination, at its own time */
+	sk.tcp_flags = FK_TCP_SYN;
+	memcpy(sk.src_mac, k->dst_mac, 6);
+	memcpy(sk.dst_mac, k->src_mac, 6);
+	spk.ts_ns = ts;
+	f = flow_new(key, !fwd, &sk, &spk, 1, 0);
+	t = &f->dir[FK_DIR_AB];
+	t->syn_seen = 1;
+	t->isn = isn;
+	t->base = isn + 1;
+	t->have_base = 1;
+	t->ws_state = FK_TCP_WS_UNKNOWN;
+	t->st.packets = 1;
+	t->st.wire_bytes = wire;
+	return f;
+}
+
 static void
 packet(const struct fk_rec *rec, const struct fk_packet *pk)
 {
 	struct fk_pkt k;
 	struct fk_flowkey key;
 	struct flow *f;
-	int e, fwd, d, bare;
+	const uint8_t *frame = pk->data;
+	int e, fwd, d, bare, ignore = 0;
 
 	n_packets++;
 	e = fk_decode(pk->linktype, pk->data, pk->caplen, pk->origlen, &k);
@@ -433,6 +535,7 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 			return;
 		e = fk_decode(lk.frag.family == 4 ? 228 : 229, dg, dlen, dlen,
 		    &k);
+		frame = dg;
 		k.flags |= lk.flags & FK_PKT_F_ETH;
 		memcpy(k.src_mac, lk.src_mac, 6);
 		memcpy(k.dst_mac, lk.dst_mac, 6);
@@ -455,13 +558,26 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 	    (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0);
 	f = lookup(&key);
 	if (f != NULL) {
+		int j = SYN_SAME;
+
 		d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
-		if ((k.tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN &&
-		    syn_is_new(f, &f->dir[d], k.seq)) {
+		if ((k.tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN)
+			j = syn_judge(f, &f->dir[d], &f->dir[!d], k.seq);
+		if (j == SYN_NEW) {
 			flow_close(f, f->closing ? f->closing :
 			    FK_CLOSE_REUSE);
 			n_reuse++;
 			f = flow_new(&key, fwd, &k, pk, 1, 0);
+		} else if (j == SYN_IGNORE) {
+			n_syn_ignored++;
+			ignore = 1;
+			f->pend = 1;
+			f->pend_dir = (uint8_t)d;
+			f->pend_isn = k.seq;
+			f->pend_wire = pk->origlen;
+			f->pend_ts = pk->ts_ns;
+		} else if (synack_confirms(f, d, &k)) {
+			f = reuse_confirmed(f, &key, fwd, &k, pk);
 		} else if (!f->announced && !bare)
 			announce(f, fwd, k.tcp_flags,
 			    (k.flags & FK_PKT_F_ETH) != 0, k.src_mac,
@@ -475,7 +591,7 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 		f = flow_new(&key, fwd, &k, pk, 0, bare);
 	}
 	d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
-	segment(f, d, &k, pk);
+	segment(f, d, &k, pk, frame, ignore);
 	if (tcp.buffered + tcp.hist_bytes > global_cap)
 		fk_tcp_shrink(&tcp, global_cap, pk->ts_ns);
 }
@@ -561,6 +677,10 @@ stats(void)
 			fk_stats_add(&sb, n_closed[i], "closed.%s",
 			    fk_close_reasonname((uint8_t)i));
 	fk_stats_add(&sb, n_reuse, "port_reuse");
+	if (n_rst_ignored)
+		fk_stats_add(&sb, n_rst_ignored, "rst_ignored");
+	if (n_syn_ignored)
+		fk_stats_add(&sb, n_syn_ignored, "syn_ignored");
 	fk_stats_add(&sb, tcp.bytes, "bytes");
 	fk_stats_add(&sb, tcp.gap_bytes, "gap_bytes");
 	fk_stats_add(&sb, tcp.retrans_bytes, "retrans_bytes");

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fk_hash.h"
 #include "fk_ipfrag.h"
 #include "fk_list.h"
 #include "fk_util.h"
@@ -12,6 +13,8 @@ struct range {
 
 struct dg {
 	struct fk_link link;	/* on q->lru: first, FK_LIST_OBJ is a cast */
+	struct dg *hnext;	/* next with the same hash (q->map) */
+	uint64_t h;		/* hash of its key (never 0) */
 	uint8_t family, proto, nvlan;
 	uint16_t vlan[2];
 	uint8_t src[16], dst[16];
@@ -24,11 +27,13 @@ struct dg {
 	uint32_t total;		/* datagram data length, if have_total */
 	int have_total;
 	uint32_t nfrags, nr;
-	struct range r[FK_IPFRAG_MAX_FRAGS];
+	uint32_t rcap;		/* ranges allocated at r */
+	struct range *r;	/* held ranges, sorted, disjoint, merged */
 };
 
 struct fk_ipfrag {
 	struct fk_list lru;	/* least recently added to first */
+	struct fk_idmap map;	/* key hash -> datagrams with it (a chain) */
 	uint32_t npending, max_pending;
 	uint64_t bytes, max_bytes, timeout;
 	uint8_t *out;		/* the last completed datagram */
@@ -44,6 +49,7 @@ fk_ipfrag_new(uint32_t max_pending, uint64_t max_bytes, uint64_t timeout_ns)
 	q->max_bytes = max_bytes;
 	q->timeout = timeout_ns;
 	fk_list_init(&q->lru);
+	fk_idmap_init(&q->map);
 	return q;
 }
 
@@ -56,15 +62,30 @@ oldest(struct fk_ipfrag *q)
 static void
 free_dg(struct fk_ipfrag *q, struct dg *d, int dropped)
 {
+	void **v = fk_idmap_ref(&q->map, d->h);
+
+	if (*v == d) {
+		*v = d->hnext;
+		if (*v == NULL)
+			fk_idmap_del(&q->map, d->h);
+	} else {
+		struct dg *x = *v;
+
+		while (x->hnext != d)
+			x = x->hnext;
+		x->hnext = d->hnext;
+	}
 	fk_list_remove(&q->lru, &d->link);
 	if (dropped) {
 		q->st.dropped++;
 		q->st.dropped_frags += d->nfrags;
 	}
-	q->bytes -= d->cap + d->hdr_len + sizeof(*d);
+	q->bytes -= d->cap + d->hdr_len + sizeof(*d) +
+	    d->rcap * sizeof(d->r[0]);
 	q->npending--;
 	free(d->hdr);
 	free(d->data);
+	free(d->r);
 	free(d);
 }
 
@@ -77,6 +98,7 @@ fk_ipfrag_free(struct fk_ipfrag *q)
 		return;
 	while ((d = oldest(q)) != NULL)
 		free_dg(q, d, 0);
+	fk_idmap_free(&q->map);
 	free(q->out);
 	free(q);
 }
@@ -96,6 +118,32 @@ fk_ipfrag_expire(struct fk_ipfrag *q, uint64_t now)
 		free_dg(q, d, 1);
 }
 
+/* The seeded hash of a fragment's datagram key (what same() compares). */
+static uint64_t
+key_hash(const struct fk_frag *f)
+{
+	struct {
+		uint8_t family, proto, nvlan, pad;
+		uint16_t vlan[2];
+		uint32_t id;
+		uint8_t src[16], dst[16];
+	} k;
+	size_t alen = f->family == 4 ? 4 : 16;
+	uint64_t h;
+
+	memset(&k, 0, sizeof(k));
+	k.family = f->family;
+	k.proto = f->family == 6 ? 0 : f->proto;
+	k.nvlan = f->nvlan;
+	k.vlan[0] = f->vlan[0];
+	k.vlan[1] = f->vlan[1];
+	k.id = f->id;
+	memcpy(k.src, f->src, alen);
+	memcpy(k.dst, f->dst, alen);
+	h = fk_hash(&k, sizeof(k));
+	return h ? h : 1;
+}
+
 static int
 same(const struct dg *d, const struct fk_frag *f)
 {
@@ -109,14 +157,29 @@ same(const struct dg *d, const struct fk_frag *f)
 	    memcmp(d->dst, f->dst, alen) == 0;
 }
 
+/* The first range ending at or after a (d->nr if none): O(log n). */
+static uint32_t
+first_range(const struct dg *d, uint32_t a)
+{
+	uint32_t lo = 0, hi = d->nr;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->r[mid].b < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Record [a, b) as held: ranges stay sorted, disjoint and merged. */
 static void
-hold(struct dg *d, uint32_t a, uint32_t b)
+hold(struct fk_ipfrag *q, struct dg *d, uint32_t a, uint32_t b)
 {
-	uint32_t i = 0, j;
+	uint32_t i = first_range(d, a), j;
 
-	while (i < d->nr && d->r[i].b < a)
-		i++;
 	/* ranges i.. that touch [a, b) merge into it */
 	j = i;
 	while (j < d->nr && d->r[j].a <= b) {
@@ -127,6 +190,14 @@ hold(struct dg *d, uint32_t a, uint32_t b)
 		j++;
 	}
 	if (j == i) {
+		if (d->nr == d->rcap) {
+			/* caller: nr < FK_IPFRAG_MAX_FRAGS */
+			uint32_t nc = d->rcap ? d->rcap * 2 : 4;
+
+			d->r = fk_reallocarray(d->r, nc, sizeof(d->r[0]));
+			q->bytes += (nc - d->rcap) * sizeof(d->r[0]);
+			d->rcap = nc;
+		}
 		memmove(&d->r[i + 1], &d->r[i], (d->nr - i) * sizeof(d->r[0]));
 		d->nr++;
 	} else if (j > i + 1) {
@@ -144,7 +215,7 @@ fill(struct fk_ipfrag *q, struct dg *d, const struct fk_frag *f)
 	uint32_t cur = f->off, end = f->off + f->len, i;
 	int diff = 0;
 
-	for (i = 0; i < d->nr && cur < end; i++) {
+	for (i = first_range(d, cur); i < d->nr && cur < end; i++) {
 		uint32_t a = d->r[i].a, b = d->r[i].b;
 
 		if (b <= cur)
@@ -165,7 +236,7 @@ fill(struct fk_ipfrag *q, struct dg *d, const struct fk_frag *f)
 		memcpy(d->data + cur, f->data + (cur - f->off), end - cur);
 	if (diff)
 		q->st.overlap_diff++;
-	hold(d, f->off, end);
+	hold(q, d, f->off, end);
 }
 
 /* The datagram is whole: header and data into q->out. */
@@ -208,6 +279,7 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 {
 	struct dg *d;
 	uint32_t end = f->off + f->len;
+	uint64_t h;
 
 	q->st.fragments++;
 	/*
@@ -224,12 +296,13 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 		q->st.bad++;
 		return 0;
 	}
-	/* newest first: its fragments tend to come together */
-	for (d = FK_LIST_LAST(&q->lru, struct dg, link); d != NULL;
-	    d = FK_LIST_PREV(d, struct dg, link))
+	h = key_hash(f);
+	for (d = fk_idmap_get(&q->map, h); d != NULL; d = d->hnext)
 		if (same(d, f))
 			break;
 	if (d == NULL) {
+		void **v;
+
 		while (q->npending >= q->max_pending)
 			free_dg(q, oldest(q), 1);
 		d = fk_calloc(1, sizeof(*d));
@@ -241,6 +314,10 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 		memcpy(d->src, f->src, 16);
 		memcpy(d->dst, f->dst, 16);
 		d->id = f->id;
+		d->h = h;
+		v = fk_idmap_ref(&q->map, h);
+		d->hnext = *v;
+		*v = d;
 		q->npending++;
 		q->bytes += sizeof(*d);
 		fk_list_append(&q->lru, &d->link);
@@ -273,7 +350,7 @@ fk_ipfrag_add(struct fk_ipfrag *q, const struct fk_frag *f, uint64_t ts,
 		q->bytes += f->hdr_len;
 	}
 	if (end > d->cap) {
-		uint32_t nc = d->cap ? d->cap : 2048;
+		uint32_t nc = d->cap ? d->cap : 64;
 
 		while (nc < end)
 			nc *= 2;

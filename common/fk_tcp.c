@@ -1,4 +1,5 @@
 /* fk_tcp.c - per-direction TCP reassembly, see fk_tcp.h. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,6 +208,7 @@ blist_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 static void
 seg_unlink(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, struct fk_tcp_seg *s)
 {
+	fk_treap_unlink(&t->tree, &s->tn);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -240,6 +242,8 @@ seg_insert(struct fk_tcp_ctx *c, struct fk_tcp_dir *t,
 	memcpy(s->data, p, len);
 	s->next = before;
 	s->prev = before ? before->prev : t->tail;
+	fk_treap_link(&t->tree, &s->tn, s->prev ? &s->prev->tn : NULL,
+	    before ? &before->tn : NULL);
 	if (s->prev)
 		s->prev->next = s;
 	else
@@ -327,18 +331,41 @@ trim_delivered(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t poff,
 	}
 }
 
+#define SEG_OF(n)	((struct fk_tcp_seg *)(void *)((char *)(n) - \
+			    offsetof(struct fk_tcp_seg, tn)))
+
+/* The first buffered segment ending after off, or NULL: O(log n). */
+static struct fk_tcp_seg *
+first_ending_after(const struct fk_tcp_dir *t, uint64_t off)
+{
+	const struct fk_treap_node *n = t->tree.root;
+	struct fk_tcp_seg *s, *found = NULL;
+
+	/* appending (in order after the last one) is the common case */
+	if (t->tail == NULL || t->tail->off + t->tail->len <= off)
+		return NULL;
+	if (t->head->off + t->head->len > off)
+		return t->head;
+	while (n != NULL) {
+		s = SEG_OF(n);
+		if (s->off + s->len > off) {
+			found = s;
+			n = n->l;
+		} else {
+			n = n->r;
+		}
+	}
+	return found;
+}
+
 /* Buffer [off, off+len) out of order; existing buffered bytes win. */
 static void
 buffer(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t off,
     const uint8_t *p, uint32_t len, uint64_t ts)
 {
-	struct fk_tcp_seg *s = t->tail;
+	struct fk_tcp_seg *s = first_ending_after(t, off);
 	uint64_t cur = off, end = off + len;
 
-	/* Walk back to the first segment ending after off (usually none). */
-	while (s != NULL && s->off + s->len > off)
-		s = s->prev;
-	s = s ? s->next : t->head;
 	for (; s != NULL && s->off < end && cur < end; s = s->next) {
 		uint64_t send = s->off + s->len, lo, hi;
 
@@ -473,4 +500,67 @@ fk_tcp_dir_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 		seg_unlink(c, t, t->head);
 	blist_del(c, t);
 	hist_free(c, t);
+}
+
+uint8_t
+fk_tcp_wscale(const uint8_t *hdr, uint32_t len, uint8_t *shift)
+{
+	uint32_t hl, i;
+
+	if (len < 20 || (hl = (uint32_t)(hdr[12] >> 4) * 4) < 20)
+		return FK_TCP_WS_UNKNOWN;
+	if (hl > len)
+		return FK_TCP_WS_UNKNOWN;
+	for (i = 20; i < hl;) {
+		uint8_t kind = hdr[i];
+
+		if (kind == 0)			/* end of options */
+			break;
+		if (kind == 1) {		/* no-op */
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || hdr[i + 1] < 2 || i + hdr[i + 1] > hl)
+			break;			/* malformed: stop */
+		if (kind == 3 && hdr[i + 1] == 3) {
+			*shift = hdr[i + 2] > 14 ? 14 : hdr[i + 2];
+			return FK_TCP_WS_SET;
+		}
+		i += hdr[i + 1];
+	}
+	return FK_TCP_WS_NONE;
+}
+
+int
+fk_tcp_rst_ok(const struct fk_tcp_dir *t, const struct fk_tcp_dir *p,
+    uint32_t seq)
+{
+	uint64_t w = FK_TCP_WIN_MAX, hi;
+	int64_t off;
+
+	if (!t->have_base)
+		return 1;
+	if (p->win_seen) {
+		int known = (t->ws_state == FK_TCP_WS_NONE ||
+		    t->ws_state == FK_TCP_WS_SET) &&
+		    (p->ws_state == FK_TCP_WS_NONE ||
+		    p->ws_state == FK_TCP_WS_SET);
+		unsigned shift = !known ? 14 :
+		    t->ws_state == FK_TCP_WS_SET &&
+		    p->ws_state == FK_TCP_WS_SET ? p->ws : 0;
+
+		w = (uint64_t)p->win << shift;
+		if (w < 65535)
+			w = 65535;
+	}
+	if (p->ack_seen) {
+		int64_t d = (int32_t)(seq - p->ack);
+
+		if (d >= -(int64_t)w && d <= (int64_t)w)
+			return 1;
+	}
+	off = fk_tcp_seq2off(t, seq);
+	hi = t->hi > t->nxt ? t->hi : t->nxt;
+	return off >= (int64_t)t->nxt - (int64_t)w &&
+	    off <= (int64_t)(hi + w);
 }

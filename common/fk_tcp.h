@@ -29,11 +29,13 @@
 
 #include "fk_list.h"
 #include "fk_record.h"
+#include "fk_treap.h"
 
 struct fk_out;
 
 struct fk_tcp_seg {
 	struct fk_tcp_seg *next, *prev;
+	struct fk_treap_node tn;	/* on the direction's tree, by off */
 	uint64_t off;		/* stream offset of data[0] */
 	uint64_t ts_ns;
 	uint32_t len;
@@ -42,8 +44,10 @@ struct fk_tcp_seg {
 
 /*
  * Most out-of-order segments buffered per direction (beyond it the first
- * hole is given up, as for the byte cap): bounds the O(segments) insert.
- * Buffered byte counts include FK_TCP_SEG_OVERHEAD per segment.
+ * hole is given up, as for the byte cap).  They are kept in a list sorted
+ * by offset and in a treap (fk_treap.h) on it: a segment finds its place
+ * in O(log n), whatever the order segments come in.  Buffered byte
+ * counts include FK_TCP_SEG_OVERHEAD per segment (its header).
  */
 #define FK_TCP_MAX_SEGS		4096
 #define FK_TCP_SEG_OVERHEAD	64
@@ -76,21 +80,47 @@ struct fk_tcp_dir {
 	uint8_t fin_seen;	/* fin_off is valid */
 	uint32_t base;		/* sequence number of stream offset 0 */
 	uint32_t isn;
+	uint16_t win;		/* see hi below */
+	uint8_t ws, ws_state;
 	uint64_t nxt;		/* next stream offset to deliver */
 	uint64_t fin_off;	/* stream offset of the FIN */
 	struct fk_tcp_seg *head, *tail;	/* buffered, sorted, disjoint */
+	struct fk_treap tree;		/* the same segments, by off */
 	uint64_t buffered;	/* bytes + overhead of buffered segments */
 	uint32_t nseg;
 	struct fk_link blink;		/* on ctx->blist */
-	int in_blist;
+	uint8_t in_blist;
+	uint8_t win_seen, ack_seen;	/* see hi below */
+	uint32_t ack;
 	/* History: the hlen delivered bytes before offset hend, byte at
 	 * offset o in hist[o & (hsize - 1)]. */
 	uint8_t *hist;
 	uint32_t hsize, hlen;
 	uint64_t hend;
 	struct fk_link hlink;		/* on ctx->hlist iff hist */
+	/*
+	 * This side's sequence space, to judge a RST or SYN it sends
+	 * (fk_tcp_rst_ok, reasm): the highest stream offset it sent (data
+	 * or FIN); and what it told its peer: the last acknowledgement
+	 * number (ack_seen) and window (win_seen) of its segments without
+	 * SYN or RST, and its SYN's window scale option (ws_state:
+	 * FK_TCP_WS_*).
+	 */
+	uint64_t hi;
 	struct fk_dirstats st;
 };
+
+#define FK_TCP_WS_NOSYN		0	/* no SYN seen from this side */
+#define FK_TCP_WS_NONE		1	/* its SYN had no window scale option */
+#define FK_TCP_WS_SET		2	/* its SYN had one: ws */
+#define FK_TCP_WS_UNKNOWN	3	/* its SYN's options were not captured */
+
+/*
+ * The receive window assumed when it is not known (no segment from the
+ * receiver yet, or scaling unknown): the largest TCP allows, 65535 << 14.
+ * A known window counts as at least 65535.
+ */
+#define FK_TCP_WIN_MAX		(65535ULL << 14)
 
 void fk_tcp_dir_init(struct fk_tcp_dir *, uint64_t flow_id, uint8_t d);
 
@@ -129,6 +159,26 @@ void fk_tcp_shrink(struct fk_tcp_ctx *, uint64_t cap, uint64_t ts_ns);
 /* Report [nxt, upto) as a GAP without delivering anything buffered. */
 void fk_tcp_gap_to(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint64_t upto,
     uint8_t reason, uint64_t ts_ns);
+
+/*
+ * The window scale option of a SYN's TCP header (hdr[0..len) captured):
+ * FK_TCP_WS_SET with *shift (at most 14), FK_TCP_WS_NONE, or
+ * FK_TCP_WS_UNKNOWN if the options were not all captured.
+ */
+uint8_t fk_tcp_wscale(const uint8_t *hdr, uint32_t len, uint8_t *shift);
+
+/*
+ * Does a RST with sequence number seq, sent by side t to its peer p, fall
+ * in the peer's receive window (RFC 5961 section 3, for a passive
+ * observer)?  Accepted: t unknown yet (no base); or seq within W of p's
+ * last acknowledgement number (its RCV.NXT: a RST answering an ACK takes
+ * its number from it); or its offset within W below t's delivery point
+ * up to W above the highest offset t sent (t->hi).  W is p's last window
+ * (scaled if both SYNs were seen to carry the option, unscaled if both
+ * were seen and one did not; else FK_TCP_WIN_MAX), at least 65535.
+ */
+int fk_tcp_rst_ok(const struct fk_tcp_dir *t, const struct fk_tcp_dir *p,
+    uint32_t seq);
 
 /* Free buffered segments and history (after a flush, or discarding). */
 void fk_tcp_dir_free(struct fk_tcp_ctx *, struct fk_tcp_dir *);

@@ -1,11 +1,13 @@
 #!/bin/bash
 # bench.sh [PROFILE...] - flowkit against tcpflow and tshark on real captures.
 #
-# PROFILEs (default: bulk many), recorded by tests/lib/netns-capture.sh and
-# cached in FK_BENCH_DIR (default /var/tmp/flowkit-bench; rebuilt when
+# PROFILEs (default: bulk many hostile), recorded by tests/lib/netns-capture.sh
+# and cached in FK_BENCH_DIR (default /var/tmp/flowkit-bench; rebuilt when
 # missing, which needs root):
-#   bulk  ~1 GB of TCP payload in 50 parallel HTTP flows
-#   many  ~150,000 short HTTP/1.0 connections
+#   bulk     ~1 GB of TCP payload in 50 parallel HTTP flows
+#   many     ~150,000 short HTTP/1.0 connections
+#   hostile  generated, not recorded: reasm on inputs shaped to make its
+#            per-packet work grow (see the hostile rows below)
 #
 # Per profile, side by side on the same input (wall seconds and peak RSS
 # from /usr/bin/time -f '%e %M'; for a pipeline the RSS is its largest
@@ -49,7 +51,7 @@ BIN=${FK_BIN:-$ROOT/build/bin}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 DIR=${FK_BENCH_DIR:-/var/tmp/flowkit-bench}
 TMO=${FK_BENCH_TIMEOUT:-300}
-[ $# -gt 0 ] || set -- bulk many
+[ $# -gt 0 ] || set -- bulk many hostile
 TIME=/usr/bin/time
 [ -x $TIME ] || { echo "bench: /usr/bin/time missing (Debian package time)" >&2; exit 1; }
 
@@ -196,6 +198,7 @@ discard() {
 }
 
 for prof in "$@"; do
+	[ "$prof" = hostile ] && continue	# below
 	cap=$DIR/$prof/capture.pcap
 	if [ ! -s "$cap" ] || ! grep -q '^tcpdump	0 packets dropped' "$DIR/$prof/info.txt" 2>/dev/null; then
 		note "recording the $prof capture into $DIR/$prof (once)"
@@ -308,6 +311,52 @@ for prof in "$@"; do
 		row "$prof" "flow table" - - "tshark conv,tcp" "$tc_s" "$tc_mb" "skipped: flowstat not built"
 	fi
 done
+
+# Hostile shapes (generated, no capture or root needed): reasm alone on
+# FK_BENCH_HOSTILE_N (default 500000) packets of each shape, against as
+# many packets of one plain in-order flow (tests/lib/gen-flows.py inorder):
+#   frag flood  first fragments of IPv4 datagrams that never complete
+#               (4096 pending datagrams: each fragment finds its own)
+#   front       4095 one-byte segments buffered 10 MB ahead, then N
+#               landing in front of them (each finds its place)
+# The per-packet work must not grow with what is buffered: under 3x the
+# time of the in-order flow (ratio above 0.33).
+HN=${FK_BENCH_HOSTILE_N:-500000}
+case " $* " in *" hostile "*) hostile=1 ;; *) hostile=0 ;; esac
+if [ $hostile = 1 ] && have pcapcat && have reasm; then
+	mkdir -p "$W/hostile"
+	echo
+	echo "== hostile: reasm on $HN generated packets of each shape"
+	ok=1
+	for m in inorder fragflood front; do
+		python3 "$ROOT/tests/lib/gen-flows.py" $m "$HN" "$W/hostile/$m.pcap" &&
+			"$BIN/pcapcat" -r "$W/hostile/$m.pcap" > "$W/hostile/$m.fk" || ok=0
+		rm -f "$W/hostile/$m.pcap"
+	done
+	if [ $ok = 1 ]; then
+		rm -f "$RUNSD"/runs.*
+		for r in $(seq "$RUNS"); do
+			for m in inorder fragflood front; do
+				timed "h_$m" "'$BIN/reasm' < '$W/hostile/$m.fk' > /dev/null"
+				runs_add "h_$m"
+			done
+		done
+		runs_median h_inorder
+		in_s=$T_S in_mb=$T_MB
+		for m in fragflood front; do
+			runs_median "h_$m"
+			case $m in
+			fragflood) task="reasm frag flood" what="$HN first fragments, never completed" ;;
+			front) task="reasm in front" what="4095 buffered, $HN segments in front" ;;
+			esac
+			x=$(awk -v a="$T_S" -v b="$in_s" 'BEGIN { if (b + 0 > 0) printf "%.1f", a / b; else print "-" }')
+			row hostile "$task" "$T_S" "$T_MB" "in-order flow" "$in_s" "$in_mb" "$what: ${x}x the in-order time (target < 3x)"
+		done
+	else
+		note "hostile: cannot generate the inputs (python3): skipped"
+	fi
+	discard "$W/hostile"
+fi
 
 echo
 echo "== results (seconds wall, MB peak RSS; ratio = reference / ours)"

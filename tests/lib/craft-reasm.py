@@ -322,5 +322,75 @@ def main():
         write("frag6" if v6 else "frag4", c.pkts)
 
 
+    # injected packets the endpoints ignore: a RST from the client 1 GiB
+    # past the window, then the rest of the response, then a RST in the
+    # window (which does close the flow)
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"request\n")
+    c.pkt("s", "PA", 0, b"part one;")
+    c.pkt("c", "R", raw_seq=(c.isn["c"] + 1 + 8 + 2**30) % 2**32, ack=False)
+    c.pkt("s", "PA", data=b"part two")
+    c.pkt("c", "A")
+    c.pkt("c", "RA")
+    write("rstwin", c.pkts)
+
+    # window scaling (both SYNs carry the option, the server's window is
+    # 1000 << 7): a RST 200000 bytes past the client's data is ignored,
+    # one 100000 bytes past it is in the window and closes the flow
+    c = Conv()
+    c.handshake()
+    c.pkts[0][TCP].options = [("WScale", 7)]
+    c.pkts[1][TCP].options = [("WScale", 7)]
+    c.pkt("c", "PA", data=b"request\n")
+    c.pkt("s", "PA", data=b"answer")
+    c.pkts[-1][TCP].window = 1000
+    c.pkt("c", "R", raw_seq=(c.isn["c"] + 9 + 200000) % 2**32, ack=False)
+    c.pkt("s", "PA", data=b" more")
+    c.pkts[-1][TCP].window = 1000
+    c.pkt("c", "R", raw_seq=(c.isn["c"] + 9 + 100000) % 2**32, ack=False)
+    write("rstscale", c.pkts)
+
+    # a bare SYN with a new ISN injected by the server mid-connection:
+    # ignored, the response continues in the same flow
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"request\n")
+    c.pkt("s", "PA", data=b"first half;")
+    c.pkt("s", "S", raw_seq=0x90000000, ack=False)
+    c.pkt("s", "PA", data=b"second half")
+    c.fin()
+    write("syninject", c.pkts)
+
+    # a new connection on the 4-tuple of one whose end was not captured:
+    # its SYN is ignored at first, the server's SYN-ACK answering it makes
+    # it a new flow after all
+    a = Conv(cisn=1000, sisn=5000)
+    a.handshake()
+    a.pkt("c", "PA", data=b"first connection\n")
+    a.pkt("s", "PA", data=b"reply one\n")
+    b = Conv(cisn=900000, sisn=700000)
+    b.t = a.t + 5
+    b.handshake()
+    b.pkt("c", "PA", data=b"second connection\n")
+    b.pkt("s", "PA", data=b"reply two\n")
+    b.fin()
+    write("synconfirm", a.pkts + b.pkts)
+
+    # one direction captured: the client's FIN, then a SYN whose ISN lies
+    # past everything it sent (as TIME_WAIT accepts it): a new flow
+    a = Conv(cisn=1000, sisn=5000)
+    a.pkt("c", "S", raw_seq=a.isn["c"], ack=False)
+    a.pkt("c", "A")
+    a.pkt("c", "PA", data=b"first connection\n")
+    a.pkt("c", "FA")
+    b = Conv(cisn=1000 + 100000, sisn=7000)
+    b.t = a.t + 1
+    b.pkt("c", "S", raw_seq=b.isn["c"], ack=False)
+    b.pkt("c", "A")
+    b.pkt("c", "PA", data=b"second connection\n")
+    write("syntimewait", a.pkts + b.pkts)
+
+
 if __name__ == "__main__":
     main()

@@ -10,6 +10,14 @@ MODE
   interleaved  N connections all open at once: N handshakes, then ROUNDS
                (default 3) rounds of one client segment per connection,
                then all FINs -- every flow is live at the same time
+  fragflood    N first fragments (MF set, offset 0) of IPv4 datagrams that
+               never complete, all with distinct ids: reasm holds as many
+               pending datagrams as it may (4096)
+  front        one connection: 4095 one-byte segments 10 MB ahead (buffered,
+               holes between them), then N one-byte segments in front of
+               them, holes between them too (the first byte never comes)
+  inorder      one connection: N + 4095 one-byte segments in order (what
+               fragflood and front are compared with: as many packets)
 
 Payload of connection i, round r: b"conn %d round %d\n".  Addresses are
 from 10.0.0.0/8 (client) and 10.255.0.1 (server port 80): synthetic only,
@@ -31,10 +39,13 @@ def csum(b):
 ETH = bytes.fromhex("020000000002" "020000000001" "0800")
 
 
-def packet(src, dst, sport, dport, seq, ack, flags, payload=b""):
+def packet(src, dst, sport, dport, seq, ack, flags, payload=b"",
+           ident=0, frag=0x4000, total=None):
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF,
                       ack & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+    if total is None:
+        total = 20 + len(tcp)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, ident, frag, 64,
                      6, 0, src, dst)
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     return ETH + ip + tcp
@@ -97,6 +108,27 @@ def main():
             c, p = client(i)
             w.put(packet(c, SERVER, p, 80, seq[i], 5001, FIN | ACK))
             w.put(packet(SERVER, c, 80, p, 5001, seq[i] + 1, FIN | ACK))
+    elif mode == "fragflood":
+        for i in range(n):
+            c = bytes([10, 0, (i >> 16) & 0xFF, 1])
+            # the first 24 bytes of a 40-byte TCP segment: MF set
+            f = packet(c, SERVER, 1234, 80, 1000, 0, ACK, b"x" * 16,
+                       ident=i & 0xFFFF, frag=0x2000, total=20 + 24)
+            w.put(f[:14 + 20 + 24])
+    elif mode in ("front", "inorder"):
+        c, p = client(0)
+        w.put(packet(c, SERVER, p, 80, 1000, 0, SYN))
+        w.put(packet(SERVER, c, 80, p, 5000, 1001, SYN | ACK))
+        w.put(packet(c, SERVER, p, 80, 1001, 5001, ACK))
+        if mode == "front":
+            for k in range(4095):
+                w.put(packet(c, SERVER, p, 80, 1001 + 10000000 + 2 * k, 5001,
+                             ACK, b"F"))
+            for k in range(1, n + 1):
+                w.put(packet(c, SERVER, p, 80, 1001 + 2 * k, 5001, ACK, b"x"))
+        else:
+            for k in range(n + 4095):
+                w.put(packet(c, SERVER, p, 80, 1001 + k, 5001, ACK, b"x"))
     else:
         sys.exit("unknown mode " + mode)
     w.f.close()
