@@ -59,7 +59,6 @@ struct fk_namer {
 /*
  * tmpl (FK_NAME_TEMPLATE for tcpflow's default) must have passed
  * fk_name_template_check(); novlan: leave the VLAN out (flowname -V).
- * fk_hash_seed_init() must have been called.
  */
 void fk_namer_init(struct fk_namer *, const char *tmpl, int novlan);
 void fk_namer_free(struct fk_namer *);
