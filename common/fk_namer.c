@@ -20,13 +20,14 @@
  * template no two bases meet, and every count is handed out at most
  * once per time it is given back: O(1) per flow, amortised.
  *
- * A base's entry is a struct base while a flow of it is open, a count
- * is on its heap or it has waiters; else only next matters (every count
- * below it is taken for good) and the entry is that number, tagged
- * (next << 1 | 1), or nothing when next <= 1 (count 0 is then tried
- * first and found taken: one probe).  So a name that carried data costs
- * one slot of names; a base name used more than once one slot of bases
- * more.
+ * A base's entry is a struct base while a count is on its heap or it
+ * has waiters; else it is next and live (the directions of open flows
+ * named from it) packed in the pointer, tagged, or nothing when no flow
+ * of it is open and next <= 1 (every count below next is then taken for
+ * good: count 0 is tried first and found taken, one probe).  So a name
+ * that carried data costs one slot of names; a base name used more than
+ * once one slot of bases more; an open flow a slot of each per
+ * direction.
  */
 #include <err.h>
 #include <stdint.h>
@@ -180,32 +181,43 @@ heap_pop(struct base *b)
 
 /* ---- bases */
 
-/* Base h's struct, made from its idle form (or nothing) if need be. */
+/*
+ * Base h's struct, made from its short form (or nothing) if need be;
+ * base_settle() puts it back.
+ */
 static struct base *
 base_get(struct fk_namer *nm, uint64_t h)
 {
 	void **v = fk_idmap_ref(&nm->bases, h);
+	uint64_t x = (uintptr_t)*v;
 	struct base *b;
 
 	if (*v != NULL && !idle_tag(*v))
 		return *v;
 	b = fk_calloc(1, sizeof(*b));
-	b->next = (uint32_t)((uintptr_t)*v >> 1);
+	b->next = (uint32_t)(x >> 32);
+	b->live = (uint32_t)(x & 0xffffffffu) >> 1;
 	*v = b;
 	return b;
 }
 
-/* Back to the idle form when nothing but next is left to remember. */
+/*
+ * The short form when only next and live are left to remember:
+ * next << 32 | live << 1 | 1 (nothing at all when live is 0 and
+ * next <= 1).  The struct stays while a heap or waiters are left.
+ */
 static void
 base_settle(struct fk_namer *nm, uint64_t h, struct base *b)
 {
-	if (b->live > 0 || b->hn > 0 || b->nwait > 0)
+	if (b->hn > 0 || b->nwait > 0 || b->live >= 1u << 31 ||
+	    (sizeof(uintptr_t) < sizeof(uint64_t) &&
+	    (b->live > 0 || b->next > 1)))	/* no room for the short form */
 		return;
-	if (b->next <= 1)
+	if (b->live == 0 && b->next <= 1)
 		fk_idmap_del(&nm->bases, h);
 	else
-		fk_idmap_put(&nm->bases, h,
-		    (void *)(((uintptr_t)b->next << 1) | 1));
+		fk_idmap_put(&nm->bases, h, (void *)(uintptr_t)
+		    ((uint64_t)b->next << 32 | (uint64_t)b->live << 1 | 1));
 	free(b->heap);
 	free(b);
 }
@@ -313,6 +325,7 @@ name_dir(struct fk_namer *nm, struct fk_namer_dir *d,
 			break;
 	}
 	b->live++;
+	base_settle(nm, bh, b);
 	fk_idmap_put(&nm->names, h, NM_RESERVED);
 	if (c > 0)
 		nm->counted++;
