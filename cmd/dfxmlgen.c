@@ -40,6 +40,7 @@
 #include "fk_io.h"
 #include "fk_name.h"
 #include "fk_ofile.h"
+#include "fk_namer.h"
 #include "fk_record.h"
 #include "fk_report.h"
 #include "fk_stage.h"
@@ -65,7 +66,7 @@ struct run {
 };
 
 struct side {
-	char *name;		/* FLOW_NAME, or NULL for the default */
+	char *name;		/* FLOW_NAME or tcpflow's, NULL: no FLOW_OPEN */
 	size_t namelen;
 	struct fk_digest *dg;	/* created at the first byte */
 	uint64_t size;		/* file size: end of the last DATA */
@@ -83,6 +84,7 @@ struct flow {
 	int have_open;
 	struct fk_open o;
 	struct side s[2];
+	struct fk_namer_flow nf;	/* names without FLOW_NAME */
 };
 
 static FILE *rep;
@@ -90,6 +92,7 @@ static const char *repname;
 static const char *outdir, *bodydir;
 static unsigned algs = FK_DIGEST_ALL;
 static struct fk_idmap flows;
+static struct fk_namer namer;	/* tcpflow's default names and counter */
 static size_t max_open;
 static uint64_t total_flows, total_packets;
 static struct timespec t_start;
@@ -252,12 +255,9 @@ put_side(const struct flow *f, int dir, const struct fk_close *c)
 	fputs("    <fileobject>\n", rep);
 	if (s->created) {
 		fputs("      <filename>", rep);
-		/* As flowsplit names it (fk_name.h). */
+		/* As flowsplit names it (fk_namer.h). */
 		if (s->name != NULL)
 			put_path(outdir, s->name, s->namelen);
-		else if (f->have_open &&
-		    fk_name_default(buf, sizeof(buf), o, dir) >= 0)
-			put_path(outdir, buf, strlen(buf));
 		else {
 			snprintf(buf, sizeof(buf), "flow%llu-%s", ull(f->id),
 			    dir ? "ba" : "ab");
@@ -371,6 +371,7 @@ getflow(uint64_t id)
 static void
 freeflow(struct flow *f)
 {
+	fk_namer_close(&namer, &f->nf);
 	for (int d = 0; d < 2; d++) {
 		struct side *s = &f->s[d];
 
@@ -454,6 +455,7 @@ on_data(struct fk_stage *sg, const struct fk_data *d)
 	s->created = 1;
 	if (d->len == 0)
 		return;
+	fk_namer_data(&namer, &f->nf, d->dir);
 	if (d->offset > UINT64_MAX - d->len) {
 		s->violations++;
 		return;
@@ -500,6 +502,7 @@ on_name(struct fk_stage *sg, const struct fk_name *n)
 	/* As flowsplit: the name the file was created with stays. */
 	if (s->created)
 		return;
+	fk_namer_given(&namer, &f->nf, n->dir);
 	free(s->name);
 	s->name = fk_name_dup_safe(n->name, n->len, 0, &s->namelen, NULL);
 }
@@ -540,6 +543,8 @@ on_http(struct fk_stage *sg, const struct fk_http *h)
 static void
 on_open(struct fk_stage *sg, const struct fk_open *o)
 {
+	char name[2][FK_NAME_MAX];
+	size_t len[2];
 	struct flow *f = fk_idmap_get(&flows, o->flow_id);
 
 	if (f != NULL)
@@ -548,6 +553,13 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	f->o = *o;
 	f->have_open = 1;
 	seen_ts(&f->s[0], o->ts_ns);
+	/* tcpflow's names; FLOW_NAME records (flowname) replace them. */
+	fk_namer_open(&namer, &f->nf, o, name, len);
+	for (int d = 0; d < 2; d++) {
+		free(f->s[d].name);
+		f->s[d].name = fk_name_dup_safe(name[d], len[d], 0,
+		    &f->s[d].namelen, NULL);
+	}
 }
 
 /* Flows without a FLOW_CLOSE at the end of input, in id order. */
@@ -674,6 +686,7 @@ main(int argc, char *argv[])
 
 	fk_hash_seed_init();
 	fk_idmap_init(&flows);
+	fk_namer_init(&namer, FK_NAME_TEMPLATE, 0);
 	fk_in_open(&in, 0, "<stdin>");
 	if (pass)	/* records go on to a pipe, or with -p */
 		fk_out_open_pass(&out, 1, "<stdout>", force_pass);
@@ -687,5 +700,6 @@ main(int argc, char *argv[])
 		fk_out_close(&out);
 	fk_in_close(&in);
 	fk_idmap_free(&flows);
+	fk_namer_free(&namer);
 	return fk_io_exit(&in, FK_EX_OK);
 }

@@ -8,11 +8,7 @@
  * through unchanged, except FLOW_NAME records of flows named here
  * (a name given upstream is replaced).
  *
- * Connection counter (%c, %C, %#), as tcpflow: a direction gets the
- * lowest count whose name is not taken.  A name is taken once a
- * direction with that name carried data (tcpflow creates the file on
- * the first data byte), or while a live flow holds it.  Taken names are
- * remembered for the whole run as 64-bit seeded hashes.
+ * Connection counter (%c, %C, %#), as tcpflow: fk_namer.h.
  */
 #include <err.h>
 #include <stdint.h>
@@ -24,35 +20,23 @@
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_name.h"
+#include "fk_namer.h"
 #include "fk_record.h"
 #include "fk_stage.h"
 #include "fk_util.h"
 
-struct ndir {
-	uint64_t hash;		/* hash of the name */
-	uint64_t base;		/* hash of the count-0 name */
-	uint32_t count;
-	uint8_t committed;	/* carried data: the name is taken for good */
-};
-
 struct flow {
-	struct fk_open open;
-	struct ndir d[2];
+	uint64_t id;
+	struct fk_namer_flow nf;
 };
 
 static const char *tmpl = FK_NAME_TEMPLATE;
-static int counts;		/* the template has %c or %# */
 static int novlan;
-static uint64_t session;
-
+static struct fk_namer namer;
 static struct fk_idmap flows;	/* flow_id -> struct flow */
-/* name hash -> (live reservations << 1 | taken for good) */
-static struct fk_idmap names;
-/* count-0 name hash -> 1 + lowest count that may be free */
-static struct fk_idmap lowest;
 
 static struct {
-	uint64_t flows, renamed, dropped_names;
+	uint64_t flows, dropped_names;
 } st;
 
 static const struct fk_opthelp opthelp[] = {
@@ -71,137 +55,11 @@ static const struct fk_cmd cmdline = {
 	.vopt = 0,
 };
 
-static uint64_t
-key(const char *s, size_t len)
-{
-	uint64_t h = fk_hash(s, len);
-
-	return h ? h : 1;
-}
-
-/* The name of direction dir with connection count c. */
-static int
-mkname(char *buf, size_t len, const struct fk_open *o, int dir, uint32_t c)
-{
-	struct fk_name_vars v;
-	int n;
-
-	memset(&v, 0, sizeof(v));
-	v.count = c;
-	v.session = session;
-	v.number = 2 * session + (unsigned)dir;
-	v.novlan = novlan;
-	n = fk_name_expand(buf, len, tmpl, o, dir, &v);
-	if (n >= 0 && !counts && c > 0) {
-		/* No counter in the template: append one, never reuse. */
-		int k = snprintf(buf + n, len - (size_t)n, "c%u", c);
-
-		if (k < 0 || (size_t)k >= len - (size_t)n)
-			return -1;
-		n += k;
-	}
-	return n;
-}
-
-static uintptr_t
-name_state(uint64_t h)
-{
-	return (uintptr_t)fk_idmap_get(&names, h);
-}
-
-static void
-name_set(uint64_t h, uintptr_t s)
-{
-	if (s == 0)
-		fk_idmap_del(&names, h);
-	else
-		fk_idmap_put(&names, h, (void *)s);
-}
-
-static void
-name_release(struct ndir *d)
-{
-	uintptr_t s = name_state(d->hash);
-
-	if (s >= 2)
-		name_set(d->hash, s - 2);
-}
-
-/* First data in this direction: its name is taken for good. */
-static void
-name_commit(const struct fk_open *o, int dir, struct ndir *d)
-{
-	uintptr_t s = name_state(d->hash), low;
-	char buf[FK_NAME_MAX];
-	uint32_t c;
-	int n;
-
-	if (s >= 2)
-		s -= 2;
-	name_set(d->hash, s | 1);
-	d->committed = 1;
-	low = (uintptr_t)fk_idmap_get(&lowest, d->base);
-	c = low ? (uint32_t)(low - 1) : 0;
-	if (c != d->count)
-		return;
-	/* Advance past every count whose name is taken for good. */
-	for (;;) {
-		c++;
-		n = mkname(buf, sizeof(buf), o, dir, c);
-		if (n < 0 || !(name_state(key(buf, (size_t)n)) & 1))
-			break;
-	}
-	fk_idmap_put(&lowest, d->base, (void *)(uintptr_t)(c + 1));
-}
-
-static void
-name_dir(struct fk_out *out, struct flow *f, int dir)
-{
-	char buf[FK_NAME_MAX];
-	struct ndir *d = &f->d[dir];
-	struct fk_name nm;
-	uintptr_t low, s;
-	uint32_t c;
-	int n;
-
-	n = mkname(buf, sizeof(buf), &f->open, dir, 0);
-	if (n < 0)
-		n = fk_name_default(buf, sizeof(buf), &f->open, dir);
-	if (n < 0)		/* cannot happen: addresses are safe */
-		errx(FK_EX_FAIL, "cannot name flow %llu",
-		    (unsigned long long)f->open.flow_id);
-	d->base = key(buf, (size_t)n);
-	low = (uintptr_t)fk_idmap_get(&lowest, d->base);
-	for (c = low ? (uint32_t)(low - 1) : 0;; c++) {
-		if (c > 0 && (n = mkname(buf, sizeof(buf), &f->open, dir,
-		    c)) < 0)
-			errx(FK_EX_FAIL, "flow %llu: name too long",
-			    (unsigned long long)f->open.flow_id);
-		d->hash = key(buf, (size_t)n);
-		s = name_state(d->hash);
-		if (s == 0)
-			break;
-	}
-	if (c > 0)
-		st.renamed++;
-	d->count = c;
-	name_set(d->hash, 2);
-	nm.flow_id = f->open.flow_id;
-	nm.dir = (uint8_t)dir;
-	nm.len = (uint32_t)n;
-	nm.name = buf;
-	fk_name_emit(out, &nm);
-}
-
 static void
 forget(struct flow *f)
 {
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (!f->d[i].committed)
-			name_release(&f->d[i]);
-	fk_idmap_del(&flows, f->open.flow_id);
+	fk_namer_close(&namer, &f->nf);
+	fk_idmap_del(&flows, f->id);
 	free(f);
 }
 
@@ -256,6 +114,9 @@ apply_F(const char *t, const char *F, int have_T)
 static void
 on_open(struct fk_stage *sg, const struct fk_open *o)
 {
+	char name[2][FK_NAME_MAX];
+	size_t len[2];
+	struct fk_name nm;
 	struct flow *f;
 
 	fk_stage_pass(sg);
@@ -264,11 +125,16 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	if ((f = fk_idmap_get(&flows, o->flow_id)) != NULL)
 		forget(f);	/* reopened without a close */
 	f = fk_calloc(1, sizeof(*f));
-	f->open = *o;
+	f->id = o->flow_id;
 	fk_idmap_put(&flows, o->flow_id, f);
-	name_dir(sg->out, f, FK_DIR_AB);
-	name_dir(sg->out, f, FK_DIR_BA);
-	session++;
+	fk_namer_open(&namer, &f->nf, o, name, len);
+	for (int dir = FK_DIR_AB; dir <= FK_DIR_BA; dir++) {
+		nm.flow_id = o->flow_id;
+		nm.dir = (uint8_t)dir;
+		nm.len = (uint32_t)len[dir];
+		nm.name = name[dir];
+		fk_name_emit(sg->out, &nm);
+	}
 	st.flows++;
 }
 
@@ -278,9 +144,8 @@ on_data(struct fk_stage *sg, const struct fk_data *d)
 	struct flow *f;
 
 	if (d->len > 0 && d->flow_id != 0 &&
-	    (f = fk_idmap_get(&flows, d->flow_id)) != NULL &&
-	    !f->d[d->dir].committed)
-		name_commit(&f->open, d->dir, &f->d[d->dir]);
+	    (f = fk_idmap_get(&flows, d->flow_id)) != NULL)
+		fk_namer_data(&namer, &f->nf, d->dir);
 }
 
 static void
@@ -343,18 +208,16 @@ main(int argc, char *argv[])
 		warnx("-T %s: %s", tmpl, why);
 		fk_usage();
 	}
-	counts = fk_name_template_counts(tmpl);
 	fk_hash_seed_init();
+	fk_namer_init(&namer, tmpl, novlan);
 	fk_idmap_init(&flows);
-	fk_idmap_init(&names);
-	fk_idmap_init(&lowest);
 
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open(&out, 1, "<stdout>");
 	fk_stage_run(&in, &out, &ops, NULL);
 	fk_stats_begin(&sb, "flowname");
 	fk_stats_add(&sb, st.flows, "flows");
-	fk_stats_add(&sb, st.renamed, "counted");
+	fk_stats_add(&sb, namer.counted, "counted");
 	fk_stats_add(&sb, st.dropped_names, "replaced_names");
 	fk_stats_end(&sb, &out, NULL);
 	fk_out_close(&out);
@@ -363,8 +226,7 @@ main(int argc, char *argv[])
 		if (flows.slot[i].id != 0)
 			free(flows.slot[i].val);
 	fk_idmap_free(&flows);
-	fk_idmap_free(&names);
-	fk_idmap_free(&lowest);
+	fk_namer_free(&namer);
 	free(t);
 	return fk_io_exit(&in, FK_EX_OK);
 }

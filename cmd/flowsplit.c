@@ -10,7 +10,8 @@
  * created (O_TRUNC) on the first DATA of its direction and written
  * through an LRU cache of at most -f open descriptors; an evicted file
  * is reopened without truncation (fk_ofile).  Names come from FLOW_NAME
- * records, else tcpflow's default name.  Every path is opened below the
+ * records, else from tcpflow's default template and connection counter
+ * (fk_namer: named at FLOW_OPEN, taken at the first byte written).  Every path is opened below the
  * output directory with openat(2) and O_NOFOLLOW, one component at a time.
  * Records pass through to stdout when it is a pipe or a socket, or with
  * -p.  A flow cut short (FLOW_CLOSE "stopped", or still open when an
@@ -30,6 +31,7 @@
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_name.h"
+#include "fk_namer.h"
 #include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_stage.h"
@@ -51,6 +53,7 @@ struct flow {
 	int have_open;
 	struct fk_open open;
 	struct fdir d[2];
+	struct fk_namer_flow nf;	/* names without FLOW_NAME */
 };
 
 static int console;
@@ -64,6 +67,7 @@ static int failed;
 static int force_pass;
 
 static struct fk_idmap flows;
+static struct fk_namer namer;	/* tcpflow's default names and counter */
 
 static struct {
 	uint64_t bytes, cut, unsafe, gaps, big_holes;
@@ -182,7 +186,10 @@ file_data(const struct fk_data *x)
 {
 	struct fdir *d = &get_flow(x->flow_id)->d[x->dir];
 
-	if (x->len == 0 || open_file(d) < 0)
+	if (x->len == 0)
+		return;
+	fk_namer_data(&namer, &d->flow->nf, d->dir);
+	if (open_file(d) < 0)
 		return;
 	if (gapmode == G_HOLE) {
 		put(d, x->data, x->len, x->offset);
@@ -201,7 +208,10 @@ file_gap(const struct fk_gap *g)
 	int n;
 
 	st.gaps++;
-	if (gapmode != G_MARK || g->len == 0 || open_file(d) < 0)
+	if (gapmode != G_MARK || g->len == 0)
+		return;
+	fk_namer_data(&namer, &f->nf, d->dir);	/* makes the file too */
+	if (open_file(d) < 0)
 		return;
 	n = snprintf(m, sizeof(m), "[%llu bytes missing]",
 	    (unsigned long long)g->len);
@@ -220,6 +230,7 @@ forget(struct flow *f, int cut)
 			fk_ofile_free_partial(&odir, &f->d[i].of);
 		else
 			fk_ofile_free(&odir, &f->d[i].of);
+	fk_namer_close(&namer, &f->nf);
 	fk_idmap_del(&flows, f->id);
 	free(f);
 }
@@ -227,6 +238,8 @@ forget(struct flow *f, int cut)
 static void
 on_open(struct fk_stage *sg, const struct fk_open *o)
 {
+	char name[2][FK_NAME_MAX];
+	size_t len[2];
 	struct flow *f;
 
 	if (o->flow_id == 0)
@@ -237,13 +250,22 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	f->open = *o;
 	f->have_open = 1;
 	f->d[0].of.mtime_ns = f->d[1].of.mtime_ns = o->ts_ns;
+	/* tcpflow's names; FLOW_NAME records (flowname) replace them. */
+	fk_namer_open(&namer, &f->nf, o, name, len);
+	set_name(&f->d[0], name[0], len[0]);
+	set_name(&f->d[1], name[1], len[1]);
 }
 
 static void
 on_name(struct fk_stage *sg, const struct fk_name *nm)
 {
-	if (nm->flow_id != 0)
-		set_name(&get_flow(nm->flow_id)->d[nm->dir], nm->name, nm->len);
+	struct flow *f;
+
+	if (nm->flow_id == 0)
+		return;
+	f = get_flow(nm->flow_id);
+	fk_namer_given(&namer, &f->nf, nm->dir);
+	set_name(&f->d[nm->dir], nm->name, nm->len);
 }
 
 static void
@@ -346,6 +368,7 @@ main(int argc, char *argv[])
 	} else
 		odir.dirfd = -1;
 	fk_idmap_init(&flows);
+	fk_namer_init(&namer, FK_NAME_TEMPLATE, 0);
 	fk_in_open(&in, 0, "<stdin>");
 	pass = !console;
 	if (pass)
@@ -393,6 +416,7 @@ main(int argc, char *argv[])
 			free(f);
 		}
 	fk_idmap_free(&flows);
+	fk_namer_free(&namer);
 	if (console) {
 		fk_con_finish(&con);
 		fk_con_free(&con);

@@ -30,6 +30,7 @@
 #include "fk_io.h"
 #include "fk_list.h"
 #include "fk_name.h"
+#include "fk_namer.h"
 #include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_stage.h"
@@ -73,6 +74,7 @@ struct flow {
 	struct fk_open o;
 	int have_open;
 	char *name[2];
+	struct fk_namer_flow nf;	/* names without FLOW_NAME */
 	struct hdir d[2];
 	/* unanswered requests: a ring of qcap (grown up to MAX_PENDING) */
 	struct pending *q;
@@ -85,6 +87,7 @@ static struct fk_odir odir;
 static const char *outdir;
 static int opt_raw, opt_quiet, opt_pass;
 static struct fk_idmap flows;
+static struct fk_namer namer;	/* tcpflow's default names and counter */
 
 /*
  * Decoders (zlib streams, ~40 KiB each) exist only while a compressed
@@ -167,7 +170,7 @@ of_unlink(struct fk_ofile *of)
 
 /* ---- names */
 
-/* tcpflow's default name for direction dir: src-dst. */
+/* Direction dir's name: FLOW_NAME, else tcpflow's (named at FLOW_OPEN). */
 static const char *
 flow_name(struct flow *f, int dir)
 {
@@ -175,9 +178,8 @@ flow_name(struct flow *f, int dir)
 
 	if (f->name[dir])
 		return f->name[dir];
-	if (!f->have_open ||
-	    fk_name_default(buf, sizeof(buf), &f->o, dir) < 0)
-		snprintf(buf, sizeof(buf), "flow%" PRIu64 "-%d", f->id, dir);
+	/* No FLOW_OPEN came. */
+	snprintf(buf, sizeof(buf), "flow%" PRIu64 "-%d", f->id, dir);
 	f->name[dir] = fk_name_dup_safe(buf, strlen(buf), NAME_RESERVE, NULL,
 	    NULL);
 	return f->name[dir];
@@ -611,6 +613,7 @@ flow_end(struct flow *f, int clean)
 	}
 	free(f->q);
 	of_finish(&f->hdrs);
+	fk_namer_close(&namer, &f->nf);
 	fk_idmap_del(&flows, f->id);
 	free(f);
 }
@@ -652,6 +655,8 @@ emit_stats(void)
 static void
 on_open(struct fk_stage *sg, const struct fk_open *o)
 {
+	char name[2][FK_NAME_MAX];
+	size_t len[2];
 	struct flow *f;
 
 	fk_stage_pass(sg);
@@ -660,6 +665,13 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	f = flow_get(o->flow_id);
 	f->o = *o;
 	f->have_open = 1;
+	/* tcpflow's names; FLOW_NAME records (flowname) replace them. */
+	fk_namer_open(&namer, &f->nf, o, name, len);
+	for (int i = 0; i < 2; i++) {
+		free(f->name[i]);
+		f->name[i] = fk_name_dup_safe(name[i], len[i], NAME_RESERVE,
+		    NULL, NULL);
+	}
 	if (o->opener == FK_OPEN_MIDSTREAM)
 		f->d[0].hp.midstream = f->d[1].hp.midstream = 1;
 }
@@ -671,6 +683,7 @@ on_name(struct fk_stage *sg, const struct fk_name *n)
 
 	fk_stage_pass(sg);
 	f = flow_get(n->flow_id);
+	fk_namer_given(&namer, &f->nf, n->dir);
 	free(f->name[n->dir]);
 	f->name[n->dir] = fk_name_dup_safe(n->name, n->len, NAME_RESERVE, NULL,
 	    NULL);
@@ -683,6 +696,8 @@ on_data(struct fk_stage *sg, const struct fk_data *d)
 
 	fk_stage_pass(sg);
 	f = flow_get(d->flow_id);
+	if (d->len > 0)		/* tcpflow would make the flow's file */
+		fk_namer_data(&namer, &f->nf, d->dir);
 	fk_hp_feed(&f->d[d->dir].hp, d->data, d->len, d->offset, d->ts_ns);
 	hp_track(&f->d[d->dir]);
 	mem_enforce(1);
@@ -764,6 +779,7 @@ main(int argc, char *argv[])
 	fk_odir_partial_on_fail(&odir);
 
 	fk_idmap_init(&flows);
+	fk_namer_init(&namer, FK_NAME_TEMPLATE, 0);
 	fk_in_open(&in, 0, "<stdin>");
 	fk_out_open_pass(&out, 1, "<stdout>", opt_pass); /* files: the output */
 	fk_stage_run(&in, &out, &ops, NULL);
@@ -779,6 +795,7 @@ main(int argc, char *argv[])
 	fk_out_close(&out);
 	fk_in_close(&in);
 	fk_idmap_free(&flows);
+	fk_namer_free(&namer);
 	fk_odir_close(&odir);
 	return fk_io_exit(&in, odir.failures ? FK_EX_FAIL : FK_EX_OK);
 }

@@ -103,3 +103,24 @@ PY
 	[ "$(names < out.fk | wc -l)" -eq 2 ]
 	! names < out.fk | grep -q old
 }
+
+# Open flows sharing a base name (QinQ flows on one 4-tuple, -V): each new
+# flow took every count in use in turn (20,000 flows: minutes); now each
+# base name keeps its next count and the counts given back (fk_namer).
+@test "flowname: 20,000 open flows sharing one name, in linear time" {
+	craft > in.fk <<'PY'
+for i in range(1, 20001):
+    w.open(i, flags=3, vlan=7, vlan_inner=i % 4096)
+for i in range(1, 20001, 2):
+    w.close(i)
+for i in range(20001, 20004):
+    w.open(i, flags=3, vlan=7)
+PY
+	timeout 20 flowname -V < in.fk | names > out
+	[ "$(wc -l < out)" -eq 40006 ]
+	# Closed without data: their counts are given back, lowest first.
+	grep -qx '20001 0 010.000.000.001.01024-010.000.000.002.00080' out
+	grep -qx '20002 0 010.000.000.001.01024-010.000.000.002.00080c2' out
+	grep -qx '20003 1 010.000.000.002.00080-010.000.000.001.01024c4' out
+	grep -qx '20000 0 010.000.000.001.01024-010.000.000.002.00080c19999' out
+}

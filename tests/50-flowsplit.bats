@@ -11,7 +11,8 @@ listing() {
 
 # Captures where flowkit and tcpflow 1.6.1 write the same files (names and
 # bytes).  Chosen to cover VLAN, IPv6, raw IP, pcapng, nanosecond,
-# big-endian, gaps; see CAVEATS in flowsplit(1) for the known differences.
+# big-endian, gaps, QinQ, port reuse (the connection counter); see CAVEATS
+# in flowsplit(1) for the known differences.  data/X is tests/data/X.
 SIDE_BY_SIDE="
 tcpflow/test1.pcap
 tcpflow/test2.pcap
@@ -39,6 +40,8 @@ suricata-verify/bug-6244-tcp-rst-with-data/tcp-rst-with-data.pcap
 suricata-verify/filestore-filecontainer-http/filecontainer-http.pcap
 suricata-verify/http-response-line/input.pcap
 suricata-verify/eve-payload-06-tcp-data-leading-gap/tcp-leading-gap.pcap
+zeek/vlan-qinqinq.pcap
+data/reasm-portreuse.pcap
 "
 
 @test "flowsplit: the tcpflow test MD5s of test1, test2 and test4" {
@@ -62,20 +65,71 @@ suricata-verify/eve-payload-06-tcp-data-leading-gap/tcp-leading-gap.pcap
 }
 
 # FK_UPDATE_GOLDEN=1 rewrites the golden listing from tcpflow itself.
-@test "flowsplit: same file names and bytes as tcpflow on $(echo $SIDE_BY_SIDE | wc -w) captures" {
+# Without flowname, flowsplit names the files the same (its own tcpflow
+# default names and connection counter).
+@test "flowsplit: same file names and bytes as tcpflow on $(echo $SIDE_BY_SIDE | wc -w) captures, with and without flowname" {
 	need_corpus
 	for c in $SIDE_BY_SIDE; do
-		mkdir -p "o/$c"
+		case $c in data/*) p="$DATA/${c#data/}" ;; *) p="$CORPUS/$c" ;; esac
+		mkdir -p "o/$c" "n/$c"
 		if [ "${FK_UPDATE_GOLDEN:-0}" = 1 ]; then
 			need_cmd tcpflow
-			tcpflow -r "$CORPUS/$c" -o "o/$c" > /dev/null 2>&1
+			tcpflow -r "$p" -o "o/$c" > /dev/null 2>&1
 			rm -f "o/$c/report.xml"
 		else
-			pipeline "$CORPUS/$c" "o/$c" > /dev/null
+			pipeline "$p" "o/$c" > /dev/null
+			pcapcat -r "$p" | reasm | flowsplit -o "n/$c" > /dev/null
+			diff -r "o/$c" "n/$c" >&2 || echo "$c: differs without flowname"
 		fi
 		listing "o/$c" | sed "s|^|$c  |"
 	done > got
 	golden flowsplit-vs-tcpflow got
+}
+
+# Port reuse and VLANs: flowsplit alone names every file as flowname does
+# (tcpflow's connection counter; VLANs in the names).
+@test "flowsplit: without flowname, the same files as with it on port-reuse and VLAN captures" {
+	need_corpus
+	for c in $( (corpus_tagged port-reuse; corpus_tagged qinq) | sort -u) \
+	    pcaps/pcapplusplus/PcapExamples/example2.pcap \
+	    pcaps/suricata-verify/filestore-filecontainer-http/filecontainer-http.pcap; do
+		mkdir -p "o/$c" "n/$c"
+		pipeline "$FK_CORPUS/$c" "o/$c" > /dev/null 2>&1
+		pcapcat -r "$FK_CORPUS/$c" 2> /dev/null | reasm 2> /dev/null |
+			flowsplit -o "n/$c" > /dev/null
+		diff -r "o/$c" "n/$c" || { echo "$c: differs"; return 1; }
+	done
+	# The counter was exercised: example2 reuses ports, zeek's q-in-q files.
+	ls o/pcaps/pcapplusplus/PcapExamples/example2.pcap | grep -q 'c1$'
+	[ "$(find o -type f | wc -l)" -gt 300 ]
+}
+
+# tcpflow: a second connection on a 4-tuple writes ...c1, it does not
+# overwrite the first one's files.
+@test "flowsplit: without flowname, port reuse gets tcpflow's connection counter" {
+	pcapcat -r "$DATA/reasm-portreuse.pcap" | reasm | flowsplit -o o > /dev/null
+	ls o > got
+	printf '%s\n' 010.000.000.001.40000-010.000.000.002.00080 \
+		010.000.000.001.40000-010.000.000.002.00080c1 \
+		010.000.000.002.00080-010.000.000.001.40000 \
+		010.000.000.002.00080-010.000.000.001.40000c1 | diff - got
+}
+
+# Two QinQ flows open at once that differ only in the inner VLAN: one
+# name (tcpflow's has the outer VLAN), so the second gets the counter.
+@test "flowsplit: QinQ flows differing in the inner VLAN do not share a file" {
+	craft > in.fk <<'PY'
+w.open(1, flags=3, vlan=5, vlan_inner=1); w.open(2, flags=3, vlan=5, vlan_inner=2)
+w.data(1, 0, 0, b"A" * 3000); w.data(2, 0, 0, b"B" * 3000)
+w.close(1); w.close(2)
+PY
+	flowsplit -o o < in.fk > /dev/null
+	f=010.000.000.001.01024-010.000.000.002.00080--5
+	[ "$(tr -cd A < o/$f | wc -c)" -eq 3000 ] && [ "$(wc -c < o/$f)" -eq 3000 ]
+	[ "$(tr -cd B < o/${f}c1 | wc -c)" -eq 3000 ] && [ "$(wc -c < o/${f}c1)" -eq 3000 ]
+	[ "$(ls o | wc -l)" -eq 2 ]
+	flowname < in.fk | flowsplit -o n > /dev/null
+	diff -r o n
 }
 
 @test "flowsplit: without flowname, tcpflow's default names" {

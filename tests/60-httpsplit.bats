@@ -310,3 +310,21 @@ PY
 	[ -p out/r1-HTTPBODY-001.txt ] && [ "$(cat out/r2-HTTPBODY-001.txt)" = body2 ]
 	timeout 10 httpsplit -o out < in.fk 2>/dev/null | flowcat | grep -q 'httpsplit.not_regular=1'
 }
+
+# Without flowname, tcpflow's connection counter: the second connection on
+# a 4-tuple does not overwrite the first one's body (its name ends in c1).
+@test "httpsplit: without flowname, port reuse does not overwrite a body" {
+	craft > in.fk <<'PY'
+for i in (1, 2):
+    w.open(i)
+    w.data(i, 0, 0, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    w.data(i, 1, 0, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nbody%d" % i)
+    w.close(i)
+PY
+	httpsplit -o o < in.fk > /dev/null
+	f=010.000.000.002.00080-010.000.000.001.01024
+	[ "$(cat o/$f-HTTPBODY-001)" = body1 ]
+	[ "$(cat o/${f}c1-HTTPBODY-001)" = body2 ]
+	flowname < in.fk | httpsplit -o n > /dev/null
+	diff -r o n
+}

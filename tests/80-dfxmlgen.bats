@@ -270,3 +270,12 @@ PY
 	[ -s sums ]
 	for f in out/*; do grep -q "$(md5 "$f")" sums; done
 }
+
+# The file names flowsplit writes without flowname: tcpflow's counter.
+@test "dfxmlgen: without flowname, the names flowsplit writes on port reuse" {
+	pcapcat -r "$DATA/reasm-portreuse.pcap" | reasm > in.fk
+	dfxmlgen -a none -d out -o r.xml < in.fk | flowsplit -o out > /dev/null
+	grep -o '<filename>[^<]*</filename>' r.xml | sed 's/<[^>]*>//g' | sort > names
+	(cd out && ls | sed 's|^|out/|') | diff - names
+	grep -qx 'out/010.000.000.001.40000-010.000.000.002.00080c1' names
+}
