@@ -127,7 +127,9 @@ fuzz: fuzz-build
 		echo "== fuzz_$$f for $(FUZZ_SECONDS)s"; \
 		(cd build-fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
 		    -max_len=262144 -rss_limit_mb=2048 corpus/$$f \
-		    ../tests/fuzz/seeds/$$f ../tests/fuzz/regress/$$f 2>&1 | tail -3) || exit 1; \
+		    ../tests/fuzz/seeds/$$f \
+		    $$(test -d tests/fuzz/regress/$$f && echo ../tests/fuzz/regress/$$f) \
+		    > fuzz_$$f.log 2>&1; r=$$?; tail -3 fuzz_$$f.log; exit $$r) || exit 1; \
 	done
 
 .PHONY: fuzz fuzz-build
