@@ -35,6 +35,8 @@ struct flow {
 	uint8_t first_fwd, first_eth;
 	uint8_t first_mac[2][6];	/* its source and destination MACs */
 	uint32_t first_if;
+	uint8_t tun_family;		/* key.tun_type: outer addresses */
+	uint8_t tun_addr[2][16];	/* at key endpoint 0's, 1's end */
 	uint64_t first_ts;
 	uint64_t serial;		/* creation order */
 	uint64_t id;
@@ -244,6 +246,14 @@ announce(struct flow *f, int fwd, uint8_t tcp_flags, int eth,
 		memcpy(o.eth_b, sender_is_a ? dst_mac : src_mac, 6);
 	}
 	o.ifindex = ifindex;
+	if (key->tun_type != 0) {
+		o.flags |= FK_OPEN_F_TUNNEL;
+		o.tun_type = key->tun_type;
+		o.tun_id = key->tun_id;
+		o.tun_family = f->tun_family;
+		memcpy(o.tun_addr_a, f->tun_addr[a], 16);
+		memcpy(o.tun_addr_b, f->tun_addr[!a], 16);
+	}
 	fk_open_emit(&out, &o);
 	st[0] = f->dir[old_a == f->a_is_0 ? 0 : 1].st;
 	st[1] = f->dir[old_a == f->a_is_0 ? 1 : 0].st;
@@ -287,6 +297,9 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	memcpy(f->first_mac[1], k->dst_mac, 6);
 	f->first_if = pk->ifindex;
 	f->first_ts = pk->ts_ns;
+	f->tun_family = k->tun_family;
+	memcpy(f->tun_addr[fwd ? 0 : 1], k->tun_src, 16);
+	memcpy(f->tun_addr[fwd ? 1 : 0], k->tun_dst, 16);
 	f->a_is_0 = (uint8_t)fwd;	/* as a mid-stream flow, for now */
 	if (!bare)
 		announce(f, fwd, k->tcp_flags, f->first_eth, k->src_mac,
@@ -424,6 +437,15 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 		k.nvlan = lk.nvlan;
 		k.vlan[0] = lk.vlan[0];
 		k.vlan[1] = lk.vlan[1];
+		if (lk.tun_type != 0) {
+			/* a fragment carried by a tunnel: its context */
+			k.tun_type = lk.tun_type;
+			k.ntun = lk.ntun;
+			k.tun_family = lk.tun_family;
+			k.tun_id = lk.tun_id;
+			memcpy(k.tun_src, lk.tun_src, 16);
+			memcpy(k.tun_dst, lk.tun_dst, 16);
+		}
 	}
 	if (e != FK_DEC_OK) {
 		n_skip[e]++;
