@@ -71,6 +71,13 @@ static int keep, verbose;
 
 static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
 static uint64_t n_skip[FK_DEC_NERR];
+/*
+ * Link types not decoded, each named once on stderr and counted in STATS
+ * (the first LT_MAX distinct ones; the rest only in skipped.linktype).
+ */
+#define LT_MAX	16
+static struct { uint32_t lt; uint64_t n; } unknown_lt[LT_MAX];
+static size_t n_unknown_lt;
 static uint64_t n_closed[8];
 
 static void
@@ -408,6 +415,24 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 }
 
 static void
+unknown_linktype(uint32_t lt)
+{
+	size_t i;
+
+	for (i = 0; i < n_unknown_lt; i++)
+		if (unknown_lt[i].lt == lt) {
+			unknown_lt[i].n++;
+			return;
+		}
+	if (n_unknown_lt == LT_MAX)
+		return;
+	warnx("link type %u (LINKTYPE %u, see pcap-linktype(7)) is not "
+	    "decoded: its packets are skipped", lt, lt);
+	unknown_lt[n_unknown_lt].lt = lt;
+	unknown_lt[n_unknown_lt++].n = 1;
+}
+
+static void
 packet(const struct fk_rec *rec, const struct fk_packet *pk)
 {
 	struct fk_pkt k;
@@ -431,24 +456,12 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 			return;
 		e = fk_decode(lk.frag.family == 4 ? 228 : 229, dg, dlen, dlen,
 		    &k);
-		k.flags |= lk.flags & FK_PKT_F_ETH;
-		memcpy(k.src_mac, lk.src_mac, 6);
-		memcpy(k.dst_mac, lk.dst_mac, 6);
-		k.nvlan = lk.nvlan;
-		k.vlan[0] = lk.vlan[0];
-		k.vlan[1] = lk.vlan[1];
-		if (lk.tun_type != 0) {
-			/* a fragment carried by a tunnel: its context */
-			k.tun_type = lk.tun_type;
-			k.ntun = lk.ntun;
-			k.tun_family = lk.tun_family;
-			k.tun_id = lk.tun_id;
-			memcpy(k.tun_src, lk.tun_src, 16);
-			memcpy(k.tun_dst, lk.tun_dst, 16);
-		}
+		fk_decode_frag_context(&k, &lk);
 	}
 	if (e != FK_DEC_OK) {
 		n_skip[e]++;
+		if (e == FK_DEC_LINKTYPE)
+			unknown_linktype(pk->linktype);
 		return;
 	}
 	n_tcp++;
@@ -558,6 +571,9 @@ stats(void)
 		if (n_skip[i])
 			fk_stats_add(&sb, n_skip[i], "skipped.%s",
 			    fk_decode_errname(i));
+	for (i = 0; i < (int)n_unknown_lt; i++)
+		fk_stats_add(&sb, unknown_lt[i].n, "skipped.linktype.%u",
+		    unknown_lt[i].lt);
 	if (n_hdrcut) {
 		fk_stats_add(&sb, n_hdrcut, "header_cut");
 		fk_stats_add(&sb, n_hdrcut_bytes, "header_cut_bytes");

@@ -405,9 +405,9 @@ static int
 gre(struct cur *c, struct fk_pkt *out)
 {
 	uint16_t fl, proto;
-	uint32_t hl = 4, key = 0;
+	uint32_t hl = 4;
 	uint8_t type = FK_TUN_GRE, ft;
-	int haskey = 0, e, o;
+	int e, o;
 
 	if (!need(c, 4))
 		return FK_DEC_SHORT_IP;
@@ -420,8 +420,6 @@ gre(struct cur *c, struct fk_pkt *out)
 	if (fl & GRE_K) {
 		if (!need(c, hl + 4))
 			return FK_DEC_SHORT_IP;
-		key = be32(c, hl);
-		haskey = (fl & 7) == 0;	/* PPTP's is the peer's call id */
 		hl += 4;
 	}
 	if (fl & GRE_S)
@@ -433,7 +431,12 @@ gre(struct cur *c, struct fk_pkt *out)
 	c->pos += hl;
 	if (proto == 0x88be || proto == 0x22eb)
 		type = FK_TUN_ERSPAN;
-	if ((e = tunnel(out, type, haskey, key)) != 0)
+	/*
+	 * The key is left out of the tunnel id: an end may send with
+	 * another key than it receives with (Linux ikey/okey, PPTP call
+	 * ids, ERSPAN sessions per mirrored direction).
+	 */
+	if ((e = tunnel(out, type, 0, 0)) != 0)
 		return e;
 	switch (proto) {
 	case 0x6558:		/* transparent Ethernet bridging */
@@ -507,6 +510,7 @@ static int
 udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 {
 	uint32_t hl, vni, glen, el;
+
 	uint8_t b0, next;
 	int e, n;
 
@@ -528,8 +532,8 @@ udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 		hl = 8 + (uint32_t)(u8(c, 0) & 0x3f) * 4;
 		if (!need(c, hl))
 			return FK_DEC_SHORT_LINK;
-		vni = be32(c, 4) >> 8;
-		if ((e = tunnel(out, type, 1, vni)) != 0)
+		/* Open vSwitch may use another VNI for each direction */
+		if ((e = tunnel(out, type, 0, 0)) != 0)
 			return e;
 		glen = be16(c, 2);		/* protocol type */
 		c->pos += hl;
@@ -1027,6 +1031,35 @@ fk_decode(uint32_t linktype, const uint8_t *p, uint32_t caplen,
 	(void)origlen;
 	memset(out, 0, sizeof(*out));
 	return link_hdr(&c, linktype, 0, out);
+}
+
+void
+fk_decode_frag_context(struct fk_pkt *dg, const struct fk_pkt *fr)
+{
+	uint16_t vlan[2];
+	uint8_t nv = 0, i;
+
+	if (!(dg->flags & FK_PKT_F_ETH)) {
+		dg->flags |= fr->flags & FK_PKT_F_ETH;
+		memcpy(dg->src_mac, fr->src_mac, 6);
+		memcpy(dg->dst_mac, fr->dst_mac, 6);
+	}
+	for (i = 0; i < fr->nvlan && nv < 2; i++)
+		vlan[nv++] = fr->vlan[i];
+	for (i = 0; i < dg->nvlan && nv < 2; i++)
+		vlan[nv++] = dg->vlan[i];
+	dg->nvlan = nv;
+	dg->vlan[0] = nv >= 1 ? vlan[0] : 0;
+	dg->vlan[1] = nv >= 2 ? vlan[1] : 0;
+	if (fr->tun_type != 0 && dg->tun_type == 0) {
+		/* the fragment was carried by a tunnel */
+		dg->tun_type = fr->tun_type;
+		dg->ntun = fr->ntun;
+		dg->tun_family = fr->tun_family;
+		dg->tun_id = fr->tun_id;
+		memcpy(dg->tun_src, fr->tun_src, 16);
+		memcpy(dg->tun_dst, fr->tun_dst, 16);
+	}
 }
 
 const char *

@@ -109,13 +109,24 @@ struct fk_pkt {
 	 * carried it, ntun the tunnels opened.  tun_id identifies the
 	 * tunnel path, the same for both directions: a 64-bit FNV-1a hash,
 	 * over every tunnel layer, of its type, its outer addresses (in
-	 * sorted order) and its VXLAN/Geneve VNI or GRE key.  GTP-U TEIDs
-	 * and PPTP call ids differ per direction and are left out.
+	 * sorted order) and its VXLAN VNI.  GRE keys, GTP-U TEIDs, PPTP
+	 * call ids and Geneve VNIs may differ per direction (Linux GRE's
+	 * ikey/okey, Open vSwitch's per-flow tunnel ids, ERSPAN sessions)
+	 * and are left out: the outer addresses tell tunnels apart.
 	 */
 	uint8_t tun_type, ntun, tun_family;
 	uint8_t tun_src[16], tun_dst[16];
 	uint64_t tun_id;
 };
+
+/*
+ * A reassembled datagram was decoded as raw IP into *dg: give it the
+ * context its fragment *fr (decoded from the frame) had: the link layer
+ * (MACs unless the datagram carried an Ethernet frame itself, VLAN tags
+ * outer first) and the tunnels around the fragment, so that it keys as
+ * an unfragmented packet of the same flow would.
+ */
+void fk_decode_frag_context(struct fk_pkt *dg, const struct fk_pkt *fr);
 
 /* Short name of a tunnel type ("gre", "vxlan", ...), "-" for none. */
 const char *fk_tunnel_name(int type);
