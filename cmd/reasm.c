@@ -35,7 +35,7 @@ struct flow {
 	uint8_t first_fwd, first_eth;
 	uint8_t first_mac[2][6];	/* its source and destination MACs */
 	uint32_t first_if;
-	uint8_t tun_family;		/* key.tun_type: outer addresses */
+	uint8_t tun_type, tun_family;	/* first packet's tunnel, if any */
 	uint8_t tun_addr[2][16];	/* at key endpoint 0's, 1's end */
 	uint64_t first_ts;
 	uint64_t serial;		/* creation order */
@@ -253,9 +253,9 @@ announce(struct flow *f, int fwd, uint8_t tcp_flags, int eth,
 		memcpy(o.eth_b, sender_is_a ? dst_mac : src_mac, 6);
 	}
 	o.ifindex = ifindex;
-	if (key->tun_type != 0) {
+	if (f->tun_type != 0) {
 		o.flags |= FK_OPEN_F_TUNNEL;
-		o.tun_type = key->tun_type;
+		o.tun_type = f->tun_type;
 		o.tun_id = key->tun_id;
 		o.tun_family = f->tun_family;
 		memcpy(o.tun_addr_a, f->tun_addr[a], 16);
@@ -304,6 +304,7 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	memcpy(f->first_mac[1], k->dst_mac, 6);
 	f->first_if = pk->ifindex;
 	f->first_ts = pk->ts_ns;
+	f->tun_type = k->tun_type;
 	f->tun_family = k->tun_family;
 	memcpy(f->tun_addr[fwd ? 0 : 1], k->tun_src, 16);
 	memcpy(f->tun_addr[fwd ? 1 : 0], k->tun_dst, 16);

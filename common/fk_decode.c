@@ -355,10 +355,13 @@ fnv(uint64_t h, const uint8_t *p, size_t n)
 
 /*
  * Enter a tunnel carried by the IP header whose addresses out holds:
- * fold its type, sorted addresses and key into the tunnel id.
+ * fold its type, sorted addresses and key into the tunnel id, unless
+ * the layer is not keyed: a tunnel of global IPv6 addresses (6in4,
+ * 6to4, Teredo, AYIYA), whose relays make the outer addresses differ
+ * per direction.
  */
 static int
-tunnel(struct fk_pkt *out, uint8_t type, int haskey, uint32_t key)
+tunnel(struct fk_pkt *out, uint8_t type, int keyed, int haskey, uint32_t key)
 {
 	size_t alen = out->family == 4 ? 4 : 16;
 	const uint8_t *lo = out->src, *hi = out->dst;
@@ -367,11 +370,18 @@ tunnel(struct fk_pkt *out, uint8_t type, int haskey, uint32_t key)
 
 	if (out->ntun >= FK_DEC_MAX_TUNNELS)
 		return FK_DEC_TUNNEL_DEPTH;
+	out->tun_type = type;
+	out->tun_family = out->family;
+	memcpy(out->tun_src, out->src, 16);
+	memcpy(out->tun_dst, out->dst, 16);
+	out->ntun++;
+	if (!keyed)
+		return 0;
 	if (memcmp(lo, hi, alen) > 0) {
 		lo = out->dst;
 		hi = out->src;
 	}
-	h = out->ntun ? out->tun_id : FNV_BASIS;
+	h = out->tun_id ? out->tun_id : FNV_BASIS;
 	b[0] = type;
 	b[1] = out->family;
 	h = fnv(h, b, 2);
@@ -386,11 +396,6 @@ tunnel(struct fk_pkt *out, uint8_t type, int haskey, uint32_t key)
 		h = fnv(h, b, 5);
 	}
 	out->tun_id = h;
-	out->tun_type = type;
-	out->tun_family = out->family;
-	memcpy(out->tun_src, out->src, 16);
-	memcpy(out->tun_dst, out->dst, 16);
-	out->ntun++;
 	return 0;
 }
 
@@ -436,7 +441,7 @@ gre(struct cur *c, struct fk_pkt *out)
 	 * another key than it receives with (Linux ikey/okey, PPTP call
 	 * ids, ERSPAN sessions per mirrored direction).
 	 */
-	if ((e = tunnel(out, type, 0, 0)) != 0)
+	if ((e = tunnel(out, type, 1, 0, 0)) != 0)
 		return e;
 	switch (proto) {
 	case 0x6558:		/* transparent Ethernet bridging */
@@ -521,7 +526,7 @@ udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 		if (!need(c, 8))
 			return FK_DEC_SHORT_LINK;
 		vni = be32(c, 4) >> 8;
-		e = tunnel(out, type, (u8(c, 0) & 0x08) != 0, vni);
+		e = tunnel(out, type, 1, (u8(c, 0) & 0x08) != 0, vni);
 		c->pos += 8;
 		return e ? e : eth(c, out);
 	case FK_TUN_GENEVE:
@@ -533,7 +538,7 @@ udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 		if (!need(c, hl))
 			return FK_DEC_SHORT_LINK;
 		/* Open vSwitch may use another VNI for each direction */
-		if ((e = tunnel(out, type, 0, 0)) != 0)
+		if ((e = tunnel(out, type, 1, 0, 0)) != 0)
 			return e;
 		glen = be16(c, 2);		/* protocol type */
 		c->pos += hl;
@@ -574,7 +579,7 @@ udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 				return FK_DEC_NOT_IP;
 		}
 		/* TEIDs differ per direction: the id leaves them out */
-		if ((e = tunnel(out, type, 0, 0)) != 0)
+		if ((e = tunnel(out, type, 1, 0, 0)) != 0)
 			return e;
 		c->pos += hl;
 		return ip_guess(c, out);
@@ -593,7 +598,7 @@ udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 		}
 		if (!need(c, 1) || u8(c, 0) >> 4 != 6)
 			return FK_DEC_NOT_IP;
-		if ((e = tunnel(out, type, 0, 0)) != 0)
+		if ((e = tunnel(out, type, 0, 0, 0)) != 0)
 			return e;
 		return ip(c, 6, out);
 	case FK_TUN_AYIYA:
@@ -606,7 +611,7 @@ udp_tunnel(struct cur *c, uint8_t type, struct fk_pkt *out)
 			return FK_DEC_NOT_IP;	/* not a forwarded packet */
 		if (!need(c, hl))
 			return FK_DEC_SHORT_LINK;
-		if ((e = tunnel(out, type, 0, 0)) != 0)
+		if ((e = tunnel(out, type, 0, 0, 0)) != 0)
 			return e;
 		c->pos += hl;
 		return ip(c, next == 4 ? 4 : 6, out);
@@ -674,11 +679,11 @@ ip_payload(struct cur *c, uint8_t proto, uint32_t wire, struct fk_pkt *out)
 	switch (proto) {
 	case 4:
 	case 41:
-		if ((e = tunnel(out, FK_TUN_IPIP, 0, 0)) == 0)
+		if ((e = tunnel(out, FK_TUN_IPIP, proto == 4, 0, 0)) == 0)
 			e = ip(c, proto == 4 ? 4 : 6, out);
 		break;
 	case 137:
-		if ((e = tunnel(out, FK_TUN_MPLSIP, 0, 0)) == 0)
+		if ((e = tunnel(out, FK_TUN_MPLSIP, 1, 0, 0)) == 0)
 			e = ethertype(c, ETH_MPLS, out);
 		break;
 	case 47:

@@ -112,7 +112,10 @@ struct fk_pkt {
 	 * sorted order) and its VXLAN VNI.  GRE keys, GTP-U TEIDs, PPTP
 	 * call ids and Geneve VNIs may differ per direction (Linux GRE's
 	 * ikey/okey, Open vSwitch's per-flow tunnel ids, ERSPAN sessions)
-	 * and are left out: the outer addresses tell tunnels apart.
+	 * and are left out: the outer addresses tell tunnels apart.  Layers
+	 * that carry global IPv6 addresses (6in4 and 6in6, Teredo, AYIYA)
+	 * add nothing: their relays make the outer addresses differ per
+	 * direction.  tun_id is 0 if no layer added to it.
 	 */
 	uint8_t tun_type, ntun, tun_family;
 	uint8_t tun_src[16], tun_dst[16];

@@ -3,8 +3,9 @@
  * flows and the idle clock of flow tables (reasm, flowpcap, flowshard).
  *
  * A key is the 5-tuple plus the VLAN tags and the tunnel id (fk_pkt
- * tun_id: outer addresses and VNI/key, the same both ways; 0 for a packet
- * not tunneled), with the lower endpoint
+ * tun_id: outer addresses and VXLAN VNI, the same both ways; 0 for a
+ * packet not tunneled or tunneled with global IPv6 addresses only), with
+ * the lower endpoint
  * (address, then port) first, so both directions of a flow share it.
  * Keys are compared with memcmp and hashed with the seeded fk_hash, so
  * a hostile capture cannot aim for collisions.
@@ -29,12 +30,12 @@ struct fk_flowkey {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t proto;		/* IP protocol: 6 TCP, 17 UDP */
 	uint8_t nvlan;
-	uint8_t tun_type;	/* FK_TUN_*, 0: not tunneled */
+	uint8_t pad0;		/* 0 */
 	uint16_t vlan[2];
 	uint16_t port[2];
 	uint8_t addr[2][16];	/* IPv4 in the first 4 bytes, rest 0 */
 	uint32_t pad;		/* 0 */
-	uint64_t tun_id;	/* 0 if tun_type is 0 */
+	uint64_t tun_id;	/* fk_pkt tun_id, 0: none */
 };
 
 /*
