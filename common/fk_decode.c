@@ -370,11 +370,14 @@ tunnel(struct fk_pkt *out, uint8_t type, int keyed, int haskey, uint32_t key)
 
 	if (out->ntun >= FK_DEC_MAX_TUNNELS)
 		return FK_DEC_TUNNEL_DEPTH;
-	out->tun_type = type;
-	out->tun_family = out->family;
-	memcpy(out->tun_src, out->src, 16);
-	memcpy(out->tun_dst, out->dst, 16);
-	out->ntun++;
+	if (out->ntun++ == 0) {
+		/* the outermost tunnel: the network's own addresses */
+		out->tun_type = type;
+		out->tun_nvlan = out->nvlan;
+		out->tun_family = out->family;
+		memcpy(out->tun_src, out->src, 16);
+		memcpy(out->tun_dst, out->dst, 16);
+	}
 	if (!keyed)
 		return 0;
 	if (memcmp(lo, hi, alen) > 0) {
@@ -1059,6 +1062,7 @@ fk_decode_frag_context(struct fk_pkt *dg, const struct fk_pkt *fr)
 	if (fr->tun_type != 0 && dg->tun_type == 0) {
 		/* the fragment was carried by a tunnel */
 		dg->tun_type = fr->tun_type;
+		dg->tun_nvlan = fr->tun_nvlan;
 		dg->ntun = fr->ntun;
 		dg->tun_family = fr->tun_family;
 		dg->tun_id = fr->tun_id;

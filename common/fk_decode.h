@@ -104,9 +104,9 @@ struct fk_pkt {
 	 */
 	struct fk_frag frag;
 	/*
-	 * Tunnels: tun_type is the innermost tunnel's (FK_TUN_*, 0 = none),
+	 * Tunnels: tun_type is the outermost tunnel's (FK_TUN_*, 0 = none),
 	 * tun_family/tun_src/tun_dst the addresses of the IP header that
-	 * carried it, ntun the tunnels opened.  tun_id identifies the
+	 * carried it (the capture network's), ntun the tunnels opened.  tun_id identifies the
 	 * tunnel path, the same for both directions: a 64-bit FNV-1a hash,
 	 * over every tunnel layer, of its type, its outer addresses (in
 	 * sorted order) and its VXLAN VNI.  GRE keys, GTP-U TEIDs, PPTP
@@ -118,6 +118,7 @@ struct fk_pkt {
 	 * direction.  tun_id is 0 if no layer added to it.
 	 */
 	uint8_t tun_type, ntun, tun_family;
+	uint8_t tun_nvlan;	/* VLAN tags outside the outermost tunnel */
 	uint8_t tun_src[16], tun_dst[16];
 	uint64_t tun_id;
 };

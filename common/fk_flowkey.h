@@ -37,6 +37,11 @@ struct fk_flowkey {
 	uint32_t pad;		/* 0 */
 	uint64_t tun_id;	/* fk_pkt tun_id, 0: none */
 };
+/*
+ * The key's bytes before the tunnel id: the whole key as it was before
+ * tunnels, which flowshard hashes so that shards stay where they were.
+ */
+#define FK_FLOWKEY_HOSTS_LEN	offsetof(struct fk_flowkey, pad)
 
 /*
  * Fill *k from a dissected packet (all bytes, padding included, are set).

@@ -103,7 +103,7 @@ struct fk_open {
 	uint32_t ifindex;
 	/*
 	 * If FK_OPEN_F_TUNNEL (minor version 1; the body is then
-	 * FK_OPEN_TUNNEL_LEN bytes long): the innermost tunnel's type
+	 * FK_OPEN_TUNNEL_LEN bytes long): the outermost tunnel's type
 	 * (FK_TUN_* of fk_decode.h), the tunnel id that keys the flow, and
 	 * the outer IP addresses at A's and B's ends of the tunnel.
 	 */
