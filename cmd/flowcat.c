@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fk_addr.h"
 #include "fk_console.h"
+#include "fk_decode.h"
 #include "fk_io.h"
 #include "fk_record.h"
 #include "fk_stage.h"
@@ -145,6 +147,15 @@ dump_open(struct fk_stage *sg, const struct fk_open *o)
 		    o->eth_b[2], o->eth_b[3], o->eth_b[4], o->eth_b[5]);
 	if (o->flags & FK_OPEN_F_PORTREUSE)
 		fputs(" reused", stdout);
+	if (o->flags & FK_OPEN_F_TUNNEL) {
+		char ta[INET6_ADDRSTRLEN], tb[INET6_ADDRSTRLEN];
+
+		printf(" tunnel=%s/%016llx outer=%s>%s",
+		    fk_tunnel_name(o->tun_type),
+		    (unsigned long long)o->tun_id,
+		    fk_addr_str(ta, sizeof(ta), o->tun_family, o->tun_addr_a),
+		    fk_addr_str(tb, sizeof(tb), o->tun_family, o->tun_addr_b));
+	}
 	printf(" if=%u\n", o->ifindex);
 }
 

@@ -125,13 +125,25 @@ shard_of(const struct fk_rec *rec)
 	(void)fk_decode(pk.linktype, pk.data, pk.caplen, pk.origlen, &p);
 	if (p.family != 4 && p.family != 6)
 		return 0;	/* no IP addresses */
+	if (p.tun_id != 0) {
+		/*
+		 * A keyed tunnel: its outermost host pair and VLANs,
+		 * which its fragments (not decoded into the tunnel)
+		 * have too.
+		 */
+		p.nvlan = p.tun_nvlan;
+		p.family = p.tun_family;
+		memcpy(p.src, p.tun_src, 16);
+		memcpy(p.dst, p.tun_dst, 16);
+		p.tun_id = 0;
+	}
 	fk_flowkey_make(&k, &p, 0);
 	k.port[0] = k.port[1] = 0;
 	if (!vlan_key) {
 		k.nvlan = 0;
 		k.vlan[0] = k.vlan[1] = 0;
 	}
-	return (int)(fk_flowkey_hash(&k) % nshards);
+	return (int)(fk_hash(&k, FK_FLOWKEY_HOSTS_LEN) % nshards);
 }
 
 static void

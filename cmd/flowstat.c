@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fk_addr.h"
+#include "fk_decode.h"
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_ofile.h"
@@ -65,6 +66,8 @@ struct flow {
 	uint8_t family;		/* 0: no FLOW_OPEN was seen */
 	uint8_t reason;		/* 0: still open at the end of input */
 	uint8_t hasvlan;
+	uint8_t tun_type;	/* 0: not tunneled */
+	uint64_t tun_id;
 	struct dstat d[2];
 };
 
@@ -263,7 +266,7 @@ tsv_header(void)
 	    "duration\tab_packets\tba_packets\tab_wire_bytes\tba_wire_bytes\t"
 	    "ab_bytes\tba_bytes\tab_gap_bytes\tba_gap_bytes\t"
 	    "ab_retrans_bytes\tba_retrans_bytes\tab_ooo_packets\t"
-	    "ba_ooo_packets\tab_overlaps\tba_overlaps\tclose\n", rep);
+	    "ba_ooo_packets\tab_overlaps\tba_overlaps\tclose\ttunnel\n", rep);
 }
 
 static void
@@ -313,7 +316,7 @@ print_flow(const struct flow *f)
 			fputc('-', rep);
 		fprintf(rep, "\t%s\t%s\t%s", t0, t1, du);
 		fprintf(rep, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu"
-		    "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%s\n",
+		    "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%s",
 		    ull(f->d[0].packets), ull(f->d[1].packets),
 		    ull(f->d[0].wire), ull(f->d[1].wire),
 		    ull(f->d[0].bytes), ull(f->d[1].bytes),
@@ -322,6 +325,11 @@ print_flow(const struct flow *f)
 		    ull(f->d[0].ooo), ull(f->d[1].ooo),
 		    ull(f->d[0].overlaps), ull(f->d[1].overlaps),
 		    reasonname(f->reason));
+		if (f->tun_type != 0)
+			fprintf(rep, "\t%s-%016llx\n",
+			    fk_tunnel_name(f->tun_type), ull(f->tun_id));
+		else
+			fputs("\t-\n", rep);
 		break;
 	case F_JSON:
 		fmt_addr(a, sizeof(a), f, 0, 0);
@@ -341,6 +349,10 @@ print_flow(const struct flow *f)
 		fprintf(rep, "\"start\": \"%s\", \"end\": \"%s\", "
 		    "\"duration\": %s, \"close\": \"%s\",\n   ", t0, t1, du,
 		    reasonname(f->reason));
+		if (f->tun_type != 0)
+			fprintf(rep, "\"tunnel\": {\"type\": \"%s\", "
+			    "\"id\": \"%016llx\"},\n   ",
+			    fk_tunnel_name(f->tun_type), ull(f->tun_id));
 		json_dstat("ab", &f->d[0]);
 		fputs(",\n   ", rep);
 		json_dstat("ba", &f->d[1]);
@@ -556,6 +568,8 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	f->port[1] = o->port_b;
 	f->hasvlan = (o->flags & FK_OPEN_F_VLAN) != 0;
 	f->vlan = o->vlan;
+	f->tun_type = (o->flags & FK_OPEN_F_TUNNEL) ? o->tun_type : 0;
+	f->tun_id = o->tun_id;
 	seen_ts(f, o->ts_ns);
 }
 

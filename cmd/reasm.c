@@ -40,6 +40,8 @@ struct flow {
 	uint8_t first_fwd, first_eth;
 	uint8_t first_mac[2][6];	/* its source and destination MACs */
 	uint32_t first_if;
+	uint8_t tun_type, tun_family;	/* first packet's tunnel, if any */
+	uint8_t tun_addr[2][16];	/* at key endpoint 0's, 1's end */
 	uint64_t first_ts;
 	uint64_t serial;		/* creation order */
 	uint64_t id;
@@ -77,6 +79,13 @@ static int keep, verbose;
 static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
 static uint64_t n_rst_ignored, n_syn_ignored;
 static uint64_t n_skip[FK_DEC_NERR];
+/*
+ * Link types not decoded, each named once on stderr and counted in STATS
+ * (the first LT_MAX distinct ones; the rest only in skipped.linktype).
+ */
+#define LT_MAX	16
+static struct { uint32_t lt; uint64_t n; } unknown_lt[LT_MAX];
+static size_t n_unknown_lt;
 static uint64_t n_closed[8];
 
 static const struct fk_opthelp opthelp[] = {
@@ -267,6 +276,14 @@ announce(struct flow *f, int fwd, uint8_t tcp_flags, int eth,
 		memcpy(o.eth_b, sender_is_a ? dst_mac : src_mac, 6);
 	}
 	o.ifindex = ifindex;
+	if (f->tun_type != 0) {
+		o.flags |= FK_OPEN_F_TUNNEL;
+		o.tun_type = f->tun_type;
+		o.tun_id = key->tun_id;
+		o.tun_family = f->tun_family;
+		memcpy(o.tun_addr_a, f->tun_addr[a], 16);
+		memcpy(o.tun_addr_b, f->tun_addr[!a], 16);
+	}
 	fk_open_emit(&out, &o);
 	st[0] = f->dir[old_a == f->a_is_0 ? 0 : 1].st;
 	st[1] = f->dir[old_a == f->a_is_0 ? 1 : 0].st;
@@ -310,6 +327,10 @@ flow_new(const struct fk_flowkey *key, int fwd, const struct fk_pkt *k,
 	memcpy(f->first_mac[1], k->dst_mac, 6);
 	f->first_if = pk->ifindex;
 	f->first_ts = pk->ts_ns;
+	f->tun_type = k->tun_type;
+	f->tun_family = k->tun_family;
+	memcpy(f->tun_addr[fwd ? 0 : 1], k->tun_src, 16);
+	memcpy(f->tun_addr[fwd ? 1 : 0], k->tun_dst, 16);
 	f->a_is_0 = (uint8_t)fwd;	/* as a mid-stream flow, for now */
 	if (!bare)
 		announce(f, fwd, k->tcp_flags, f->first_eth, k->src_mac,
@@ -511,6 +532,24 @@ reuse_confirmed(struct flow *f, const struct fk_flowkey *key, int fwd,
 }
 
 static void
+unknown_linktype(uint32_t lt)
+{
+	size_t i;
+
+	for (i = 0; i < n_unknown_lt; i++)
+		if (unknown_lt[i].lt == lt) {
+			unknown_lt[i].n++;
+			return;
+		}
+	if (n_unknown_lt == LT_MAX)
+		return;
+	warnx("link type %u (LINKTYPE %u, see pcap-linktype(7)) is not "
+	    "decoded: its packets are skipped", lt, lt);
+	unknown_lt[n_unknown_lt].lt = lt;
+	unknown_lt[n_unknown_lt++].n = 1;
+}
+
+static void
 packet(const struct fk_rec *rec, const struct fk_packet *pk)
 {
 	struct fk_pkt k;
@@ -536,15 +575,12 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 		e = fk_decode(lk.frag.family == 4 ? 228 : 229, dg, dlen, dlen,
 		    &k);
 		frame = dg;
-		k.flags |= lk.flags & FK_PKT_F_ETH;
-		memcpy(k.src_mac, lk.src_mac, 6);
-		memcpy(k.dst_mac, lk.dst_mac, 6);
-		k.nvlan = lk.nvlan;
-		k.vlan[0] = lk.vlan[0];
-		k.vlan[1] = lk.vlan[1];
+		fk_decode_frag_context(&k, &lk);
 	}
 	if (e != FK_DEC_OK) {
 		n_skip[e]++;
+		if (e == FK_DEC_LINKTYPE)
+			unknown_linktype(pk->linktype);
 		return;
 	}
 	n_tcp++;
@@ -667,6 +703,9 @@ stats(void)
 		if (n_skip[i])
 			fk_stats_add(&sb, n_skip[i], "skipped.%s",
 			    fk_decode_errname(i));
+	for (i = 0; i < (int)n_unknown_lt; i++)
+		fk_stats_add(&sb, unknown_lt[i].n, "skipped.linktype.%u",
+		    unknown_lt[i].lt);
 	if (n_hdrcut) {
 		fk_stats_add(&sb, n_hdrcut, "header_cut");
 		fk_stats_add(&sb, n_hdrcut_bytes, "header_cut_bytes");

@@ -28,6 +28,8 @@ enum fk_decode_err {
 	FK_DEC_NOT_TCP,		/* UDP, ICMP, ... */
 	FK_DEC_BAD_TCP,		/* malformed TCP header */
 	FK_DEC_SHORT_TCP,	/* TCP header not fully captured */
+	FK_DEC_IPCOMP,		/* IPComp payload: compressed, not decodable */
+	FK_DEC_TUNNEL_DEPTH,	/* more than FK_DEC_MAX_TUNNELS tunnels deep */
 	FK_DEC_NERR
 };
 
@@ -47,6 +49,29 @@ enum fk_decode_err {
  * minimal 20-byte TCP header, an upper bound of the segment's length.
  */
 #define FK_PKT_F_HDRCUT	0x04
+
+/*
+ * Tunnels (fk_pkt.tun_type): the packet was carried inside another IP
+ * packet.  At most FK_DEC_MAX_TUNNELS are opened per frame; a deeper one
+ * is FK_DEC_TUNNEL_DEPTH.  A tunnel whose payload is not an IP packet
+ * (ARP in VXLAN, PPP control in PPTP, ...) is not entered: the result is
+ * the outer packet's (FK_DEC_NOT_TCP, with its transport header).
+ * MPLS, PPPoE and VLAN tags are link layers, not tunnels.
+ */
+#define FK_DEC_MAX_TUNNELS	4
+enum fk_tunnel {
+	FK_TUN_NONE = 0,
+	FK_TUN_IPIP = 1,	/* IPv4/IPv6 in IPv4/IPv6 (protocols 4, 41) */
+	FK_TUN_GRE = 2,		/* GRE (also PPTP, WCCP, Aruba, in UDP 4754) */
+	FK_TUN_ERSPAN = 3,	/* GRE 0x88be (type I, II), 0x22eb (III) */
+	FK_TUN_VXLAN = 4,	/* UDP port 4789 */
+	FK_TUN_GENEVE = 5,	/* UDP port 6081 */
+	FK_TUN_GTPU = 6,	/* UDP port 2152, G-PDU */
+	FK_TUN_TEREDO = 7,	/* UDP port 3544 */
+	FK_TUN_AYIYA = 8,	/* UDP port 5072 */
+	FK_TUN_MPLSIP = 9,	/* MPLS in IP (protocol 137) */
+	FK_TUN_NTYPES
+};
 
 struct fk_pkt {
 	uint8_t flags;		/* FK_PKT_F_* */
@@ -78,7 +103,37 @@ struct fk_pkt {
 	 * is 0 if it cannot be reassembled (not fully captured, no length).
 	 */
 	struct fk_frag frag;
+	/*
+	 * Tunnels: tun_type is the outermost tunnel's (FK_TUN_*, 0 = none),
+	 * tun_family/tun_src/tun_dst the addresses of the IP header that
+	 * carried it (the capture network's), ntun the tunnels opened.  tun_id identifies the
+	 * tunnel path, the same for both directions: a 64-bit FNV-1a hash,
+	 * over every tunnel layer, of its type, its outer addresses (in
+	 * sorted order) and its VXLAN VNI.  GRE keys, GTP-U TEIDs, PPTP
+	 * call ids and Geneve VNIs may differ per direction (Linux GRE's
+	 * ikey/okey, Open vSwitch's per-flow tunnel ids, ERSPAN sessions)
+	 * and are left out: the outer addresses tell tunnels apart.  Layers
+	 * that carry global IPv6 addresses (6in4 and 6in6, Teredo, AYIYA)
+	 * add nothing: their relays make the outer addresses differ per
+	 * direction.  tun_id is 0 if no layer added to it.
+	 */
+	uint8_t tun_type, ntun, tun_family;
+	uint8_t tun_nvlan;	/* VLAN tags outside the outermost tunnel */
+	uint8_t tun_src[16], tun_dst[16];
+	uint64_t tun_id;
 };
+
+/*
+ * A reassembled datagram was decoded as raw IP into *dg: give it the
+ * context its fragment *fr (decoded from the frame) had: the link layer
+ * (MACs unless the datagram carried an Ethernet frame itself, VLAN tags
+ * outer first) and the tunnels around the fragment, so that it keys as
+ * an unfragmented packet of the same flow would.
+ */
+void fk_decode_frag_context(struct fk_pkt *dg, const struct fk_pkt *fr);
+
+/* Short name of a tunnel type ("gre", "vxlan", ...), "-" for none. */
+const char *fk_tunnel_name(int type);
 
 int fk_decode(uint32_t linktype, const uint8_t *p, uint32_t caplen,
     uint32_t origlen, struct fk_pkt *out);

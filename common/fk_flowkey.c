@@ -21,6 +21,7 @@ fk_flowkey_make(struct fk_flowkey *k, const struct fk_pkt *p, uint8_t proto)
 	k->nvlan = p->nvlan;
 	k->vlan[0] = p->nvlan >= 1 ? p->vlan[0] : 0;
 	k->vlan[1] = p->nvlan >= 2 ? p->vlan[1] : 0;
+	k->tun_id = p->tun_id;
 	c = memcmp(p->src, p->dst, alen);
 	if (c == 0)
 		c = p->sport < p->dport ? -1 : p->sport > p->dport;

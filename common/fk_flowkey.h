@@ -2,7 +2,10 @@
  * fk_flowkey.h - direction-independent flow keys, the hash table of
  * flows and the idle clock of flow tables (reasm, flowpcap, flowshard).
  *
- * A key is the 5-tuple plus the VLAN tags, with the lower endpoint
+ * A key is the 5-tuple plus the VLAN tags and the tunnel id (fk_pkt
+ * tun_id: outer addresses and VXLAN VNI, the same both ways; 0 for a
+ * packet not tunneled or tunneled with global IPv6 addresses only), with
+ * the lower endpoint
  * (address, then port) first, so both directions of a flow share it.
  * Keys are compared with memcmp and hashed with the seeded fk_hash, so
  * a hostile capture cannot aim for collisions.
@@ -27,11 +30,18 @@ struct fk_flowkey {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t proto;		/* IP protocol: 6 TCP, 17 UDP */
 	uint8_t nvlan;
-	uint8_t pad;		/* 0 */
+	uint8_t pad0;		/* 0 */
 	uint16_t vlan[2];
 	uint16_t port[2];
 	uint8_t addr[2][16];	/* IPv4 in the first 4 bytes, rest 0 */
+	uint32_t pad;		/* 0 */
+	uint64_t tun_id;	/* fk_pkt tun_id, 0: none */
 };
+/*
+ * The key's bytes before the tunnel id: the whole key as it was before
+ * tunnels, which flowshard hashes so that shards stay where they were.
+ */
+#define FK_FLOWKEY_HOSTS_LEN	offsetof(struct fk_flowkey, pad)
 
 /*
  * Fill *k from a dissected packet (all bytes, padding included, are set).

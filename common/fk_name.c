@@ -4,11 +4,12 @@
 #include <time.h>
 
 #include "fk_addr.h"
+#include "fk_decode.h"
 #include "fk_hash.h"
 #include "fk_name.h"
 #include "fk_util.h"
 
-static const char tokens[] = "AaBbEeTtVvCc#NKMGS%";
+static const char tokens[] = "AaBbEeTtVvUuOoCc#NKMGS%";
 
 const char *
 fk_name_template_check(const char *t)
@@ -81,10 +82,11 @@ int
 fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
     int dir, const struct fk_name_vars *v)
 {
-	const uint8_t *sa, *da, *se, *de;
+	const uint8_t *sa, *da, *se, *de, *so, *dout;
 	uint16_t sp, dp;
 	int vlan = (o->flags & FK_OPEN_F_VLAN) && !v->novlan;
 	int eth = (o->flags & FK_OPEN_F_ETH) != 0;
+	int tun = (o->flags & FK_OPEN_F_TUNNEL) != 0;
 	static const uint8_t zero[6];
 	size_t n = 0;
 	char tmp[64];
@@ -96,9 +98,11 @@ fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
 	if (dir == FK_DIR_AB) {
 		sa = o->addr_a, da = o->addr_b, sp = o->port_a, dp = o->port_b;
 		se = o->eth_a, de = o->eth_b;
+		so = o->tun_addr_a, dout = o->tun_addr_b;
 	} else {
 		sa = o->addr_b, da = o->addr_a, sp = o->port_b, dp = o->port_a;
 		se = o->eth_b, de = o->eth_a;
+		so = o->tun_addr_b, dout = o->tun_addr_a;
 	}
 	if (!eth)
 		se = de = zero;
@@ -146,6 +150,26 @@ fk_name_expand(char *buf, size_t len, const char *t, const struct fk_open *o,
 			case 'v':
 				if (vlan)
 					dec(tmp, o->vlan, 0);
+				break;
+			case 'U':
+				if (tun)
+					snprintf(tmp, sizeof(tmp), "--");
+				break;
+			case 'u':
+				if (tun)
+					snprintf(tmp, sizeof(tmp), "%s-%016llx",
+					    fk_tunnel_name(o->tun_type),
+					    (unsigned long long)o->tun_id);
+				break;
+			case 'O':
+				if (tun)
+					fk_addr_str_padded(tmp, sizeof(tmp),
+					    o->tun_family, so);
+				break;
+			case 'o':
+				if (tun)
+					fk_addr_str_padded(tmp, sizeof(tmp),
+					    o->tun_family, dout);
 				break;
 			case 'C':
 				if (v->count > 0)

@@ -138,6 +138,21 @@ fk_open_decode(const struct fk_rec *r, struct fk_open *o)
 	memcpy(o->eth_a, b + 64, 6);
 	memcpy(o->eth_b, b + 70, 6);
 	o->ifindex = fk_le32(b + 76);
+	o->tun_type = o->tun_family = 0;
+	o->tun_id = 0;
+	memset(o->tun_addr_a, 0, 16);
+	memset(o->tun_addr_b, 0, 16);
+	if (o->flags & FK_OPEN_F_TUNNEL) {
+		if (r->len < FK_OPEN_TUNNEL_LEN)
+			return -1;
+		o->tun_type = b[80];
+		o->tun_family = b[81];
+		o->tun_id = fk_le64(b + 88);
+		memcpy(o->tun_addr_a, b + 96, 16);
+		memcpy(o->tun_addr_b, b + 112, 16);
+		if (o->tun_family != 4 && o->tun_family != 6)
+			return -1;
+	}
 	if (o->family != 4 && o->family != 6)
 		return -1;
 	return 0;
@@ -146,7 +161,8 @@ fk_open_decode(const struct fk_rec *r, struct fk_open *o)
 void
 fk_open_emit(struct fk_out *out, const struct fk_open *o)
 {
-	uint8_t b[FK_OPEN_FIXED] = { 0 };
+	uint8_t b[FK_OPEN_TUNNEL_LEN] = { 0 };
+	uint32_t len = FK_OPEN_FIXED;
 
 	fk_put64(b, o->flow_id);
 	fk_put64(b + 8, o->ts_ns);
@@ -163,7 +179,16 @@ fk_open_emit(struct fk_out *out, const struct fk_open *o)
 	memcpy(b + 64, o->eth_a, 6);
 	memcpy(b + 70, o->eth_b, 6);
 	fk_put32(b + 76, o->ifindex);
-	fk_out_rec(out, FK_REC_FLOW_OPEN, b, sizeof(b), NULL, 0);
+	if (o->flags & FK_OPEN_F_TUNNEL) {
+		/* the extension of minor version 1, only when tunneled */
+		b[80] = o->tun_type;
+		b[81] = o->tun_family;
+		fk_put64(b + 88, o->tun_id);
+		memcpy(b + 96, o->tun_addr_a, 16);
+		memcpy(b + 112, o->tun_addr_b, 16);
+		len = FK_OPEN_TUNNEL_LEN;
+	}
+	fk_out_rec(out, FK_REC_FLOW_OPEN, b, len, NULL, 0);
 }
 
 /*

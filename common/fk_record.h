@@ -58,6 +58,7 @@ enum fk_opener {
 #define FK_OPEN_F_VLAN2		0x0002	/* vlan_inner is valid (QinQ) */
 #define FK_OPEN_F_ETH		0x0004	/* eth_a/eth_b are valid */
 #define FK_OPEN_F_PORTREUSE	0x0008	/* 4-tuple seen before in this run */
+#define FK_OPEN_F_TUNNEL	0x0010	/* tunneled: the tun_* fields are valid */
 
 /* fk_close.reason */
 enum fk_close_reason {
@@ -100,8 +101,19 @@ struct fk_open {
 	uint8_t addr_a[16], addr_b[16];	/* IPv4 in the first 4 bytes */
 	uint8_t eth_a[6], eth_b[6];	/* MAC addresses, if FK_OPEN_F_ETH */
 	uint32_t ifindex;
+	/*
+	 * If FK_OPEN_F_TUNNEL (minor version 1; the body is then
+	 * FK_OPEN_TUNNEL_LEN bytes long): the outermost tunnel's type
+	 * (FK_TUN_* of fk_decode.h), the tunnel id that keys the flow, and
+	 * the outer IP addresses at A's and B's ends of the tunnel.
+	 */
+	uint8_t tun_type;
+	uint8_t tun_family;		/* 4 or 6 */
+	uint64_t tun_id;
+	uint8_t tun_addr_a[16], tun_addr_b[16];
 };
 #define FK_OPEN_FIXED	80
+#define FK_OPEN_TUNNEL_LEN	128
 
 /* DATA: in-order stream bytes of one direction. */
 struct fk_data {

@@ -124,3 +124,19 @@ PY
 	grep -qx '20003 1 010.000.000.002.00080-010.000.000.001.01024c4' out
 	grep -qx '20000 0 010.000.000.001.01024-010.000.000.002.00080c19999' out
 }
+
+@test "flowname: %U%u and %O %o name a flow's tunnel; the default names of tenants take c1, c2" {
+	pcapcat -r "$DATA/reasm-tun-tenants.pcap" | reasm |
+	    flowname -T '%A.%a-%B.%b%U%u-%O-%o' | names > got
+	cat got
+	grep -Eqx '1 0 010.000.000.001.40000-010.000.000.002.00080--vxlan-[0-9a-f]{16}-192.000.002.001-192.000.002.002' got
+	grep -Eqx '3 1 010.000.000.002.00080-010.000.000.001.40000--gre-[0-9a-f]{16}-198.051.100.002-198.051.100.001' got
+	[ "$(cut -d' ' -f3 got | sort -u | wc -l)" -eq 6 ]
+	# not tunneled: the tokens are empty
+	pcapcat -r "$DATA/reasm-portreuse.pcap" | reasm |
+	    flowname -T '%A%U%u%O%o' | names | head -1 | grep -qx '1 0 010.000.000.001'
+	# the default template keeps the names apart with the counter
+	pcapcat -r "$DATA/reasm-tun-tenants.pcap" | reasm | flowname |
+	    names | cut -d' ' -f3 | sort > def
+	grep -qx '010.000.000.001.40000-010.000.000.002.00080c2' def
+}

@@ -200,3 +200,18 @@ PY
 	python3 -m json.tool flows.json > /dev/null
 	[ "$(ls out | wc -l)" -ge 2 ]
 }
+
+@test "flowstat: the tunnel column (tsv) and object (json) of tunneled flows" {
+	pcapcat -r "$DATA/reasm-tun-tenants.pcap" | reasm | flowstat -f tsv > out.tsv
+	cat out.tsv
+	head -1 out.tsv | awk -F'\t' '$NF != "tunnel" { exit 1 }'
+	[ "$(cut -f26 out.tsv | grep -Ec '^vxlan-[0-9a-f]{16}$')" -eq 2 ]
+	[ "$(cut -f26 out.tsv | grep -Ec '^gre-[0-9a-f]{16}$')" -eq 1 ]
+	pcapcat -r "$DATA/reasm-tun-tenants.pcap" | reasm | flowstat -f json |
+	    python3 -c 'import json, sys
+f = json.load(sys.stdin)["flows"]
+assert [x["tunnel"]["type"] for x in f] == ["vxlan", "vxlan", "gre"], f
+assert len({x["tunnel"]["id"] for x in f}) == 3'
+	pcapcat -r "$DATA/reasm-portreuse.pcap" | reasm | flowstat -f tsv |
+	    tail -n +2 | cut -f26 | sort -u | grep -qx -- -
+}

@@ -11,6 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const uint32_t linktypes[] = {
 	0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 9, 105, 127, 192,
+	7, 10, 50, 104, 129, 178, 239, 242,
 };
 
 int
@@ -43,6 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (p.payload_len > p.seg_len)
 			__builtin_trap();
 	}
+	if (p.ntun > FK_DEC_MAX_TUNNELS || (p.ntun == 0) != (p.tun_type == 0))
+		__builtin_trap();
 	(void)sink;
 	return 0;
 }
