@@ -74,7 +74,11 @@ same_dirs() {
 		    "$FK_CORPUS/MANIFEST.tsv"
 		tail -n +2 "$FK_CORPUS/MANIFEST.tsv" | sort -t"$(printf '\t')" -k10,10nr |
 		    head -12 | cut -f1
-	} | sort -u)
+	} | sort -u |
+	    # tenants of different tunnels with one inner 4-tuple go to
+	    # different shards, and each shard names its flow without the
+	    # other's counter (flowshard(1) CAVEATS)
+	    grep -v 'vxlan-overlapping-http-get')
 	n=0
 	for p in $list; do
 		"$LIB/shard-same.sh" "$FK_CORPUS/$p" w 2 4 || return 1
@@ -137,19 +141,21 @@ import sys
 sys.path.insert(0, sys.argv[0] and __import__("os").environ["LIB"])
 from fkrec import *
 o = sys.stdout.buffer
-o.write(stream_header())
+o.write(stream_header(1))
 arp = bytes(12) + b"\x08\x06" + bytes(28)
 o.write(record(PACKET, packet_body(arp)))
 o.write(record(STATS, b"x.y=1\n"))
 o.write(record(0x8001, b"private"))
 o.write(record(PACKET, packet_body(b"\x00" * 10, linktype=147)))
+o.write(record(END_REC, bytes(8)))
 EOF
 	for n in 1 3; do
 		flowshard -n $n -o s$n. < in.fk
 		cmp in.fk s$n.0.fk
 	done
-	[ "$(stat -c %s s3.1.fk)" -eq 16 ]
-	[ "$(stat -c %s s3.2.fk)" -eq 16 ]
+	# a stream header and an END record
+	[ "$(stat -c %s s3.1.fk)" -eq 32 ]
+	[ "$(stat -c %s s3.2.fk)" -eq 32 ]
 }
 
 @test "damaged input: exit 3 with the offset, everything before it written" {
@@ -161,7 +167,12 @@ EOF
 	# every record before the damage is in a shard (less 2 stream headers)
 	off=$(echo "$output" | sed -n 's/.*offset \([0-9]*\):.*/\1/p')
 	[ "$off" -gt 90000 ]
-	[ $(( $(stat -c %s s0.fk) + $(stat -c %s s1.fk) - 32 )) -eq $((off - 16)) ]
+	[ "$(python3 -c '
+import sys; sys.path.insert(0, sys.argv[1]); from fkrec import *
+print(sum(8 + len(b) for p in sys.argv[2:] for t, f, b in read_records(open(p, "rb"))
+          if t != END_REC))' "$LIB" s0.fk s1.fk)" -eq $((off - 16)) ]
+	# and their END records say the stream was cut short
+	flowcat < s0.fk 2>/dev/null | tail -1 | grep -q 'END status=incomplete code=3'
 	run flowshard -n 2 -o s < /dev/urandom	# garbage: bad magic
 	[ "$status" -eq 3 ]
 	head -c 5000 /dev/urandom > junk
@@ -212,7 +223,7 @@ EOF
 	[ "$(cat large)" -lt 32768 ]
 	[ "$(cat large)" -lt "$(( $(cat small) + 4096 ))" ]
 	[ "$(( $(stat -c %s s0.fk) + $(stat -c %s s1.fk) + $(stat -c %s s2.fk) + $(stat -c %s s3.fk) ))" \
-	    -eq "$(( $(stat -c %s big.fk) - 29 * 16 + 3 * 16 ))" ]
+	    -eq "$(( $(stat -c %s big.fk) - 29 * 16 + 3 * 16 - 30 * 16 + 4 * 16 ))" ]
 }
 
 @test "flowshard(1) EXAMPLES: files, -x and per-shard flow tables" {
