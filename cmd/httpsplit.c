@@ -59,6 +59,8 @@ struct hdir {
 	char *method, *text, *ctype, *host;
 	struct fk_ofile body, raw;
 	int want_raw;
+	int unknown;		/* a content coding not known: kept encoded */
+	char *cenc;		/* Content-Encoding, as sent */
 	struct fk_inflate *inf;	/* while inflating */
 	int inflating, dec_stopped;
 	int cut;		/* FK_INF_CUT_* or CUT_MEMCAP: .partial */
@@ -105,6 +107,7 @@ static struct {
 	uint64_t requests, responses, bodies, incomplete, decode_err;
 	uint64_t resync, hdr_too_big, bad_msg, dropped_pending, unpaired;
 	uint64_t memcap_cut, size_cut, ratio_cut, trailing, members;
+	uint64_t unknown_coding, switches, switched_bytes;
 } st;
 
 static const struct fk_opthelp opthelp[] = {
@@ -230,7 +233,7 @@ emit_http(struct hdir *h, uint64_t wire_len, uint64_t dec_len,
 static void
 dec_track(struct hdir *h)
 {
-	int live = h->inf != NULL && h->inf->zs != NULL;
+	int live = h->inf != NULL && fk_inflate_live(h->inf);
 
 	if (live && !h->on_dlist) {
 		fk_list_append(&decoding, &h->dlink);
@@ -304,7 +307,8 @@ msg_clear(struct hdir *h)
 	free(h->text);
 	free(h->ctype);
 	free(h->host);
-	h->method = h->text = h->ctype = h->host = NULL;
+	free(h->cenc);
+	h->method = h->text = h->ctype = h->host = h->cenc = NULL;
 	if (h->inflating) {
 		fk_inflate_end(h->inf);
 		dec_track(h);
@@ -346,10 +350,12 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	h->kind = m->kind;
 	h->status = m->status;
 	h->flags = 0;
+	h->unknown = 0;
 	h->hdr_offset = m->hdr_offset;
 	h->body_offset = m->body_offset;
 	h->ts_ns = m->ts_ns;
 	h->ctype = fk_strdup(m->ctype);
+	h->cenc = fk_strdup(m->cenc);
 	if (m->kind == FK_HP_REQ) {
 		st.requests++;
 		h->method = fk_strdup(m->method);
@@ -370,8 +376,6 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		pq->connect = strcmp(m->method, "CONNECT") == 0;
 		pq->uri = fk_strdup(m->uri);
 		pq->host = fk_strdup(m->host);
-		if (pq->connect)
-			how = FK_HP_STOP;	/* a tunnel follows */
 	} else {
 		st.responses++;
 		h->text = fk_strdup(m->reason);
@@ -382,8 +386,15 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		h->host = fk_strdup(pq ? pq->host : "");
 		if (pq && pq->head)
 			how = FK_HP_NO_BODY;
-		if (pq && pq->connect && m->status >= 200 && m->status < 300)
-			how = FK_HP_STOP;
+		/* A tunnel or another protocol follows, both ways. */
+		if (m->status == 101 || (pq && pq->connect &&
+		    m->status >= 200 && m->status < 300)) {
+			how = FK_HP_SWITCH;
+			h->flags |= FK_HTTP_F_SWITCHED;
+			st.switches++;
+			fk_hp_switch(&f->d[!h->dir].hp);
+			hp_track(&f->d[!h->dir]);
+		}
 		/* 1xx are interim: the request still awaits its answer. */
 		if (pq && (m->status < 100 || m->status >= 200)) {
 			free(pq->uri);
@@ -404,26 +415,34 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	if (m->chunked)
 		h->flags |= FK_HTTP_F_CHUNKED;
 	h->coding = m->coding;
-	if (m->coding == FK_HP_CODING_GZIP)
-		h->flags |= FK_HTTP_F_GZIP;
-	else if (m->coding == FK_HP_CODING_DEFLATE)
-		h->flags |= FK_HTTP_F_DEFLATE;
+	for (int i = 0; i < m->ncodings; i++)
+		h->flags |= m->codings[i] == FK_HP_CODING_GZIP ? FK_HTTP_F_GZIP :
+		    m->codings[i] == FK_HP_CODING_DEFLATE ? FK_HTTP_F_DEFLATE :
+		    m->codings[i] == FK_HP_CODING_BR ? FK_HTTP_F_BR :
+		    FK_HTTP_F_ZSTD;
+	/* A coding not known: the body is kept encoded, and named so. */
+	if (m->coding == FK_HP_CODING_OTHER) {
+		h->flags |= FK_HTTP_F_CODING_UNKNOWN;
+		h->unknown = 1;
+	}
 
 	fn = flow_name(f, h->dir);
 	ext = fk_http_mime_ext(m->ctype);
-	snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s", fn,
-	    h->hp.msgs, ext ? "." : "", ext ? ext : "");
+	snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s%s", fn,
+	    h->hp.msgs, ext ? "." : "", ext ? ext : "",
+	    h->unknown ? ".encoded" : "");
 	of_finish(&h->body);
 	h->body.name = fk_strdup(path);
 	snprintf(path, sizeof(path), "%s.raw", h->body.name);
 	of_finish(&h->raw);
 	h->raw.name = fk_strdup(path);
-	h->inflating = h->coding == FK_HP_CODING_GZIP ||
-	    h->coding == FK_HP_CODING_DEFLATE;
-	h->want_raw = opt_raw || h->inflating;
+	h->inflating = m->ncodings > 0 && m->coding != FK_HP_CODING_OTHER;
+	h->want_raw = opt_raw || h->inflating || h->unknown;
 	if (h->inflating) {
 		h->inf = fk_malloc(sizeof(*h->inf));
 		fk_inflate_init(h->inf);
+		if (fk_inflate_codings(h->inf, m->codings, m->ncodings) < 0)
+			fk_fail("httpsplit: content codings");	/* cannot be */
 		h->inf->max_out = opt_maxdec;
 		h->inf->max_ratio = opt_ratio;
 		h->inf->mem = &msgmem;
@@ -495,8 +514,7 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 		if (r == -1 && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
 		    !h->cut && ent_len > 0)
 			h->flags |= FK_HTTP_F_DECODE_ERR; /* stream cut short */
-		if (h->inf->members > 1)
-			st.members += h->inf->members - 1;
+		st.members += h->inf->members;
 	}
 	/* Cut by a limit: the decoded form is incomplete. */
 	if (h->cut)
@@ -536,11 +554,17 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 			    "after the compressed data ignored", outdir,
 			    file[0] ? file : h->body.name, h->inf->trailing);
 	}
+	if (h->unknown && h->body.created) {
+		st.unknown_coding++;
+		if (!opt_quiet)
+			warnx("%s/%s: content coding \"%s\" not known: kept as "
+			    "sent", outdir, file, h->cenc ? h->cenc : "");
+	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
 	if (h->flags & FK_HTTP_F_DECODE_ERR)
 		st.decode_err++;
-	keep_raw = opt_raw || (h->flags & (FK_HTTP_F_DECODE_ERR |
+	keep_raw = opt_raw || h->unknown || (h->flags & (FK_HTTP_F_DECODE_ERR |
 	    FK_HTTP_F_INCOMPLETE));
 	if (keep_raw)
 		of_finish(&h->raw);
@@ -588,6 +612,7 @@ count_hp(const struct fk_hp *hp)
 	st.resync += hp->st.resync;
 	st.hdr_too_big += hp->st.hdr_too_big;
 	st.bad_msg += hp->st.bad_msg;
+	st.switched_bytes += hp->st.switched;
 }
 
 static void
@@ -636,6 +661,9 @@ emit_stats(void)
 	fk_stats_add(&sb, st.size_cut, "decode_size_cut");
 	fk_stats_add(&sb, st.ratio_cut, "decode_ratio_cut");
 	fk_stats_add(&sb, st.memcap_cut, "memcap_cut");
+	fk_stats_add(&sb, st.unknown_coding, "unknown_coding");
+	fk_stats_add(&sb, st.switches, "protocol_switches");
+	fk_stats_add(&sb, st.switched_bytes, "switched_bytes");
 	if (odir.notreg)
 		fk_stats_add(&sb, odir.notreg, "not_regular");
 	fk_stats_end(&sb, &out, NULL);
