@@ -4,7 +4,8 @@
  * Every DATA/GAP record feeds a per-direction streaming parser
  * (fk_http.h).  Bodies go straight to files in the output directory,
  * written at their entity offset, so memory stays bounded whatever the
- * body size; Content-Encoding gzip/deflate is decoded on the fly.  One
+ * body size; Content-Encoding gzip, deflate, br and zstd (also stacked)
+ * is decoded on the fly, other codings kept as sent (NAME.encoded).  One
  * HTTP record per message follows the record that completed it; all
  * input records pass through unchanged.
  *
@@ -89,9 +90,10 @@ static int opt_raw, opt_quiet, opt_pass;
 static struct fk_idmap flows;
 
 /*
- * Decoders (zlib streams, ~40 KiB each) exist only while a compressed
- * body is being decoded, parser buffers (a header block, up to 68 KiB; a
- * chunk-size line) only while one is being collected; together they hold
+ * Decoders (zlib ~40 KiB; br, zstd up to their window) exist only while a
+ * compressed body is being decoded, parser buffers (a header block, up to
+ * 68 KiB; a chunk-size line) only while one is being collected; together
+ * they hold
  * at most opt_memcap bytes: beyond it the oldest decoders are stopped
  * (their bodies end as .partial), then the oldest parser buffers dropped.
  */
@@ -555,10 +557,18 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 			    file[0] ? file : h->body.name, h->inf->trailing);
 	}
 	if (h->unknown && h->body.created) {
+		char cs[64];
+		size_t i;
+
+		/* Printable ASCII only: the header is the peer's. */
+		snprintf(cs, sizeof(cs), "%s", h->cenc ? h->cenc : "");
+		for (i = 0; cs[i]; i++)
+			if ((unsigned char)cs[i] > 0x7e)
+				cs[i] = '?';
 		st.unknown_coding++;
 		if (!opt_quiet)
 			warnx("%s/%s: content coding \"%s\" not known: kept as "
-			    "sent", outdir, file, h->cenc ? h->cenc : "");
+			    "sent", outdir, file, cs);
 	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
