@@ -93,9 +93,9 @@ static struct fk_idmap flows;
  * Decoders (zlib ~40 KiB; br, zstd up to their window) exist only while a
  * compressed body is being decoded, parser buffers (a header block, up to
  * 68 KiB; a chunk-size line) only while one is being collected; together
- * they hold
- * at most opt_memcap bytes: beyond it the oldest decoders are stopped
- * (their bodies end as .partial), then the oldest parser buffers dropped.
+ * they hold at most opt_memcap bytes: beyond it the oldest decoders are
+ * stopped (their bodies end as .partial), then the oldest parser buffers
+ * dropped.
  */
 #define CUT_MEMCAP	3	/* hdir.cut, beside FK_INF_CUT_SIZE/RATIO */
 static uint64_t opt_memcap = 32ULL << 20;	/* -M */
