@@ -397,8 +397,10 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 			fk_hp_switch(&f->d[!h->dir].hp);
 			hp_track(&f->d[!h->dir]);
 		}
-		/* 1xx are interim: the request still awaits its answer. */
-		if (pq && (m->status < 100 || m->status >= 200)) {
+		/* 1xx are interim, but 101: the request still awaits its
+		   answer. */
+		if (pq && (m->status < 100 || m->status >= 200 ||
+		    m->status == 101)) {
 			free(pq->uri);
 			free(pq->host);
 			f->qhead = (f->qhead + 1) % f->qcap;
