@@ -230,10 +230,27 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	[ "$(cat flags)" = "0x20 0x40 0x24 0x62 0x80 0x30 0x50 " ]
 }
 
-@test "httpsplit: the brotli corpus capture gives the decoded body" {
+@test "httpsplit: the brotli and zstd corpus captures give the decoded bodies" {
 	need_corpus
 	pcapcat -r "$CORPUS/scapy/http_compressed-brotli.pcap" | reasm | httpsplit -o out >/dev/null
 	[ "$(cat out/*-HTTPBODY-001.txt)" = "This is a test file for testing brotli decompression in Wireshark" ]
+	# the capture ends before the close that delimits the body: .partial
+	pcapcat -r "$CORPUS/scapy/http_compressed-zstd.pcap" | reasm | httpsplit -q -o z >/dev/null
+	head -1 z/*-HTTPBODY-001.partial | grep -q '^GET /tmp_echo_zstd_request_for_testing HTTP/1.1'
+	[ "$(stat -c %s z/*-HTTPBODY-001.partial)" -eq 111 ]
+}
+
+@test "httpsplit: corpus WebSocket and CONNECT captures switch, no damaged messages" {
+	need_corpus
+	for f in suricata-verify/websocket/basic_websockets.pcap \
+	    suricata-verify/websocket-ping/input.pcap \
+	    suricata-verify/http-connect/http-connect-tls/input.pcap; do
+		pcapcat -r "$CORPUS/$f" | reasm | httpsplit -q -o out | flowcat | grep STATS >stats
+		grep -q 'httpsplit.protocol_switches=1\\n' stats
+		grep -q 'httpsplit.bad_messages=0\\n' stats
+		grep -q 'httpsplit.resync=0\\n' stats
+		! grep -q 'httpsplit.switched_bytes=0\\n' stats
+	done
 }
 
 @test "httpsplit: -X, -S and -M hold for br, zstd and stacked codings" {
