@@ -21,7 +21,7 @@ WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Icommon $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS	= -lpcap -lz -lcrypto
+LDLIBS	= -lpcap -lz -lbrotlidec -lzstd -lcrypto
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 # The toolkit's version is FK_VERSION_STRING in common/fk_version.h;
 # `make VERSION=x.y` overrides it (after `make clean`).

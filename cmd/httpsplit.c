@@ -4,7 +4,8 @@
  * Every DATA/GAP record feeds a per-direction streaming parser
  * (fk_http.h).  Bodies go straight to files in the output directory,
  * written at their entity offset, so memory stays bounded whatever the
- * body size; Content-Encoding gzip/deflate is decoded on the fly.  One
+ * body size; Content-Encoding gzip, deflate, br and zstd (also stacked)
+ * is decoded on the fly, other codings kept as sent (NAME.encoded).  One
  * HTTP record per message follows the record that completed it; all
  * input records pass through unchanged.
  *
@@ -60,6 +61,8 @@ struct hdir {
 	char *method, *text, *ctype, *host;
 	struct fk_ofile body, raw;
 	int want_raw;
+	int unknown;		/* a content coding not known: kept encoded */
+	char *cenc;		/* Content-Encoding, as sent */
 	struct fk_inflate *inf;	/* while inflating */
 	int inflating, dec_stopped;
 	int cut;		/* FK_INF_CUT_* or CUT_MEMCAP: .partial */
@@ -90,11 +93,12 @@ static struct fk_idmap flows;
 static struct fk_namer namer;	/* tcpflow's default names and counter */
 
 /*
- * Decoders (zlib streams, ~40 KiB each) exist only while a compressed
- * body is being decoded, parser buffers (a header block, up to 68 KiB; a
- * chunk-size line) only while one is being collected; together they hold
- * at most opt_memcap bytes: beyond it the oldest decoders are stopped
- * (their bodies end as .partial), then the oldest parser buffers dropped.
+ * Decoders (zlib ~40 KiB; br, zstd up to their window) exist only while a
+ * compressed body is being decoded, parser buffers (a header block, up to
+ * 68 KiB; a chunk-size line) only while one is being collected; together
+ * they hold at most opt_memcap bytes: beyond it the oldest decoders are
+ * stopped (their bodies end as .partial), then the oldest parser buffers
+ * dropped.
  */
 #define CUT_MEMCAP	3	/* hdir.cut, beside FK_INF_CUT_SIZE/RATIO */
 static uint64_t opt_memcap = 32ULL << 20;	/* -M */
@@ -108,6 +112,7 @@ static struct {
 	uint64_t requests, responses, bodies, incomplete, decode_err;
 	uint64_t resync, hdr_too_big, bad_msg, dropped_pending, unpaired;
 	uint64_t memcap_cut, size_cut, ratio_cut, trailing, members;
+	uint64_t unknown_coding, switches, switched_bytes;
 } st;
 
 static const struct fk_opthelp opthelp[] = {
@@ -232,7 +237,7 @@ emit_http(struct hdir *h, uint64_t wire_len, uint64_t dec_len,
 static void
 dec_track(struct hdir *h)
 {
-	int live = h->inf != NULL && h->inf->zs != NULL;
+	int live = h->inf != NULL && fk_inflate_live(h->inf);
 
 	if (live && !h->on_dlist) {
 		fk_list_append(&decoding, &h->dlink);
@@ -306,7 +311,8 @@ msg_clear(struct hdir *h)
 	free(h->text);
 	free(h->ctype);
 	free(h->host);
-	h->method = h->text = h->ctype = h->host = NULL;
+	free(h->cenc);
+	h->method = h->text = h->ctype = h->host = h->cenc = NULL;
 	if (h->inflating) {
 		fk_inflate_end(h->inf);
 		dec_track(h);
@@ -348,10 +354,12 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	h->kind = m->kind;
 	h->status = m->status;
 	h->flags = 0;
+	h->unknown = 0;
 	h->hdr_offset = m->hdr_offset;
 	h->body_offset = m->body_offset;
 	h->ts_ns = m->ts_ns;
 	h->ctype = fk_strdup(m->ctype);
+	h->cenc = fk_strdup(m->cenc);
 	if (m->kind == FK_HP_REQ) {
 		st.requests++;
 		h->method = fk_strdup(m->method);
@@ -372,8 +380,6 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		pq->connect = strcmp(m->method, "CONNECT") == 0;
 		pq->uri = fk_strdup(m->uri);
 		pq->host = fk_strdup(m->host);
-		if (pq->connect)
-			how = FK_HP_STOP;	/* a tunnel follows */
 	} else {
 		st.responses++;
 		h->text = fk_strdup(m->reason);
@@ -384,10 +390,19 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		h->host = fk_strdup(pq ? pq->host : "");
 		if (pq && pq->head)
 			how = FK_HP_NO_BODY;
-		if (pq && pq->connect && m->status >= 200 && m->status < 300)
-			how = FK_HP_STOP;
-		/* 1xx are interim: the request still awaits its answer. */
-		if (pq && (m->status < 100 || m->status >= 200)) {
+		/* A tunnel or another protocol follows, both ways. */
+		if (m->status == 101 || (pq && pq->connect &&
+		    m->status >= 200 && m->status < 300)) {
+			how = FK_HP_SWITCH;
+			h->flags |= FK_HTTP_F_SWITCHED;
+			st.switches++;
+			fk_hp_switch(&f->d[!h->dir].hp);
+			hp_track(&f->d[!h->dir]);
+		}
+		/* 1xx are interim, but 101: the request still awaits its
+		   answer. */
+		if (pq && (m->status < 100 || m->status >= 200 ||
+		    m->status == 101)) {
 			free(pq->uri);
 			free(pq->host);
 			f->qhead = (f->qhead + 1) % f->qcap;
@@ -406,26 +421,34 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 	if (m->chunked)
 		h->flags |= FK_HTTP_F_CHUNKED;
 	h->coding = m->coding;
-	if (m->coding == FK_HP_CODING_GZIP)
-		h->flags |= FK_HTTP_F_GZIP;
-	else if (m->coding == FK_HP_CODING_DEFLATE)
-		h->flags |= FK_HTTP_F_DEFLATE;
+	for (int i = 0; i < m->ncodings; i++)
+		h->flags |= m->codings[i] == FK_HP_CODING_GZIP ? FK_HTTP_F_GZIP :
+		    m->codings[i] == FK_HP_CODING_DEFLATE ? FK_HTTP_F_DEFLATE :
+		    m->codings[i] == FK_HP_CODING_BR ? FK_HTTP_F_BR :
+		    FK_HTTP_F_ZSTD;
+	/* A coding not known: the body is kept encoded, and named so. */
+	if (m->coding == FK_HP_CODING_OTHER) {
+		h->flags |= FK_HTTP_F_CODING_UNKNOWN;
+		h->unknown = 1;
+	}
 
 	fn = flow_name(f, h->dir);
 	ext = fk_http_mime_ext(m->ctype);
-	snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s", fn,
-	    h->hp.msgs, ext ? "." : "", ext ? ext : "");
+	snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s%s", fn,
+	    h->hp.msgs, ext ? "." : "", ext ? ext : "",
+	    h->unknown ? ".encoded" : "");
 	of_finish(&h->body);
 	h->body.name = fk_strdup(path);
 	snprintf(path, sizeof(path), "%s.raw", h->body.name);
 	of_finish(&h->raw);
 	h->raw.name = fk_strdup(path);
-	h->inflating = h->coding == FK_HP_CODING_GZIP ||
-	    h->coding == FK_HP_CODING_DEFLATE;
-	h->want_raw = opt_raw || h->inflating;
+	h->inflating = m->ncodings > 0 && m->coding != FK_HP_CODING_OTHER;
+	h->want_raw = opt_raw || h->inflating || h->unknown;
 	if (h->inflating) {
 		h->inf = fk_malloc(sizeof(*h->inf));
 		fk_inflate_init(h->inf);
+		if (fk_inflate_codings(h->inf, m->codings, m->ncodings) < 0)
+			fk_fail("httpsplit: content codings");	/* cannot be */
 		h->inf->max_out = opt_maxdec;
 		h->inf->max_ratio = opt_ratio;
 		h->inf->mem = &msgmem;
@@ -497,8 +520,7 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 		if (r == -1 && !(h->flags & FK_HTTP_F_INCOMPLETE) &&
 		    !h->cut && ent_len > 0)
 			h->flags |= FK_HTTP_F_DECODE_ERR; /* stream cut short */
-		if (h->inf->members > 1)
-			st.members += h->inf->members - 1;
+		st.members += h->inf->members;
 	}
 	/* Cut by a limit: the decoded form is incomplete. */
 	if (h->cut)
@@ -538,11 +560,25 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 			    "after the compressed data ignored", outdir,
 			    file[0] ? file : h->body.name, h->inf->trailing);
 	}
+	if (h->unknown && h->body.created) {
+		char cs[64];
+		size_t i;
+
+		/* Printable ASCII only: the header is the peer's. */
+		snprintf(cs, sizeof(cs), "%s", h->cenc ? h->cenc : "");
+		for (i = 0; cs[i]; i++)
+			if ((unsigned char)cs[i] > 0x7e)
+				cs[i] = '?';
+		st.unknown_coding++;
+		if (!opt_quiet)
+			warnx("%s/%s: content coding \"%s\" not known: kept as "
+			    "sent", outdir, file, cs);
+	}
 	if (h->flags & FK_HTTP_F_INCOMPLETE)
 		st.incomplete++;
 	if (h->flags & FK_HTTP_F_DECODE_ERR)
 		st.decode_err++;
-	keep_raw = opt_raw || (h->flags & (FK_HTTP_F_DECODE_ERR |
+	keep_raw = opt_raw || h->unknown || (h->flags & (FK_HTTP_F_DECODE_ERR |
 	    FK_HTTP_F_INCOMPLETE));
 	if (keep_raw)
 		of_finish(&h->raw);
@@ -590,6 +626,7 @@ count_hp(const struct fk_hp *hp)
 	st.resync += hp->st.resync;
 	st.hdr_too_big += hp->st.hdr_too_big;
 	st.bad_msg += hp->st.bad_msg;
+	st.switched_bytes += hp->st.switched;
 }
 
 static void
@@ -639,6 +676,9 @@ emit_stats(void)
 	fk_stats_add(&sb, st.size_cut, "decode_size_cut");
 	fk_stats_add(&sb, st.ratio_cut, "decode_ratio_cut");
 	fk_stats_add(&sb, st.memcap_cut, "memcap_cut");
+	fk_stats_add(&sb, st.unknown_coding, "unknown_coding");
+	fk_stats_add(&sb, st.switches, "protocol_switches");
+	fk_stats_add(&sb, st.switched_bytes, "switched_bytes");
 	if (odir.notreg)
 		fk_stats_add(&sb, odir.notreg, "not_regular");
 	fk_stats_end(&sb, &out, NULL);

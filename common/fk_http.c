@@ -1,8 +1,12 @@
 /* fk_http.c - streaming HTTP/1.x parser and body decoder, see fk_http.h. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <brotli/decode.h>
+#define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_createDStream_advanced */
+#include <zstd.h>
 
 #include "fk_http.h"
 #include "fk_util.h"
@@ -17,6 +21,7 @@ enum {
 	S_TRAILER,
 	S_BODY_CLOSE,
 	S_RESYNC,	/* looking for a start line at a line start */
+	S_SWITCHED,	/* another protocol: bytes only counted */
 	S_OFF,
 };
 
@@ -198,6 +203,54 @@ parse_clen(const char *v, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Content-Encoding (a list; several header lines add up): the codings in
+ * the order applied; identity is no coding.  *unknown is set for a coding
+ * not known or past FK_HP_CODINGS_MAX.
+ */
+static void
+add_codings(struct fk_hp_msg *m, const char *v, int *unknown)
+{
+	size_t l = strlen(m->cenc);
+
+	if (l > 0 && l + 2 < sizeof(m->cenc))
+		memcpy(m->cenc + l, ", ", 3), l += 2;
+	copy_str(m->cenc + l, sizeof(m->cenc) - l, (const uint8_t *)v,
+	    strlen(v));
+	while (*v) {
+		const char *e = strchr(v, ',');
+		size_t tl;
+		int c;
+
+		if (e == NULL)
+			e = v + strlen(v);
+		while (v < e && (*v == ' ' || *v == '\t'))
+			v++;
+		tl = (size_t)(e - v);
+		while (tl > 0 && (v[tl - 1] == ' ' || v[tl - 1] == '\t'))
+			tl--;
+		if (tl == 0 || lc_eq(v, tl, "identity"))
+			c = FK_HP_CODING_IDENTITY;
+		else if (lc_eq(v, tl, "gzip") || lc_eq(v, tl, "x-gzip"))
+			c = FK_HP_CODING_GZIP;
+		else if (lc_eq(v, tl, "deflate"))
+			c = FK_HP_CODING_DEFLATE;
+		else if (lc_eq(v, tl, "br"))
+			c = FK_HP_CODING_BR;
+		else if (lc_eq(v, tl, "zstd"))
+			c = FK_HP_CODING_ZSTD;
+		else
+			c = FK_HP_CODING_OTHER;
+		if (c == FK_HP_CODING_OTHER ||
+		    (c != FK_HP_CODING_IDENTITY &&
+		    m->ncodings == FK_HP_CODINGS_MAX))
+			*unknown = 1;
+		else if (c != FK_HP_CODING_IDENTITY)
+			m->codings[m->ncodings++] = (uint8_t)c;
+		v = *e ? e + 1 : e;
+	}
+}
+
 int
 fk_hp_parse_head(const uint8_t *p, size_t n, struct fk_hp_msg *m)
 {
@@ -205,8 +258,9 @@ fk_hp_parse_head(const uint8_t *p, size_t n, struct fk_hp_msg *m)
 	int line = 0;
 	char val[512];
 
+	int unknown = 0;
+
 	memset(m, 0, sizeof(*m));
-	m->coding = FK_HP_CODING_IDENTITY;
 	while (ls < n) {
 		size_t ll;
 
@@ -273,15 +327,7 @@ fk_hp_parse_head(const uint8_t *p, size_t n, struct fk_hp_msg *m)
 				m->chunked = last_token_is(m->trenc, "chunked");
 			} else if (lc_eq((const char *)q, c,
 			    "content-encoding")) {
-				if (val[0] == '\0' || has_token(val, "identity"))
-					m->coding = FK_HP_CODING_IDENTITY;
-				else if (lc_eq(val, strlen(val), "gzip") ||
-				    lc_eq(val, strlen(val), "x-gzip"))
-					m->coding = FK_HP_CODING_GZIP;
-				else if (lc_eq(val, strlen(val), "deflate"))
-					m->coding = FK_HP_CODING_DEFLATE;
-				else
-					m->coding = FK_HP_CODING_OTHER;
+				add_codings(m, val, &unknown);
 			} else if (lc_eq((const char *)q, c, "content-type")) {
 				copy_str(m->ctype, sizeof(m->ctype), q + c + 1,
 				    ll - c - 1);
@@ -306,6 +352,14 @@ next:
 		line++;
 		ls = le + 1;
 	}
+	if (unknown)
+		m->coding = FK_HP_CODING_OTHER;
+	else if (m->ncodings == 0)
+		m->coding = FK_HP_CODING_IDENTITY;
+	else if (m->ncodings == 1)
+		m->coding = m->codings[0];
+	else
+		m->coding = FK_HP_CODING_STACKED;
 	return line > 0 ? 0 : -1;
 }
 
@@ -366,6 +420,34 @@ go_off(struct fk_hp *hp)
 	fk_hp_free(hp);
 }
 
+/* Another protocol from here: what is held counts as its bytes. */
+static void
+go_switched(struct fk_hp *hp)
+{
+	hp->st.switched += hp->hlen;
+	hp->hlen = 0;
+	hp->llen = 0;
+	hp->switch_after = 0;
+	hp->may_switch = 0;
+	fk_hp_free(hp);
+	hp->state = S_SWITCHED;
+}
+
+int
+fk_hp_switch(struct fk_hp *hp)
+{
+	if (hp->state == S_SWITCHED || hp->state == S_OFF)
+		return 0;
+	if (hp->in_msg) {
+		if (hp->switch_after)
+			return 0;
+		hp->switch_after = 1;
+		return 1;
+	}
+	go_switched(hp);
+	return 1;
+}
+
 static void
 end_msg(struct fk_hp *hp)
 {
@@ -381,7 +463,9 @@ end_msg(struct fk_hp *hp)
 	 * next request (or lingering until its close) costs only the struct.
 	 */
 	fk_hp_free(hp);
-	if (hp->stop_after)
+	if (hp->switch_after)
+		go_switched(hp);
+	else if (hp->stop_after)
 		go_off(hp);
 	else
 		hp->state = S_HDR;
@@ -442,6 +526,8 @@ headers_done(struct fk_hp *hp)
 	hp->in_msg = 1;
 	hp->incomplete = 0;
 	hp->stop_after = 0;
+	hp->switch_after = 0;
+	hp->may_switch = 0;
 	hp->wire_len = hp->ent_len = 0;
 	hp->llen = 0;
 	hp->ltoolong = 0;
@@ -455,6 +541,8 @@ headers_done(struct fk_hp *hp)
 			hp->mode = FK_HP_BODY_NONE;
 		if (m.has_clen && m.clen_bad && !m.chunked)
 			hp->stop_after = 1;	/* cannot find the next one */
+		/* A tunnel or another protocol may follow its answer. */
+		hp->may_switch = m.upgrade || strcmp(m.method, "CONNECT") == 0;
 	} else {
 		if ((m.status >= 100 && m.status < 200) || m.status == 204 ||
 		    m.status == 304)
@@ -467,7 +555,7 @@ headers_done(struct fk_hp *hp)
 		else
 			hp->mode = FK_HP_BODY_CLOSE;
 		if (m.status == 101)
-			hp->stop_after = 1;	/* protocol switched */
+			hp->switch_after = 1;	/* protocol switched */
 	}
 	how = hp->cb.on_headers ? hp->cb.on_headers(hp->cb.arg, &m) :
 	    FK_HP_AS_USUAL;
@@ -477,6 +565,9 @@ headers_done(struct fk_hp *hp)
 		hp->stop_after = 1;
 		if (m.kind == FK_HP_REQ || hp->mode != FK_HP_BODY_LENGTH)
 			hp->mode = FK_HP_BODY_NONE;
+	} else if (how == FK_HP_SWITCH) {
+		hp->switch_after = 1;
+		hp->mode = FK_HP_BODY_NONE;
 	}
 	/* The block is no longer needed while the body goes by. */
 	hp_mem(hp, hp->hcap, 0);
@@ -616,6 +707,9 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 		switch (hp->state) {
 		case S_OFF:
 			return;
+		case S_SWITCHED:
+			hp->st.switched += n;
+			return;
 		case S_DETECT:
 		case S_HDR: {
 			size_t from, e;
@@ -634,6 +728,14 @@ fk_hp_feed(struct fk_hp *hp, const uint8_t *p, size_t n, uint64_t off,
 			if (hp->hlen + c > FK_HP_HDR_MAX)
 				c = FK_HP_HDR_MAX - hp->hlen;
 			hdr_add(hp, p, c);
+			/* After CONNECT or Upgrade, not a request: switched. */
+			if (hp->may_switch && fk_hp_looks_request(hp->hdr,
+			    hp->hlen) == 0) {
+				p += c, n -= c;
+				go_switched(hp);
+				hp->st.switched += n;
+				return;
+			}
 			if (hp->state == S_DETECT) {
 				r = fk_hp_looks_response(hp->hdr, hp->hlen);
 				if (r == 1)
@@ -822,6 +924,7 @@ fk_hp_gap(struct fk_hp *hp, uint64_t off, uint64_t len)
 	hp->off = end;
 	switch (hp->state) {
 	case S_OFF:
+	case S_SWITCHED:
 		return;
 	case S_DETECT:
 		hp->hlen = 0;
@@ -1005,25 +1108,22 @@ fk_http_safe_component(char *dst, size_t max, const char *s)
 	dst[j] = '\0';
 }
 
-/* ---- inflate */
+/* ---- decoders */
 
 /*
- * zlib's allocations, counted: each block carries its size in front
- * (16 bytes, so the block stays aligned for anything).
+ * Every allocation of every backend, counted: each block carries its
+ * size in front (16 bytes, so the block stays aligned for anything).
  */
 #define ZHDR	16
 
-static voidpf
-z_alloc(voidpf opaque, uInt items, uInt size)
+static void *
+dec_alloc(void *opaque, size_t n)
 {
 	struct fk_inflate *z = opaque;
-	size_t n = (size_t)items * size;
 	uint8_t *b;
 
-	if (size != 0 && n / size != items)
-		return Z_NULL;
-	if ((b = malloc(n + ZHDR)) == NULL)
-		return Z_NULL;
+	if (n > SIZE_MAX - ZHDR || (b = malloc(n + ZHDR)) == NULL)
+		return NULL;
 	memcpy(b, &n, sizeof(n));
 	z->zmem += n + ZHDR;
 	if (z->mem)
@@ -1032,19 +1132,222 @@ z_alloc(voidpf opaque, uInt items, uInt size)
 }
 
 static void
-z_free(voidpf opaque, voidpf p)
+dec_free(void *opaque, void *p)
 {
 	struct fk_inflate *z = opaque;
-	uint8_t *b = (uint8_t *)p - ZHDR;
+	uint8_t *b;
 	size_t n;
 
-	if (p == Z_NULL)
+	if (p == NULL)
 		return;
+	b = (uint8_t *)p - ZHDR;
 	memcpy(&n, b, sizeof(n));
 	z->zmem -= n + ZHDR;
 	if (z->mem)
 		*z->mem -= n + ZHDR;
 	free(b);
+}
+
+/* What a backend's run step says. */
+#define RUN_OK	0	/* more input or output room wanted */
+#define RUN_END	1	/* the stream (member, frame) ended */
+#define RUN_ERR	(-1)
+
+/*
+ * A backend: start (a new stream; mode: zlib's window bits), run (decode
+ * from in[0, n) into out[0, cap): *used and *got say how much), end (free
+ * the state, fine if none).  magic: what starts a further stream after
+ * the end of one (none: whatever follows is trailing garbage).
+ */
+struct backend {
+	int (*start)(struct fk_inflate *, struct fk_inflate_stage *, int);
+	int (*run)(struct fk_inflate_stage *, const uint8_t *, size_t,
+	    size_t *, uint8_t *, size_t, size_t *);
+	void (*end)(struct fk_inflate *, struct fk_inflate_stage *);
+	uint8_t magic[4];
+	size_t magiclen;
+};
+
+/* zlib: gzip, zlib or raw deflate. */
+static voidpf
+z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	size_t n = (size_t)items * size;
+
+	if (size != 0 && n / size != items)
+		return Z_NULL;
+	return dec_alloc(opaque, n);
+}
+
+static void
+z_free(voidpf opaque, voidpf p)
+{
+	dec_free(opaque, p);
+}
+
+static void
+zb_end(struct fk_inflate *z, struct fk_inflate_stage *s)
+{
+	if (s->st) {
+		inflateEnd(s->st);
+		dec_free(z, s->st);
+		s->st = NULL;
+	}
+}
+
+static int
+zb_start(struct fk_inflate *z, struct fk_inflate_stage *s, int wbits)
+{
+	z_stream *zs;
+
+	zb_end(z, s);
+	if ((zs = dec_alloc(z, sizeof(*zs))) == NULL)
+		return -1;
+	memset(zs, 0, sizeof(*zs));
+	zs->zalloc = z_alloc;
+	zs->zfree = z_free;
+	zs->opaque = z;
+	s->st = zs;
+	if (inflateInit2(zs, wbits) != Z_OK) {
+		dec_free(z, zs);
+		s->st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+zb_run(struct fk_inflate_stage *s, const uint8_t *in, size_t n, size_t *used,
+    uint8_t *out, size_t cap, size_t *got)
+{
+	z_stream *zs = s->st;
+	uInt c = n > 1u << 30 ? 1u << 30 : (uInt)n;
+	int r;
+
+	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->avail_in = c;
+	zs->next_out = out;
+	zs->avail_out = (uInt)cap;
+	r = inflate(zs, Z_NO_FLUSH);
+	*used = c - zs->avail_in;
+	*got = cap - zs->avail_out;
+	if (r == Z_STREAM_END)
+		return RUN_END;
+	return r == Z_OK || r == Z_BUF_ERROR ? RUN_OK : RUN_ERR;
+}
+
+/* brotli (RFC 7932): one stream, no large window. */
+static void
+bb_end(struct fk_inflate *z, struct fk_inflate_stage *s)
+{
+	(void)z;
+	if (s->st) {
+		BrotliDecoderDestroyInstance(s->st);
+		s->st = NULL;
+	}
+}
+
+static int
+bb_start(struct fk_inflate *z, struct fk_inflate_stage *s, int mode)
+{
+	(void)mode;
+	bb_end(z, s);
+	s->st = BrotliDecoderCreateInstance(dec_alloc, dec_free, z);
+	return s->st ? 0 : -1;
+}
+
+static int
+bb_run(struct fk_inflate_stage *s, const uint8_t *in, size_t n, size_t *used,
+    uint8_t *out, size_t cap, size_t *got)
+{
+	size_t ai = n, ao = cap;
+	const uint8_t *ni = in;
+	uint8_t *no = out;
+	BrotliDecoderResult r;
+
+	r = BrotliDecoderDecompressStream(s->st, &ai, &ni, &ao, &no, NULL);
+	*used = n - ai;
+	*got = cap - ao;
+	if (r == BROTLI_DECODER_RESULT_SUCCESS)
+		return RUN_END;
+	return r == BROTLI_DECODER_RESULT_ERROR ? RUN_ERR : RUN_OK;
+}
+
+/* zstd (RFC 8878): frames, the window at most 2^FK_INF_ZSTD_WLOG. */
+static void
+sb_end(struct fk_inflate *z, struct fk_inflate_stage *s)
+{
+	(void)z;
+	if (s->st) {
+		ZSTD_freeDStream(s->st);
+		s->st = NULL;
+	}
+}
+
+static int
+sb_start(struct fk_inflate *z, struct fk_inflate_stage *s, int mode)
+{
+	ZSTD_customMem cm = { dec_alloc, dec_free, z };
+
+	(void)mode;
+	sb_end(z, s);
+	if ((s->st = ZSTD_createDStream_advanced(cm)) == NULL)
+		return -1;
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(s->st, ZSTD_d_windowLogMax,
+	    FK_INF_ZSTD_WLOG))) {
+		sb_end(z, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sb_run(struct fk_inflate_stage *s, const uint8_t *in, size_t n, size_t *used,
+    uint8_t *out, size_t cap, size_t *got)
+{
+	ZSTD_inBuffer ib = { in, n, 0 };
+	ZSTD_outBuffer ob = { out, cap, 0 };
+	size_t r = ZSTD_decompressStream(s->st, &ob, &ib);
+
+	*used = ib.pos;
+	*got = ob.pos;
+	if (ZSTD_isError(r))
+		return RUN_ERR;
+	return r == 0 ? RUN_END : RUN_OK;
+}
+
+static const struct backend be_zlib = {
+	zb_start, zb_run, zb_end, { 0x1f, 0x8b }, 2
+};
+static const struct backend be_zlib_once = {
+	zb_start, zb_run, zb_end, { 0 }, 0
+};
+static const struct backend be_br = {
+	bb_start, bb_run, bb_end, { 0 }, 0
+};
+static const struct backend be_zstd = {
+	sb_start, sb_run, sb_end, { 0x28, 0xb5, 0x2f, 0xfd }, 4
+};
+
+static const struct backend *
+backend(const struct fk_inflate_stage *s)
+{
+	switch (s->coding) {
+	case FK_HP_CODING_BR:
+		return &be_br;
+	case FK_HP_CODING_ZSTD:
+		return &be_zstd;
+	default:
+		/* gzip: more members may follow; zlib, raw deflate: no */
+		return s->multi ? &be_zlib : &be_zlib_once;
+	}
+}
+
+int
+fk_inflate_known(int coding)
+{
+	return coding == FK_HP_CODING_GZIP || coding == FK_HP_CODING_DEFLATE ||
+	    coding == FK_HP_CODING_BR || coding == FK_HP_CODING_ZSTD;
 }
 
 void
@@ -1053,192 +1356,208 @@ fk_inflate_init(struct fk_inflate *z)
 	memset(z, 0, sizeof(*z));
 	z->max_ratio = FK_INF_RATIO;
 	z->ratio_after = FK_INF_RATIO_AFTER;
+	z->n = 1;
+	z->s[0].coding = FK_HP_CODING_GZIP;
 }
 
-/* The zlib stream, made at the first byte to decode; -1 if it cannot be. */
-static int
-z_start(struct fk_inflate *z, int wbits)
+int
+fk_inflate_codings(struct fk_inflate *z, const uint8_t *c, int n)
 {
-	z_stream *zs = z->zs;
+	int i;
 
-	if (zs == NULL) {
-		zs = fk_calloc(1, sizeof(*zs));
-		z->zs = zs;
-		z->zmem += sizeof(*zs);
-		if (z->mem)
-			*z->mem += sizeof(*zs);
-	} else {
-		inflateEnd(zs);
-		memset(zs, 0, sizeof(*zs));
-	}
-	zs->zalloc = z_alloc;
-	zs->zfree = z_free;
-	zs->opaque = z;
-	if (inflateInit2(zs, wbits) != Z_OK) {
-		fk_inflate_end(z);
+	if (n < 1 || n > FK_HP_CODINGS_MAX)
 		return -1;
-	}
+	for (i = 0; i < n; i++)
+		if (!fk_inflate_known(c[i]))
+			return -1;
+	fk_inflate_end(z);
+	memset(z->s, 0, sizeof(z->s));
+	z->n = n;
+	/* Undone in the reverse order of application. */
+	for (i = 0; i < n; i++)
+		z->s[i].coding = c[n - 1 - i];
+	return 0;
+}
+
+int
+fk_inflate_live(const struct fk_inflate *z)
+{
+	int i;
+
+	for (i = 0; i < z->n; i++)
+		if (z->s[i].st)
+			return 1;
 	return 0;
 }
 
 void
 fk_inflate_end(struct fk_inflate *z)
 {
-	if (z->zs) {
-		inflateEnd(z->zs);
-		free(z->zs);
-		z->zmem -= sizeof(z_stream);
-		if (z->mem)
-			*z->mem -= sizeof(z_stream);
-		z->zs = NULL;
+	int i;
+
+	for (i = 0; i < z->n; i++)
+		if (z->s[i].st)
+			backend(&z->s[i])->end(z, &z->s[i]);
+}
+
+static int stage_feed(struct fk_inflate *, int, const uint8_t *, size_t);
+
+/*
+ * Decoded bytes of stage i: checked against the limits (the ratio
+ * against the body bytes stage 0 consumed), then on to the next stage
+ * or out.  0 ok, -1 a later stage failed, -2 a limit was reached.
+ */
+static int
+stage_out(struct fk_inflate *z, int i, const uint8_t *p, size_t got)
+{
+	struct fk_inflate_stage *s = &z->s[i];
+	int r = 0;
+
+	if (z->max_out && s->out_total + got > z->max_out) {
+		got = (size_t)(z->max_out - s->out_total);
+		z->cut = FK_INF_CUT_SIZE;
 	}
+	s->out_total += got;
+	if (i == z->n - 1)
+		z->out_total = s->out_total;
+	if (got) {
+		if (i == z->n - 1) {
+			if (z->out)
+				z->out(z->arg, p, got);
+		} else
+			r = stage_feed(z, i + 1, p, got);
+	}
+	if (!z->cut && z->max_ratio && s->out_total > z->ratio_after &&
+	    s->out_total / z->max_ratio > z->s[0].used)
+		z->cut = FK_INF_CUT_RATIO;
+	if (z->cut)
+		return -2;
+	return r;
 }
 
 /*
- * Run inflate over [p, p+n): 0 ok (*used: bytes consumed, less than n
- * only at the end of a stream), -1 data error, -2 a limit was reached.
+ * Run stage i's decoder over [p, p+n): 0 ok (*used: bytes consumed, less
+ * than n only at the end of a stream), -1 data error, -2 a limit.
  */
 static int
-inflate_run(struct fk_inflate *z, const uint8_t *p, size_t n,
-    void (*out)(void *, const uint8_t *, size_t), void *arg, size_t *used)
+stage_run(struct fk_inflate *z, int i, const uint8_t *p, size_t n,
+    size_t *used)
 {
-	z_stream *zs = z->zs;
+	struct fk_inflate_stage *s = &z->s[i];
+	const struct backend *b = backend(s);
 	uint8_t buf[32768];
-	size_t left = n;
+	size_t u, got;
+	int r, o;
 
 	*used = 0;
-	zs->next_in = (Bytef *)(uintptr_t)p;
-	zs->avail_in = 0;
 	for (;;) {
-		int r;
-		size_t got;
-
-		if (zs->avail_in == 0 && left > 0) {
-			uInt c = left > 1u << 30 ? 1u << 30 : (uInt)left;
-
-			zs->avail_in = c;
-			left -= c;
-		}
-		zs->next_out = buf;
-		zs->avail_out = sizeof(buf);
-		r = inflate(zs, Z_NO_FLUSH);
-		got = sizeof(buf) - zs->avail_out;
-		*used = n - left - zs->avail_in;
-		if (got) {
-			uint64_t in = z->in_base + zs->total_in;
-
-			if (z->max_out && z->out_total + got > z->max_out) {
-				got = (size_t)(z->max_out - z->out_total);
-				z->cut = FK_INF_CUT_SIZE;
-			}
-			z->out_total += got;
-			if (got)
-				out(arg, buf, got);
-			if (!z->cut && z->max_ratio &&
-			    z->out_total > z->ratio_after &&
-			    z->out_total / z->max_ratio > in)
-				z->cut = FK_INF_CUT_RATIO;
-			if (z->cut)
-				return -2;
-		}
-		if (r == Z_STREAM_END) {
-			z->done = 1;
-			z->in_base += zs->total_in;
+		r = b->run(s, p + *used, n - *used, &u, buf, sizeof(buf), &got);
+		*used += u;
+		s->used += u;
+		if (got && (o = stage_out(z, i, buf, got)) != 0)
+			return o;
+		if (r == RUN_END) {
+			s->done = 1;
 			return 0;
 		}
-		if (r != Z_OK && r != Z_BUF_ERROR)
+		if (r == RUN_ERR)
 			return -1;
-		if (zs->avail_in == 0 && left == 0 && (zs->avail_out != 0 ||
-		    r == Z_BUF_ERROR))
-			break;
+		if (*used == n && got < sizeof(buf))
+			return 0;
+		if (u == 0 && got == 0)
+			return *used == n ? 0 : -1;	/* stuck */
 	}
-	return 0;
 }
 
 /*
  * Bytes after the end of a stream: another gzip member (RFC 1952 2.2: a
- * gzip file is a series of members), or trailing garbage, counted.
- * Returns the bytes taken (0 is fine: a new member starts with p[0]), or
- * (size_t)-1 if a new member cannot be started.
+ * gzip file is a series of members) or zstd frame (RFC 8878 3), or
+ * trailing garbage, counted.  Returns the bytes taken, or (size_t)-1 if
+ * a new stream cannot be started or its start does not decode.
  */
 static size_t
-after_end(struct fk_inflate *z, const uint8_t *p, size_t n)
+after_end(struct fk_inflate *z, int i, const uint8_t *p, size_t n)
 {
-	static const uint8_t magic = 0x1f;
-	size_t i = 0, u;
-
-	fk_inflate_end(z);	/* no state held between members */
-	if (z->garbage || !z->gzip) {
-		z->garbage = 1;
-		z->trailing += n;
-		return n;
-	}
-	if (z->npend == 0 && p[0] == 0x1f)
-		z->npend = 1, i++;
-	if (i == n)
-		return n;	/* the 0x1f waits for the next byte */
-	if (z->npend == 1 && p[i] == 0x8b) {
-		z->done = 0;
-		z->npend = 0;
-		z->members++;
-		if (z_start(z, 16 + 15) < 0 ||
-		    inflate_run(z, &magic, 1, NULL, NULL, &u) != 0)
-			return (size_t)-1;
-		return i;
-	}
-	z->garbage = 1;
-	z->trailing += z->npend + n - i;
-	z->npend = 0;
-	return n;
-}
-
-int
-fk_inflate_feed(struct fk_inflate *z, const uint8_t *p, size_t n,
-    void (*out)(void *, const uint8_t *, size_t), void *arg)
-{
-	const uint8_t *p0 = p;
-	size_t n0 = n, used;
-	uint64_t before = z->in_total;
+	struct fk_inflate_stage *s = &z->s[i];
+	const struct backend *b = backend(s);
+	size_t take = 0, u;
 	int r;
 
-	if (z->failed)
-		return -1;
-	if (z->cut)
-		return -2;
+	b->end(z, s);	/* no state held between streams */
+	if (!s->garbage && b->magiclen > 0) {
+		while (s->npend < b->magiclen && take < n)
+			s->pend[s->npend++] = p[take++];
+		if (s->npend < b->magiclen)
+			return take;	/* the rest waits for more bytes */
+		if (memcmp(s->pend, b->magic, b->magiclen) == 0) {
+			s->done = 0;
+			s->members++;
+			z->members++;
+			s->npend = 0;
+			if (b->start(z, s, 16 + 15) < 0)
+				return (size_t)-1;
+			r = stage_run(z, i, b->magic, b->magiclen, &u);
+			if (r != 0 || u != b->magiclen)
+				return (size_t)-1;
+			return take;
+		}
+		n -= take, p += take;
+	}
+	s->garbage = 1;
+	s->trailing += s->npend + n;
+	z->trailing += s->npend + n;
+	s->npend = 0;
+	return take + n;
+}
+
+/* Feed stage i: 0, -1 (does not decode), -2 (a limit). */
+static int
+stage_feed(struct fk_inflate *z, int i, const uint8_t *p, size_t n)
+{
+	struct fk_inflate_stage *s = &z->s[i];
+	const uint8_t *p0 = p;
+	size_t n0 = n, used;
+	uint64_t before = s->in_total;
+	int r;
+
 	if (n == 0)
 		return 0;
-	if (z->zs == NULL && !z->done) {
-		if (z_start(z, 15 + 32) < 0)
-			goto fail;
-		if (z->members == 0)
-			z->gzip = p[0] == 0x1f;
-		z->members = 1;
+	if (s->st == NULL && !s->done) {
+		int zlib = s->coding == FK_HP_CODING_GZIP ||
+		    s->coding == FK_HP_CODING_DEFLATE;
+
+		if (zlib && s->members == 0)
+			s->multi = p[0] == 0x1f;	/* gzip */
+		if (s->coding == FK_HP_CODING_ZSTD)
+			s->multi = 1;
+		if (backend(s)->start(z, s, s->raw_tried ? -15 :
+		    15 + 32) < 0)
+			return -1;
+		s->members = 1;
 	}
-	z->in_total += n;
+	s->in_total += n;
 	while (n > 0) {
-		if (z->done) {
-			if ((used = after_end(z, p, n)) == (size_t)-1)
-				goto fail;
+		if (s->done) {
+			if ((used = after_end(z, i, p, n)) == (size_t)-1)
+				return -1;
 		} else {
-			r = inflate_run(z, p, n, out, arg, &used);
-			if (r == -2) {
-				fk_inflate_end(z);
+			r = stage_run(z, i, p, n, &used);
+			if (r == -2)
 				return -2;
-			}
 			if (r < 0)
 				goto retry;
-			if (z->done)
-				fk_inflate_end(z);	/* freed at once */
+			if (s->done)
+				backend(s)->end(z, s);	/* freed at once */
 		}
 		p += used, n -= used;
 	}
-	if (before < sizeof(z->head) && !z->raw_tried) {
-		size_t c = sizeof(z->head) - (size_t)before;
+	if (before < sizeof(s->head) && !s->raw_tried) {
+		size_t c = sizeof(s->head) - (size_t)before;
 
 		if (c > n0)
 			c = n0;
-		memcpy(z->head + z->headlen, p0, c);
-		z->headlen += c;
+		memcpy(s->head + s->headlen, p0, c);
+		s->headlen += c;
 	}
 	return 0;
 retry:
@@ -1247,38 +1566,74 @@ retry:
 	 * Retry as raw if nothing came out yet and the start is replayable:
 	 * the bytes before this call are all in head.
 	 */
-	if (!z->raw_tried && z->out_total == 0 && z->members == 1 &&
-	    before == z->headlen && z_start(z, -15) == 0) {
-		uint8_t head[sizeof(z->head)];
-		size_t hl = z->headlen;
+	if ((s->coding == FK_HP_CODING_GZIP ||
+	    s->coding == FK_HP_CODING_DEFLATE) && !s->raw_tried &&
+	    s->out_total == 0 && s->members == 1 && before == s->headlen &&
+	    zb_start(z, s, -15) == 0) {
+		uint8_t head[sizeof(s->head)];
+		size_t hl = s->headlen;
 
-		z->raw_tried = 1;
-		z->gzip = 0;
-		z->in_base = 0;
-		z->in_total = 0;
-		memcpy(head, z->head, hl);
-		r = hl ? fk_inflate_feed(z, head, hl, out, arg) : 0;
+		s->raw_tried = 1;
+		s->multi = 0;
+		s->used = 0;
+		s->in_total = 0;
+		memcpy(head, s->head, hl);
+		r = hl ? stage_feed(z, i, head, hl) : 0;
 		if (r == 0)
-			r = fk_inflate_feed(z, p0, n0, out, arg);
+			r = stage_feed(z, i, p0, n0);
 		return r;
 	}
-fail:
-	fk_inflate_end(z);
-	z->failed = 1;
 	return -1;
+}
+
+int
+fk_inflate_feed(struct fk_inflate *z, const uint8_t *p, size_t n,
+    void (*out)(void *, const uint8_t *, size_t), void *arg)
+{
+	int r;
+
+	if (z->failed)
+		return -1;
+	if (z->cut)
+		return -2;
+	z->in_total += n;
+	z->out = out;
+	z->arg = arg;
+	r = stage_feed(z, 0, p, n);
+	z->out = NULL;
+	z->arg = NULL;
+	if (r == -2 || z->cut) {
+		fk_inflate_end(z);
+		return -2;
+	}
+	if (r < 0) {
+		fk_inflate_end(z);
+		z->failed = 1;
+		return -1;
+	}
+	return 0;
 }
 
 int
 fk_inflate_finish(struct fk_inflate *z)
 {
-	if (z->npend) {
-		z->trailing += z->npend;
-		z->npend = 0;
+	int i, complete = 1;
+
+	for (i = 0; i < z->n; i++) {
+		struct fk_inflate_stage *s = &z->s[i];
+
+		if (s->npend) {
+			s->trailing += s->npend;
+			z->trailing += s->npend;
+			s->npend = 0;
+		}
+		if (!s->done && s->in_total > 0)
+			complete = 0;
 	}
 	fk_inflate_end(z);
 	if (z->failed)
 		return -1;
 	if (z->cut)
 		return -2;
-	return z->done || z->in_total == 0 ? 0 : -1;
+	return complete ? 0 : -1;
 }

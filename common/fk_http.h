@@ -15,7 +15,9 @@
  * with a status line (HTTP/1.x SP NNN) a response direction; anything
  * else switches the parser off for that direction.
  *
- * fk_inflate is a zlib/gzip/raw-deflate decoder for Content-Encoding.
+ * fk_inflate decodes a body's Content-Encoding: gzip, deflate (zlib or
+ * raw), br and zstd, also stacked, through one interface over a small
+ * backend per coding.
  */
 #ifndef FK_HTTP_H
 #define FK_HTTP_H
@@ -48,8 +50,12 @@ enum fk_hp_coding {
 	FK_HP_CODING_IDENTITY = 0,
 	FK_HP_CODING_GZIP,
 	FK_HP_CODING_DEFLATE,
-	FK_HP_CODING_OTHER,	/* br, zstd, compress, stacked...: kept as is */
+	FK_HP_CODING_OTHER,	/* unknown (compress, ...): kept as is */
+	FK_HP_CODING_BR,
+	FK_HP_CODING_ZSTD,
+	FK_HP_CODING_STACKED,	/* fk_hp_msg.coding only: see codings[] */
 };
+#define FK_HP_CODINGS_MAX	4	/* more stacked codings: OTHER */
 
 /* A parsed header block; strings are NUL-terminated and length-capped. */
 struct fk_hp_msg {
@@ -67,7 +73,15 @@ struct fk_hp_msg {
 	int has_clen;
 	uint64_t clen;		/* Content-Length */
 	int clen_bad;		/* unparsable or conflicting Content-Length */
-	int coding;		/* enum fk_hp_coding */
+	/*
+	 * Content-Encoding: coding is IDENTITY, the one coding, STACKED
+	 * (codings[0..ncodings), in the order applied), or OTHER when one
+	 * is unknown or there are too many; cenc is the header as sent.
+	 */
+	int coding;
+	int ncodings;
+	uint8_t codings[FK_HP_CODINGS_MAX];
+	char cenc[128];
 	int conn_close;		/* Connection: close */
 	int expect_continue;	/* Expect: 100-continue */
 	int upgrade;		/* Upgrade header present */
@@ -82,6 +96,7 @@ struct fk_hp_msg {
 #define FK_HP_AS_USUAL	0	/* as the headers say */
 #define FK_HP_NO_BODY	1	/* no body (response to HEAD, ...) */
 #define FK_HP_STOP	2	/* stop parsing this direction after it */
+#define FK_HP_SWITCH	3	/* no body; the protocol switches after it */
 
 /* fk_hp_cb.on_end flags */
 #define FK_HP_END_INCOMPLETE	0x1	/* body had a hole or was cut short */
@@ -112,6 +127,7 @@ struct fk_hp_stats {
 	uint64_t hdr_too_big;	/* header blocks over FK_HP_HDR_MAX */
 	uint64_t bad_msg;	/* unparsable start line or headers */
 	uint64_t shed;		/* buffers given up by fk_hp_shed */
+	uint64_t switched;	/* bytes seen after a protocol switch */
 };
 
 struct fk_hp {
@@ -129,6 +145,8 @@ struct fk_hp {
 	/* current message */
 	int mode;		/* enum fk_hp_bodymode */
 	int stop_after;
+	int switch_after;	/* the protocol switches after this message */
+	int may_switch;		/* a CONNECT or Upgrade request was sent */
 	int incomplete;
 	int in_msg;		/* headers delivered, on_end not yet */
 	uint64_t remain;	/* body or chunk bytes left */
@@ -156,6 +174,15 @@ void fk_hp_gap(struct fk_hp *, uint64_t off, uint64_t len);
  */
 void fk_hp_shed(struct fk_hp *);
 /*
+ * The protocol switched (101 Switching Protocols, a 2xx answer to
+ * CONNECT): from the end of the message in progress, or now if none,
+ * the bytes are only counted (st.switched).  A request direction also
+ * switches by itself when a CONNECT or Upgrade request is followed by
+ * bytes that do not start a request.  Returns 1 if it was not switched
+ * already.
+ */
+int fk_hp_switch(struct fk_hp *);
+/*
  * End of the direction: clean (FIN after all data) or not.  A body
  * delimited by the close is complete only if clean.
  */
@@ -181,44 +208,73 @@ const char *fk_http_mime_ext(const char *ctype);
 void fk_http_safe_component(char *dst, size_t max, const char *s);
 
 /*
- * Streaming inflate for Content-Encoding gzip/deflate.  The zlib stream
- * (about 40 KiB with its window) exists only while a stream is being
- * decoded: made at the first byte, freed at its end, at a limit or an
- * error.  A gzip body may hold several members (RFC 1952), all decoded;
- * bytes after the last that do not start a member are counted as
- * trailing garbage.  Limits, set after fk_inflate_init: max_out decoded
- * bytes (0: none), and once ratio_after bytes are out, at most max_ratio
- * decoded bytes per compressed byte consumed (0: none).
+ * Streaming decoder for a Content-Encoding: gzip and deflate (zlib, or
+ * raw deflate as servers often send), br (brotli) and zstd, stacked up to
+ * FK_HP_CODINGS_MAX deep and undone in the reverse order of application
+ * (RFC 9110 8.4).  One interface, a small backend per coding.  Decoder
+ * state (zlib ~40 KiB, brotli up to its 16 MiB window, zstd up to an
+ * 8 MiB window as RFC 8878 7.2 asks of HTTP) exists only while a stream
+ * is being decoded: made at its first byte, freed at its end, at a limit
+ * or an error; every byte of it is counted in zmem (and *mem).  A gzip
+ * body may hold several members (RFC 1952), a zstd body several frames,
+ * all decoded; bytes after the last that do not start one are counted as
+ * trailing garbage.  Limits, set after fk_inflate_init and applying to
+ * every coding of the stack: max_out decoded bytes (0: none), and once
+ * ratio_after bytes are out, at most max_ratio decoded bytes per
+ * compressed byte consumed (0: none).
  */
 #define FK_INF_RATIO		1000
 #define FK_INF_RATIO_AFTER	(1024 * 1024)
 #define FK_INF_CUT_SIZE		1	/* fk_inflate.cut: max_out reached */
 #define FK_INF_CUT_RATIO	2	/*   max_ratio exceeded */
+#define FK_INF_ZSTD_WLOG	23	/* zstd window: 8 MiB at most */
 
-struct fk_inflate {
-	void *zs;		/* z_stream, NULL when none is needed */
-	int raw_tried;		/* retried as raw deflate */
+struct fk_inflate_stage {	/* one coding of the stack */
+	int coding;		/* FK_HP_CODING_GZIP/DEFLATE/BR/ZSTD */
+	void *st;		/* the backend's state, NULL when none */
+	int raw_tried;		/* zlib: retried as raw deflate */
 	int done;		/* end of the (last) stream seen */
-	int failed;
-	int cut;		/* FK_INF_CUT_*: output stopped at a limit */
-	int gzip;		/* gzip: more members may follow */
-	int garbage;		/* bytes after the end are not a member */
-	int npend;		/* a 0x1f after a member, 0x8b to follow? */
-	unsigned members;	/* streams (gzip members) started */
+	int garbage;		/* bytes after the end start no stream */
+	int multi;		/* gzip/zstd: more members/frames may follow */
+	unsigned members;	/* streams (members, frames) started */
+	uint8_t pend[4];	/* the start of what may be the next stream */
+	size_t npend;
 	uint8_t head[64];	/* the first bytes, to replay for a raw retry */
 	size_t headlen;
 	uint64_t in_total;	/* bytes fed */
-	uint64_t in_base;	/* bytes consumed by the streams before */
+	uint64_t used;		/* bytes consumed by the decoder */
 	uint64_t out_total;	/* bytes decoded */
 	uint64_t trailing;	/* bytes of trailing garbage */
+};
+
+struct fk_inflate {
+	int n;			/* stages: s[0] takes the body */
+	struct fk_inflate_stage s[FK_HP_CODINGS_MAX];
+	int failed;
+	int cut;		/* FK_INF_CUT_*: output stopped at a limit */
+	unsigned members;	/* further gzip members, zstd frames */
+	uint64_t in_total;	/* bytes fed */
+	uint64_t out_total;	/* bytes decoded (the last stage's) */
+	uint64_t trailing;	/* bytes of trailing garbage, all stages */
 	uint64_t max_out;
 	uint64_t ratio_after;
 	uint32_t max_ratio;
-	size_t zmem;		/* bytes zlib holds now */
+	size_t zmem;		/* bytes the decoders hold now */
 	size_t *mem;		/* if set, zmem is also added here */
+	/* during fk_inflate_feed */
+	void (*out)(void *, const uint8_t *, size_t);
+	void *arg;
 };
-/* Set up (no allocation; limits: ratio default, no size cap). */
+/*
+ * Set up for gzip-or-deflate (no allocation; limits: ratio default, no
+ * size cap).  fk_inflate_codings then sets the stack: codings[0..n) in
+ * the order applied, as in fk_hp_msg (n 1..FK_HP_CODINGS_MAX, each GZIP,
+ * DEFLATE, BR or ZSTD; -1 otherwise).
+ */
 void fk_inflate_init(struct fk_inflate *);
+int fk_inflate_codings(struct fk_inflate *, const uint8_t *codings, int n);
+/* Can the decoder stack undo this coding? */
+int fk_inflate_known(int coding);
 /*
  * Decode n bytes; calls out(arg, p, len) for each decoded run.  Returns
  * 0; -1 once the data does not decode; -2 once a limit cut the output
@@ -226,10 +282,12 @@ void fk_inflate_init(struct fk_inflate *);
  */
 int fk_inflate_feed(struct fk_inflate *, const uint8_t *, size_t,
     void (*out)(void *, const uint8_t *, size_t), void *arg);
-/* Free the zlib stream (also fine if none; limits and counts stay). */
+/* Does the decoder hold state (memory) now? */
+int fk_inflate_live(const struct fk_inflate *);
+/* Free the decoder state (also fine if none; limits and counts stay). */
 void fk_inflate_end(struct fk_inflate *);
 /*
- * At the end of the body: free the stream, and say whether the decoded
+ * At the end of the body: free the state, and say whether the decoded
  * form is complete: 0 yes (every stream ended, or no bytes), -1 no
  * (undecodable or cut short), -2 cut by a limit.
  */

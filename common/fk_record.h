@@ -220,6 +220,10 @@ struct fk_http {
 #define FK_HTTP_F_GZIP		0x0004	/* Content-Encoding gzip */
 #define FK_HTTP_F_DEFLATE	0x0008	/* Content-Encoding deflate */
 #define FK_HTTP_F_DECODE_ERR	0x0010	/* decoding failed; raw body kept */
+#define FK_HTTP_F_BR		0x0020	/* Content-Encoding br */
+#define FK_HTTP_F_ZSTD		0x0040	/* Content-Encoding zstd */
+#define FK_HTTP_F_CODING_UNKNOWN 0x0080	/* a coding not known: kept encoded */
+#define FK_HTTP_F_SWITCHED	0x0100	/* 101 or 2xx to CONNECT: not HTTP after */
 
 /* STATS: "key=value" text lines a stage reports (counters). */
 struct fk_stats {

@@ -203,6 +203,114 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	done
 }
 
+@test "httpsplit: br, zstd (two frames), stacked codings decoded; an unknown coding kept as NAME.encoded and .raw, counted" {
+	command -v brotli >/dev/null && command -v zstd >/dev/null || skip "brotli or zstd missing"
+	case_run codings
+	d=out/010.000.000.001.00080-010.000.000.002
+	cmp "$d.05001-HTTPBODY-001.txt" plain-0		# br
+	cmp "$d.05002-HTTPBODY-001.txt" plain-6		# zstd, two frames
+	cmp "$d.05003-HTTPBODY-001.txt" plain-2		# gzip, br
+	cmp "$d.05004-HTTPBODY-001" plain-3		# br + zstd lines, chunked
+	[ ! -e "$d.05001-HTTPBODY-001.txt.raw" ]
+	# compress: not decoded, named so, wire form kept, warned, counted
+	[ ! -e "$d.05005-HTTPBODY-001.txt" ]
+	cmp "$d.05005-HTTPBODY-001.txt.encoded" <(printf '\037\235'; cat plain-4)
+	[ -f "$d.05005-HTTPBODY-001.txt.encoded.raw" ]
+	grep -q '05005-HTTPBODY-001.txt.encoded: content coding "compress" not known' codings.err
+	# br cut short: .partial, right bytes so far; zstd window over 8 MiB: refused
+	n=$(stat -c %s "$d.05006-HTTPBODY-001.txt.partial")
+	[ "$n" -gt 0 ] && cmp -n "$n" "$d.05006-HTTPBODY-001.txt.partial" plain-5
+	[ -f "$d.05007-HTTPBODY-001.txt.raw" ] && [ ! -e "$d.05007-HTTPBODY-001.txt" ]
+	flowcat <codings.out | grep STATS >stats
+	grep -q 'httpsplit.unknown_coding=1\\n' stats
+	grep -q 'httpsplit.decode_errors=2\\n' stats
+	grep -q 'httpsplit.gzip_members=1\\n' stats	# the second zstd frame
+	# flags: 0x20 br, 0x40 zstd, 0x24 gzip+br, 0x80 unknown coding
+	flowcat <codings.out | grep ' response ' | sed 's/.* flags=\([0-9a-fx]*\) .*/\1/' | tr '\n' ' ' >flags
+	[ "$(cat flags)" = "0x20 0x40 0x24 0x62 0x80 0x30 0x50 " ]
+}
+
+@test "httpsplit: the brotli and zstd corpus captures give the decoded bodies" {
+	need_corpus
+	pcapcat -r "$CORPUS/scapy/http_compressed-brotli.pcap" | reasm | httpsplit -o out >/dev/null
+	[ "$(cat out/*-HTTPBODY-001.txt)" = "This is a test file for testing brotli decompression in Wireshark" ]
+	# the capture ends before the close that delimits the body: .partial
+	pcapcat -r "$CORPUS/scapy/http_compressed-zstd.pcap" | reasm | httpsplit -q -o z >/dev/null
+	head -1 z/*-HTTPBODY-001.partial | grep -q '^GET /tmp_echo_zstd_request_for_testing HTTP/1.1'
+	[ "$(stat -c %s z/*-HTTPBODY-001.partial)" -eq 111 ]
+}
+
+@test "httpsplit: corpus WebSocket and CONNECT captures switch, no damaged messages" {
+	need_corpus
+	for f in suricata-verify/websocket/basic_websockets.pcap \
+	    suricata-verify/websocket-ping/input.pcap \
+	    suricata-verify/http-connect/http-connect-tls/input.pcap; do
+		pcapcat -r "$CORPUS/$f" | reasm | httpsplit -q -o out | flowcat | grep STATS >stats
+		grep -q 'httpsplit.protocol_switches=1\\n' stats
+		grep -q 'httpsplit.bad_messages=0\\n' stats
+		grep -q 'httpsplit.resync=0\\n' stats
+		! grep -q 'httpsplit.switched_bytes=0\\n' stats
+	done
+}
+
+@test "httpsplit: -X, -S and -M hold for br, zstd and stacked codings" {
+	command -v brotli >/dev/null && command -v zstd >/dev/null || skip "brotli or zstd missing"
+	case_run cbomb
+	d=out/010.000.000.001.00080-010.000.000.002
+	# 8 MiB of zeros as br, zstd, gzip+br: cut by the ratio cap
+	for p in 6001 6002 6003; do
+		n=$(stat -c %s "$d.0$p-HTTPBODY-001.txt.partial")
+		[ "$n" -ge 1048576 ] && [ "$n" -le 2097152 ]
+		cmp -n "$n" "$d.0$p-HTTPBODY-001.txt.partial" /dev/zero
+	done
+	cmp "$d.06004-HTTPBODY-001.txt" plain-0
+	flowcat <cbomb.out | grep -q 'httpsplit.decode_ratio_cut=3\\n'
+	rm -rf out
+	httpsplit -p -X 0 -S 100k -o out <cbomb.rec >cbomb.out 2>cbomb.err
+	for p in 6001 6002 6003; do
+		[ "$(stat -c %s "$d.0$p-HTTPBODY-001.txt.partial")" -eq 102400 ]
+	done
+	cmp "$d.06004-HTTPBODY-001.txt" plain-0
+	rm -rf out
+	httpsplit -q -X 0 -o out <cbomb.rec >/dev/null
+	for p in 6001 6002 6003; do
+		[ "$(stat -c %s "$d.0$p-HTTPBODY-001.txt")" -eq $((8 << 20)) ]
+	done
+	# zstd decoders with 8 MiB windows count against -M
+	python3 "$LIB/http-cases.py" zmemcap >zmemcap.rec
+	rm -rf out
+	httpsplit -p -M 20m -o out <zmemcap.rec >zmemcap.out 2>zmemcap.err
+	cut=$(flowcat <zmemcap.out | grep STATS | sed 's/.*memcap_cut=\([0-9]*\).*/\1/')
+	[ "$cut" -gt 0 ] && [ "$cut" -lt 8 ]
+	for i in $(seq 0 7); do
+		f=out/010.000.000.001.00080-010.000.000.002.$(printf %05d $((7000 + i)))-HTTPBODY-001.txt
+		if [ "$i" -lt "$cut" ]; then
+			[ -f "$f.partial" ] && zstd -dc <"$f.raw" | cmp - plain-$i
+		else
+			cmp "$f" plain-$i
+		fi
+	done
+	rm -rf out
+	httpsplit -M 100m -o out <zmemcap.rec >/dev/null 2>zmemcap.err
+	[ ! -s zmemcap.err ] && [ -z "$(find out -name '*.partial')" ]
+}
+
+@test "httpsplit: after 101 (WebSocket, h2c) and a 2xx to CONNECT the bytes are counted, not parsed" {
+	case_run switch
+	[ ! -s switch.err ]
+	flowcat <switch.out | grep STATS >stats
+	grep -q 'httpsplit.protocol_switches=3\\n' stats
+	grep -q 'httpsplit.switched_bytes=415\\n' stats
+	grep -q 'httpsplit.resync=0\\n' stats
+	grep -q 'httpsplit.bad_messages=0\\n' stats
+	# nothing out of the tunnels or the frames that look like HTTP
+	[ -z "$(find out -name '*0800[123]-HTTPBODY*' -o -name '*0800[123]-*HTTPBODY*')" ]
+	[ "$(flowcat <switch.out | grep -c 'response.*flags=0x100 ')" -eq 3 ]
+	# a refused CONNECT and an ignored Upgrade: HTTP goes on
+	[ "$(cat out/*.08004-HTTPBODY-002.txt)" = "after refusal" ]
+	[ "$(cat out/*.08005-HTTPBODY-002.txt)" = second ]
+}
+
 @test "httpsplit: usage errors exit 2" {
 	run httpsplit
 	[ "$status" -eq 2 ]

@@ -2,17 +2,17 @@
 # deps.sh [build|test] - install what flowkit needs, if it is missing.
 #
 #   build  what building and `make demo` need: a compiler, make and the
-#          libpcap, zlib and OpenSSL headers
+#          libpcap, zlib, brotli, zstd and OpenSSL headers
 #   test   the build set and every tool the tests, the sanitizer builds
 #          and the bench use (the default)
 #
 # Debian package names; run as root or with sudo available.
 set -e
-BUILD="build-essential libpcap-dev zlib1g-dev libssl-dev"
+BUILD="build-essential libpcap-dev zlib1g-dev libbrotli-dev libzstd-dev libssl-dev"
 TEST="clang bats tcpdump tshark tcpflow tcpreen python3 python3-scapy
 libxml2-utils mandoc man-db bsdextrautils iproute2 nginx curl hyperfine time
 ethtool parallel rsync openssh-server openssh-client nftables apache2-utils
-xxd"
+xxd brotli zstd"
 case ${1:-test} in
 build)	PKGS=$BUILD ;;
 test)	PKGS="$BUILD $TEST" ;;

@@ -1,12 +1,13 @@
 /*
  * libFuzzer harness: HTTP bodies with content codings, the way httpsplit
  * decodes them.  The first byte picks the framing (Content-Length,
- * chunked, until the close), the coding (gzip, deflate, identity) and how
+ * chunked, until the close), the coding (gzip, deflate, identity, br,
+ * zstd, stacked ones, an unknown one) and how
  * the stream is cut into pieces; the second the decoder's limits.  The
  * rest is the body as on the wire (chunk framing included for chunked),
  * after a header block the harness writes.  Checked: the decoder never
  * writes past its size cap, the ratio cap holds once past ratio_after,
- * and every byte zlib allocated is freed at the end of each body; the
+ * and every byte a decoder allocated is freed at the end of each body; the
  * parser's buffers are shed now and then (httpsplit's -M cap) and their
  * count is back to 0 once freed.
  */
@@ -49,7 +50,7 @@ check(struct ctx *c)
 	if (c->ratio && c->out > c->ratio_after + 32768 &&
 	    c->out - 32768 > (uint64_t)c->ratio * (c->inf.in_total + 1))
 		abort();
-	if (c->inf.zs == NULL && c->inf.zmem != 0)
+	if (!fk_inflate_live(&c->inf) && c->inf.zmem != 0)
 		abort();	/* no stream, yet bytes held */
 }
 
@@ -60,11 +61,13 @@ on_headers(void *arg, const struct fk_hp_msg *m)
 
 	if (c->inflating)
 		fk_inflate_end(&c->inf);
-	c->inflating = m->coding == FK_HP_CODING_GZIP ||
-	    m->coding == FK_HP_CODING_DEFLATE;
+	c->inflating = m->ncodings > 0 && m->coding != FK_HP_CODING_OTHER;
 	c->stopped = 0;
 	c->out = 0;
 	fk_inflate_init(&c->inf);
+	if (c->inflating &&
+	    fk_inflate_codings(&c->inf, m->codings, m->ncodings) < 0)
+		abort();	/* the parser gave codings it cannot undo */
 	c->inf.max_out = c->max_out;
 	c->inf.max_ratio = c->ratio;
 	c->inf.ratio_after = c->ratio_after;
@@ -122,7 +125,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		"Content-Length: %zu\r\n", "Transfer-Encoding: chunked\r\n", "",
 	};
 	static const char *const coding[] = {
-		"gzip", "deflate", "x-gzip", "identity",
+		"gzip", "deflate", "x-gzip", "identity", "br", "zstd",
+		"gzip, br", "br, zstd", "compress",
 	};
 	struct ctx c;
 	struct fk_hp_cb cb = { &c, on_headers, on_body, on_wire, on_end };
@@ -149,7 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	snprintf(head + hl, sizeof(head) - hl, framing[sel % 3], len);
 	hl = strlen(head);
 	snprintf(head + hl, sizeof(head) - hl,
-	    "Content-Encoding: %s\r\n\r\n", coding[(sel / 3) % 4]);
+	    "Content-Encoding: %s\r\n\r\n", coding[(sel / 3) % 9]);
 	hl = strlen(head);
 
 	fk_hp_init(&hp, &cb);

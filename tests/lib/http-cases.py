@@ -9,11 +9,19 @@ over 64 KiB), connect (CONNECT then a tunnel), midstream (no start),
 bomb (an 8 MiB gzip of zeros, then 2 MiB of ordinary JSON and a small
 gzip body), members (multi-member gzip, trailing garbage, a second member
 cut short), memcap (40 gzip bodies in progress at once, then finished),
-hdrcap (20 header blocks of 60 KiB in progress at once, then finished).
+hdrcap (20 header blocks of 60 KiB in progress at once, then finished),
+codings (br, zstd in two frames, stacked "gzip, br" and "br" + "zstd" header
+lines, an unknown coding, a br body cut short, a zstd window over 8 MiB),
+cbomb (8 MiB of zeros as br, zstd and "gzip, br"; a small br body after),
+zmemcap (8 zstd bodies with 8 MiB windows in progress at once),
+switch (WebSocket and h2c after 101, CONNECT tunnels, a refused CONNECT and
+an ignored Upgrade followed by more HTTP).
+br and zstd data come from the brotli and zstd commands.
 The plain bodies are written to ./plain-N when the case has them.
 """
 import gzip
 import random
+import subprocess
 import sys
 import zlib
 
@@ -264,6 +272,134 @@ def case_hdrcap(w):
                 resp(b"second", b"Content-Type: text/plain\r\n"))
         w.data(fid, 1, 60024, rest)
         w.close(fid, FIN)
+
+
+def br(b, *opts):
+    return subprocess.run(["brotli", "-c"] + list(opts), input=b,
+                          stdout=subprocess.PIPE, check=True).stdout
+
+
+def zst(b, *opts):
+    return subprocess.run(["zstd", "-q", "-c"] + list(opts), input=b,
+                          stdout=subprocess.PIPE, check=True).stdout
+
+
+def coded_resp(w, fid, port, body, cenc, ctype=b"text/plain", seg=1448):
+    """A flow with one GET and a response of wire body `body`."""
+    w.open(fid, a="10.0.0.2", pa=port, b="10.0.0.1", pb=80)
+    w.data(fid, 0, 0, b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % fid)
+    split_send(w, fid, 1, resp(body, b"Content-Type: " + ctype + b"\r\n" +
+                               cenc), seg=seg)
+    w.close(fid, FIN)
+
+
+def case_codings(w):
+    t = [text(n) for n in (20000, 9000, 30000, 12000, 500, 40000)]
+    for i, b in enumerate(t):
+        save(i, b)
+    save(6, t[1] + t[4])
+    coded_resp(w, 1, 5001, br(t[0]), b"Content-Encoding: br\r\n")
+    # two frames
+    coded_resp(w, 2, 5002, zst(t[1]) + zst(t[4]), b"Content-Encoding: zstd\r\n")
+    # stacked: gzip first, then br; undone br first
+    coded_resp(w, 3, 5003, br(gz(t[2])), b"Content-Encoding: gzip, br\r\n")
+    # stacked over two header lines, chunked
+    w.open(4, a="10.0.0.2", pa=5004, b="10.0.0.1", pb=80)
+    w.data(4, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+    m = zst(br(t[3]))
+    w.data(4, 1, 0, b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n"
+           b"Content-Encoding: zstd\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           chunked(m, [7, len(m) - 7]))
+    w.close(4, FIN)
+    # a coding not known: kept as sent
+    coded_resp(w, 5, 5005, b"\x1f\x9d" + t[4], b"Content-Encoding: compress\r\n")
+    # a br body cut short (all on the wire): not complete
+    coded_resp(w, 6, 5006, br(t[5])[:-40], b"Content-Encoding: br\r\n")
+    # zstd asking for a 128 MiB window: refused (RFC 8878 7.2 allows 8 MiB)
+    # (from a pipe, so the frame gives no size and keeps its window)
+    coded_resp(w, 7, 5007, zst(text(1000) * 100, "--long=27", "-1"),
+               b"Content-Encoding: zstd\r\n")
+
+
+def case_cbomb(w):
+    z = bytes(8 << 20)
+    coded_resp(w, 1, 6001, br(z), b"Content-Encoding: br\r\n")
+    coded_resp(w, 2, 6002, zst(z, "-19"), b"Content-Encoding: zstd\r\n")
+    coded_resp(w, 3, 6003, br(gz(z, 9)), b"Content-Encoding: gzip, br\r\n")
+    t = text(20000)
+    save(0, t)
+    coded_resp(w, 4, 6004, br(t), b"Content-Encoding: br\r\n")
+
+
+def case_zmemcap(w):
+    n = 8
+    wire = []
+    for i in range(n):
+        b = random.Random(i).randbytes(200000)   # stored: window-bound
+        save(i, b)
+        fid = i + 1
+        z = subprocess.run(["zstd", "-q", "-c", "--no-content-size", "-1",
+                            "--zstd=wlog=23"], input=b,
+                           stdout=subprocess.PIPE, check=True).stdout
+        m = resp(z, b"Content-Type: text/plain\r\nContent-Encoding: zstd\r\n")
+        wire.append(m)
+        w.open(fid, a="10.0.0.2", pa=7000 + i, b="10.0.0.1", pb=80)
+        w.data(fid, 0, 0, b"GET / HTTP/1.1\r\n\r\n")
+        w.data(fid, 1, 0, m[:len(m) // 2])
+    for i, m in enumerate(wire):
+        w.data(i + 1, 1, len(m) // 2, m[len(m) // 2:])
+        w.close(i + 1, FIN)
+
+
+def case_switch(w):
+    # WebSocket: frames both ways after the 101, some like HTTP text
+    w.open(1, a="10.0.0.2", pa=8001, b="10.0.0.1", pb=80)
+    q = (b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+         b"Connection: Upgrade\r\nSec-WebSocket-Key: x\r\n\r\n")
+    a = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+         b"Connection: Upgrade\r\n\r\n")
+    c1 = b"\x81\x9c\x00\x00\x00\x00GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    s1 = b"\x81\x1bHTTP/1.1 200 OK\r\nX: y\r\n\r\n" + b"\x82\x7e\x01\x00" + bytes(256)
+    w.data(1, 0, 0, q)
+    w.data(1, 1, 0, a + s1[:10])        # frames in the 101's segment
+    w.data(1, 0, len(q), c1)
+    w.data(1, 1, len(a) + 10, s1[10:])
+    w.close(1, FIN)
+    # h2c
+    w.open(2, a="10.0.0.2", pa=8002, b="10.0.0.1", pb=80)
+    q2 = (b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+    a2 = b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+    w.data(2, 0, 0, q2)
+    w.data(2, 1, 0, a2 + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    w.data(2, 0, len(q2), b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    w.close(2, FIN)
+    # CONNECT, the client's TLS bytes seen before the proxy's answer
+    w.open(3, a="10.0.0.2", pa=8003, b="10.0.0.1", pb=3128)
+    q3 = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
+    w.data(3, 0, 0, q3)
+    w.data(3, 0, len(q3), b"\x16\x03\x01\x00\x05hello")
+    w.data(3, 1, 0, b"HTTP/1.1 200 Connection established\r\n\r\n")
+    w.data(3, 1, 39, b"\x16\x03\x03 HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nX")
+    w.close(3, FIN)
+    # CONNECT refused, then plain HTTP on the same connection
+    w.open(4, a="10.0.0.2", pa=8004, b="10.0.0.1", pb=3128)
+    q4 = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
+    a4 = resp(b"no", b"Content-Type: text/plain\r\n", b"407 Proxy Authentication Required")
+    w.data(4, 0, 0, q4)
+    w.data(4, 1, 0, a4)
+    w.data(4, 0, len(q4), b"GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n")
+    w.data(4, 1, len(a4), resp(b"after refusal", b"Content-Type: text/plain\r\n"))
+    w.close(4, FIN)
+    # Upgrade ignored (200): HTTP goes on
+    w.open(5, a="10.0.0.2", pa=8005, b="10.0.0.1", pb=80)
+    q5 = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    a5 = resp(b"first", b"Content-Type: text/plain\r\n")
+    w.data(5, 0, 0, q5)
+    w.data(5, 1, 0, a5)
+    w.data(5, 0, len(q5), b"GET /2 HTTP/1.1\r\nHost: h\r\n\r\n")
+    w.data(5, 1, len(a5), resp(b"second", b"Content-Type: text/plain\r\n"))
+    w.close(5, FIN)
 
 
 if __name__ == "__main__":
