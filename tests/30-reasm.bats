@@ -266,8 +266,9 @@ PY
 	for f in $(corpus_tagged tcpdump-malformed-input | head -40) \
 	    $(corpus_tagged fuzz-regression | head -20); do
 		# 4: pcapcat found the capture damaged and its END says so
-		pcapcat -r "$FK_CORPUS/$f" 2>/dev/null | reasm > /dev/null 2>&1 || true
-		case ${PIPESTATUS[1]} in 0|4) ;; *) echo "reasm failed on $f"; return 1 ;; esac
+		rc=0
+		pcapcat -r "$FK_CORPUS/$f" 2>/dev/null | reasm > /dev/null 2>&1 || rc=$?
+		case $rc in 0|4) ;; *) echo "reasm failed on $f ($rc)"; return 1 ;; esac
 	done
 }
 
