@@ -12,7 +12,7 @@ BUILD="build-essential libpcap-dev zlib1g-dev libbrotli-dev libzstd-dev libssl-d
 TEST="clang bats tcpdump tshark tcpflow tcpreen python3 python3-scapy
 libxml2-utils mandoc man-db bsdextrautils iproute2 nginx curl hyperfine time
 ethtool parallel rsync openssh-server openssh-client nftables apache2-utils
-xxd brotli zstd"
+xxd brotli zstd jq"
 case ${1:-test} in
 build)	PKGS=$BUILD ;;
 test)	PKGS="$BUILD $TEST" ;;
