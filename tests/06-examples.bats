@@ -41,6 +41,9 @@ SUBST=(
 	's|^examples/shard\.sh|"$FK_ROOT"/examples/shard.sh|'
 	's|4/node1,4/node2|2/:|'
 	's/| less$/| cat/'
+	# a person types the client once the relay listens: wait for it too
+	# (a sanitizer build starts slowly)
+	's/^curl -s /curl -s --retry 30 --retry-connrefused --retry-delay 1 /'
 )
 # pcapcat -Z needs root.
 [ "$(id -u)" = 0 ] || SUBST+=('s/ -Z nobody//')
