@@ -219,17 +219,22 @@ file_gap(const struct fk_gap *g)
 	d->pos += (uint64_t)n;
 }
 
-/* Done with f; cut: it was cut short, its files become NAME.partial. */
+/* Close f's files; cut: it was cut short, they become NAME.partial. */
 static void
-forget(struct flow *f, int cut)
+free_files(struct flow *f, int cut)
 {
-	int i;
-
-	for (i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++)
 		if (cut)
 			fk_ofile_free_partial(&odir, &f->d[i].of);
 		else
 			fk_ofile_free(&odir, &f->d[i].of);
+}
+
+/* Done with f. */
+static void
+forget(struct flow *f, int cut)
+{
+	free_files(f, cut);
 	fk_namer_close(&namer, &f->nf);
 	fk_idmap_del(&flows, f->id);
 	free(f);
@@ -407,12 +412,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i <= flows.mask; i++)
 		if (flows.slot[i].id != 0) {
 			f = flows.slot[i].val;
-			for (int j = 0; j < 2; j++)
-				if (cut)
-					fk_ofile_free_partial(&odir,
-					    &f->d[j].of);
-				else
-					fk_ofile_free(&odir, &f->d[j].of);
+			free_files(f, cut);
 			free(f);
 		}
 	fk_idmap_free(&flows);
