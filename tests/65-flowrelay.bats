@@ -196,12 +196,16 @@ PY
 @test "flowrelay: bulk echo both ways at once (backpressure), several clients in parallel" {
 	peer_server echo tcp:127.0.0.1:0 3
 	relay -m 3 "$SPORT"
+	local cl=() i
 	for i in 1 2 3; do
-		timeout 30 python3 "$PEER" client echo "tcp:127.0.0.1:$RPORT" 3000000 > c$i.out 3>&- &
+		timeout 60 python3 "$PEER" client echo "tcp:127.0.0.1:$RPORT" 3000000 > c$i.out 3>&- &
+		cl+=($!)
 	done
-	wait %2 %3 %4 2>/dev/null || true
+	# each client's own exit, not job numbers: a client may print its
+	# result after the relay has seen its connection close
+	for i in 0 1 2; do wait "${cl[$i]}" || { echo "client $((i + 1)) failed"; cat c$((i + 1)).out; }; done
 	relay_done
-	for i in 1 2 3; do grep -qx "ok 3000000" c$i.out; done
+	for i in 1 2 3; do grep -qx "ok 3000000" c$i.out || { echo "client $i:"; cat c$i.out; return 1; }; done
 	flows
 	[ "$(wc -l < f/flows.tsv)" -eq 3 ]
 	for i in 1 2 3; do

@@ -122,6 +122,8 @@ def server(kind, addr, portfile, n=1):
 
 def payload(n, seed=1):
     r = random.Random(seed)
+    if hasattr(r, "randbytes"):      # Python 3.9: ~100x faster than per byte
+        return r.randbytes(n)
     return bytes(r.getrandbits(8) for _ in range(n))
 
 
