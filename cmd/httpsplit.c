@@ -567,7 +567,8 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 		/* Printable ASCII only: the header is the peer's. */
 		snprintf(cs, sizeof(cs), "%s", h->cenc ? h->cenc : "");
 		for (i = 0; cs[i]; i++)
-			if ((unsigned char)cs[i] > 0x7e)
+			if ((unsigned char)cs[i] > 0x7e ||
+			    (unsigned char)cs[i] < 0x20)
 				cs[i] = '?';
 		st.unknown_coding++;
 		if (!opt_quiet)

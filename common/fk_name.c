@@ -7,6 +7,7 @@
 #include "fk_decode.h"
 #include "fk_hash.h"
 #include "fk_name.h"
+#include "fk_text.h"
 #include "fk_util.h"
 
 static const char tokens[] = "AaBbEeTtVvUuOoCc#NKMGS%";
@@ -232,10 +233,16 @@ fk_name_safe(const char *name, size_t len)
 	    name[len - 1] == '/')
 		return 0;
 	for (i = 0; i <= len; i++) {
-		if (i < len && (unsigned char)name[i] < 0x20)
+		size_t step;
+
+		/* C0, DEL and C1: names are printed in warnings too */
+		if (i < len && fk_text_ctl((const unsigned char *)name + i,
+		    len - i, &step))
 			return 0;
-		if (i < len && (unsigned char)name[i] == 0x7f)
-			return 0;
+		if (i < len && step > 1) {	/* a UTF-8 character */
+			i += step - 1;
+			continue;
+		}
 		if (i == len || name[i] == '/') {
 			size_t cl = i - start;
 
@@ -273,10 +280,21 @@ fk_name_sanitize(char *buf, size_t len, const char *name, size_t namelen)
 				break;
 			buf[n++] = '/';
 		}
-		for (; cl > 0 && n + 1 < len; cl--, s++) {
-			unsigned char c = (unsigned char)name[s];
+		while (cl > 0 && n + 1 < len) {
+			size_t step, k = fk_text_ctl(
+			    (const unsigned char *)name + s, cl, &step);
 
-			buf[n++] = (c < 0x20 || c == 0x7f) ? '_' : (char)c;
+			if (k > 0)	/* one '_' a byte, as fk_console */
+				buf[n++] = '_';
+			else if (n + step < len) {
+				memcpy(buf + n, name + s, step);
+				n += step;
+			} else
+				break;	/* no half characters */
+			if (k > 0)
+				step = 1;
+			s += step;
+			cl -= step;
 		}
 	}
 	while (n > 0 && buf[n - 1] == '/')

@@ -56,14 +56,15 @@ int fk_name_default(char *buf, size_t len, const struct fk_open *o, int dir);
 
 /*
  * 1 if name[0..len) is a safe relative path: not empty, shorter than
- * FK_NAME_MAX, no NUL or other control byte, not absolute, no empty,
+ * FK_NAME_MAX, no control character (C0 with NUL, DEL or C1, see
+ * fk_text.h: names are printed in warnings), not absolute, no empty,
  * "." or ".." component, no trailing '/'.
  */
 int fk_name_safe(const char *name, size_t len);
 /*
  * Make a safe name from arbitrary bytes: drops empty, "." and ".."
- * components and a leading '/', turns control bytes into '_', cuts to
- * fit.  Returns the length (always > 0; "_" if nothing is left).
+ * components and a leading '/', turns control characters into '_',
+ * cuts to fit.  Returns the length (always > 0; "_" if nothing is left).
  */
 size_t fk_name_sanitize(char *buf, size_t len, const char *name,
     size_t namelen);
