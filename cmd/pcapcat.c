@@ -2,8 +2,8 @@
  * pcapcat - read packet captures (or capture live) and emit a flowkit
  * record stream: one PACKET record per frame, then one STATS record.
  *
- * pcapcat [-hpqVv] [-c count] [-i iface] [-r file]... [-s snaplen]
- *     [-Z user] [expression]
+ * pcapcat [-hpqVv] [-B buffer_size] [-c count] [-i iface] [-r file]...
+ *     [-s snaplen] [-Z user] [expression]
  *
  * Files are read by common/fk_capfile.c through zlib, so pcap, pcapng
  * and their gzip-compressed forms all take the same path.  libpcap is
@@ -33,7 +33,14 @@
 #include "fk_util.h"
 
 #define LIVE_SNAPLEN	262144
-#define LIVE_BUFSIZE	(64 << 20)
+#define LIVE_BUFSIZE	(64 << 20)	/* -B default: ~0.5 s at 1 Gbit/s */
+/*
+ * Live capture reads the ring a block at a time: the kernel hands a
+ * block over when it is full or LIVE_LATENCY_MS after its first packet,
+ * so pcapcat (and the stages after it) wake per block, not per packet,
+ * and a quiet link's records still leave within that bound.
+ */
+#define LIVE_LATENCY_MS	100
 #define GZ_BUFSIZE	(1u << 20)
 #define MAP_DROP	(8u << 20)	/* unmapped behind, see read_packets */
 
@@ -41,6 +48,7 @@ static struct fk_out out;
 static int qflag, vflag;
 static uint64_t maxcount;	/* -c; 0: no limit */
 static uint32_t snaplen;	/* -s; 0: not given */
+static long long bufsize = LIVE_BUFSIZE;	/* -B, bytes */
 static char *expr;		/* the BPF expression, or NULL */
 static uint64_t npackets, nfiltered, ndamaged;
 static int ioerror;
@@ -60,6 +68,8 @@ static volatile sig_atomic_t stopsig;	/* SIGHUP */
 static int input_pipe;
 
 static const struct fk_opthelp opthelp[] = {
+	{ "-B buffer_size", "with -i, the kernel buffer: KiB as tcpdump's, "
+	    "or 8m etc. (64m)" },
 	{ "-c count", "stop after writing count packets" },
 	{ "-i iface", "capture live from iface instead of reading files" },
 	{ "-p", "with -i, do not put the interface in promiscuous mode" },
@@ -74,9 +84,9 @@ static const struct fk_opthelp opthelp[] = {
 
 static const struct fk_cmd cmdline = {
 	.usage =
-	    "usage: pcapcat [-hpqVv] [-c count] [-i iface] [-r file] "
-	    "... [-s snaplen]\n"
-	    "               [-Z user] [expression]\n",
+	    "usage: pcapcat [-hpqVv] [-B buffer_size] [-c count] "
+	    "[-i iface] [-r file] ...\n"
+	    "               [-s snaplen] [-Z user] [expression]\n",
 	.about = "Read packet captures, or capture live, as a record stream.",
 	.opts = opthelp,
 	.vopt = 'V',
@@ -487,8 +497,10 @@ capture(const char *iface, int promisc, const char *user)
 		errx(FK_EX_FAIL, "%s: %s", iface, ebuf);
 	pcap_set_snaplen(live, snaplen ? (int)snaplen : LIVE_SNAPLEN);
 	pcap_set_promisc(live, promisc);
-	pcap_set_immediate_mode(live, 1);
-	pcap_set_buffer_size(live, LIVE_BUFSIZE);
+	pcap_set_timeout(live, LIVE_LATENCY_MS);
+	if (pcap_set_buffer_size(live, bufsize > INT_MAX ? INT_MAX :
+	    (int)bufsize) != 0)
+		errx(FK_EX_FAIL, "%s: -B: cannot set the buffer size", iface);
 	/* Not every platform has it; microseconds then. */
 	(void)pcap_set_tstamp_precision(live, PCAP_TSTAMP_PRECISION_NANO);
 	r = pcap_activate(live);
@@ -560,8 +572,23 @@ main(int argc, char *argv[])
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
-	while ((ch = getopt(argc, argv, "Vc:hi:pqr:s:vZ:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:Vc:hi:pqr:s:vZ:")) != -1) {
 		switch (ch) {
+		case 'B':
+			/* tcpdump's unit, KiB, unless a suffix says */
+			bufsize = fk_strtosize(optarg, 1, INT_MAX,
+			    "buffer_size");
+			if (optarg[strspn(optarg, "0123456789")] == '\0') {
+				if (bufsize > INT_MAX / 1024)
+					errx(FK_EX_USAGE, "-B %s: too large "
+					    "(at most %d KiB)", optarg,
+					    INT_MAX / 1024);
+				bufsize *= 1024;
+			}
+			if (bufsize < 65536)
+				errx(FK_EX_USAGE, "-B %s: at least 64 KiB",
+				    optarg);
+			break;
 		case 'c':
 			maxcount = (uint64_t)fk_strtonum(optarg, 1, LLONG_MAX,
 			    "count");

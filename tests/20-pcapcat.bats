@@ -465,6 +465,36 @@ PY
 	! grep -q 'received by filter' err2
 }
 
+@test "live capture: -B sizes the buffer (KiB, or a suffix); a quiet link's packets still flow within the block timeout" {
+	need_root
+	need_cmd curl
+	run pcapcat -B 10 -i lo
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"at least 64 KiB"* ]]
+	run pcapcat -B 3000000 -i lo
+	[ "$status" -eq 2 ]
+	start_server
+	for b in 4096 8m; do
+		rm -f live.fk err
+		# the records are read while the capture runs: one request, then
+		# silence; its packets must come out without more traffic
+		pcapcat -v -B "$b" -i lo "tcp port $PORT" 2> err > live.fk &
+		pid=$!
+		wait_listening err
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/"
+		n=0
+		for _ in $(seq 30); do
+			n=$(npk < live.fk 2>/dev/null || echo 0)
+			[ "$n" -ge 6 ] && break
+			sleep 0.1
+		done
+		kill -INT $pid
+		wait $pid
+		[ "$n" -ge 6 ]
+	done
+	kill $SRV
+}
+
 @test "the EXAMPLES of pcapcat(1) run" {
 	need_corpus
 	need_cmd reasm flowname flowsplit httpsplit flowcat
