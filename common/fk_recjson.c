@@ -696,6 +696,169 @@ mkrec(uint16_t type, const uint8_t *b, size_t len)
 	return x;
 }
 
+/* "10.0.0.1:80" or "[2001:db8::1]:80" */
+static int
+get_endpoint(struct ctx *c, const char *key, int *fam, uint8_t *a,
+    uint16_t *port)
+{
+	struct fk_jval *j = fk_json_get(&c->r->obj, key);
+	char host[64];
+	const char *colon;
+	size_t hl;
+	uint64_t p = 0;
+	int f;
+
+	if (j == NULL)
+		return rerr(c, key, "required (\"10.0.0.1:80\", "
+		    "\"[2001:db8::1]:80\")");
+	if (j->kind != FK_JSON_STR || (colon = strrchr(j->s, ':')) == NULL ||
+	    colon == j->s || colon[1] == '\0')
+		return rerr(c, key, "an address and a port, as "
+		    "\"10.0.0.1:80\" or \"[2001:db8::1]:80\"");
+	hl = (size_t)(colon - j->s);
+	if (j->s[0] == '[' && hl >= 2 && j->s[hl - 1] == ']') {
+		memcpy(host, j->s + 1, hl - 2 < sizeof(host) ? hl - 2 : 0);
+		host[hl - 2 < sizeof(host) ? hl - 2 : 0] = '\0';
+		f = 6;
+	} else {
+		memcpy(host, j->s, hl < sizeof(host) ? hl : 0);
+		host[hl < sizeof(host) ? hl : 0] = '\0';
+		f = 4;
+	}
+	for (const char *q = colon + 1; *q; q++) {
+		if (*q < '0' || *q > '9' || p > 65535)
+			return rerr(c, key, "a port from 0 to 65535");
+		p = p * 10 + (uint64_t)(*q - '0');
+	}
+	if (p > 65535)
+		return rerr(c, key, "a port from 0 to 65535");
+	memset(a, 0, 16);
+	if (inet_pton(f == 4 ? AF_INET : AF_INET6, host, a) != 1)
+		return rerr(c, key, "\"%.60s\" is not an IPv%d address", host,
+		    f);
+	if (*fam != 0 && *fam != f)
+		return rerr(c, key, "an IPv%d address, but src is IPv%d", f,
+		    *fam);
+	*fam = f;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static uint32_t
+csum_add(uint32_t s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t
+csum_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, (uint16_t)(v >> 16));
+	put_be16(p + 2, (uint16_t)v);
+}
+
+/*
+ * A PACKET given as a TCP segment (src, dst, seq, ack, tcp_flags, win,
+ * and the payload as text or payload): an IPv4 or IPv6 packet with
+ * correct checksums, link type 101 (raw IP), into dst.
+ */
+static int
+build_segment(struct ctx *c, uint8_t *dst, size_t cap, size_t *n)
+{
+	struct fk_jval *j;
+	uint8_t sa[16], da[16], *ip = dst, *tcp;
+	uint16_t sp, dp;
+	uint64_t seq = 0, ack = 0, win = 65535, flags = 0x10;
+	size_t iplen, plen = 0;
+	const uint8_t *pl = NULL;
+	uint32_t s;
+	int fam = 0;
+
+	if (get_endpoint(c, "src", &fam, sa, &sp) < 0 ||
+	    get_endpoint(c, "dst", &fam, da, &dp) < 0)
+		return -1;
+	if (get_u(c, "seq", UINT32_MAX, &seq) < 0 ||
+	    get_u(c, "ack", UINT32_MAX, &ack) < 0 ||
+	    get_u(c, "win", UINT16_MAX, &win) < 0)
+		return -1;
+	if ((j = fk_json_get(&c->r->obj, "tcp_flags")) != NULL) {
+		if (j->kind == FK_JSON_NUM) {
+			if (get_u(c, "tcp_flags", 255, &flags) < 0)
+				return -1;
+		} else if (j->kind == FK_JSON_STR) {
+			static const char letters[] = "FSRPAUEC";
+
+			flags = 0;
+			for (size_t i = 0; i < j->len; i++) {
+				const char *l = memchr(letters, j->s[i], 8);
+
+				if (l == NULL)
+					return rerr(c, "tcp_flags", "letters of "
+					    "FSRPAUEC (\"SA\": SYN+ACK), or "
+					    "a number");
+				flags |= 1u << (l - letters);
+			}
+		} else
+			return rerr(c, "tcp_flags", "letters or a number");
+	}
+	iplen = fam == 4 ? 20 : 40;
+	if (get_bytes(c, NULL, "payload", "text", dst + iplen + 20,
+	    cap - iplen - 20, &pl, &plen, NULL) < 0)
+		return -1;
+	if (plen > 65535 - 60)
+		return rerr(c, "payload", "more than %d bytes", 65535 - 60);
+	memset(dst, 0, iplen + 20);
+	tcp = ip + iplen;
+	if (fam == 4) {
+		ip[0] = 0x45;
+		put_be16(ip + 2, (uint16_t)(iplen + 20 + plen));
+		ip[8] = 64;
+		ip[9] = 6;
+		memcpy(ip + 12, sa, 4);
+		memcpy(ip + 16, da, 4);
+		put_be16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+		s = csum_add(0, ip + 12, 8);
+	} else {
+		ip[0] = 0x60;
+		put_be16(ip + 4, (uint16_t)(20 + plen));
+		ip[6] = 6;
+		ip[7] = 64;
+		memcpy(ip + 8, sa, 16);
+		memcpy(ip + 24, da, 16);
+		s = csum_add(0, ip + 8, 32);
+	}
+	put_be16(tcp, sp);
+	put_be16(tcp + 2, dp);
+	put_be32(tcp + 4, (uint32_t)seq);
+	put_be32(tcp + 8, (uint32_t)ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = (uint8_t)flags;
+	put_be16(tcp + 14, (uint16_t)win);
+	s += 6 + (uint32_t)(20 + plen);
+	put_be16(tcp + 16, csum_fold(csum_add(s, tcp, 20 + plen)));
+	*n = iplen + 20 + plen;
+	return 0;
+}
+
 static int
 rd_packet(struct ctx *c, const struct fk_rec *raw, size_t *blen)
 {
@@ -713,11 +876,27 @@ rd_packet(struct ctx *c, const struct fk_rec *raw, size_t *blen)
 	}
 	if (get_time(c, "time", &p.ts_ns) < 0)
 		return -1;
+	if (!raw && (fk_json_get(&r->obj, "src") ||
+	    fk_json_get(&r->obj, "dst"))) {
+		/* a TCP segment described: the frame is made of it */
+		if (fk_json_get(&r->obj, "data") || fk_json_get(&r->obj,
+		    "caplen") || fk_json_get(&r->obj, "link_type"))
+			return rerr(c, "src", "a frame (data) or a segment "
+			    "(src, dst, ...), not both");
+		if (build_segment(c, r->body + FK_PACKET_FIXED,
+		    r->bodycap - FK_PACKET_FIXED, &n) < 0)
+			return -1;
+		p.linktype = 101;
+		d = r->body + FK_PACKET_FIXED;
+		given = 1;
+		goto frame;
+	}
 	GETU("link_type", UINT32_MAX, p.linktype);
-	GETU("interface", UINT32_MAX, p.ifindex);
 	if (get_bytes(c, "caplen", "data", "text", r->body + FK_PACKET_FIXED,
 	    FK_REC_MAX_BODY - FK_PACKET_FIXED, &d, &n, &given) < 0)
 		return -1;
+frame:
+	GETU("interface", UINT32_MAX, p.ifindex);
 	if (!raw) {
 		p.caplen = (uint32_t)n;
 		p.data = d;
@@ -1105,7 +1284,7 @@ fk_recjson_read(struct fk_recjson *r, const char *line, size_t len)
 	 * What a field decodes to is never longer than its text, so
 	 * buffers of the line's length (and a fixed part) hold them.
 	 */
-	grow(&r->body, &r->bodycap, len + FK_REC_FIXED_MAX);
+	grow(&r->body, &r->bodycap, len + FK_REC_FIXED_MAX + 64);
 	grow(&r->tmp, &r->tmpcap, len + 1);
 	if (get_type(&c, &hdr, &type) < 0)
 		return -1;
