@@ -107,3 +107,30 @@ J
 	run flowcat -f json -b 10 </dev/null
 	[ "$status" -eq 2 ]
 }
+
+@test "flowrec: a PACKET given as a TCP segment: checksums right, reasm reads it" {
+	cat > seg.jsonl <<'J'
+{"type":"PACKET","src":"10.0.0.1:40000","dst":"10.0.0.2:80","seq":100,"tcp_flags":"S"}
+{"type":"PACKET","src":"10.0.0.2:80","dst":"10.0.0.1:40000","seq":500,"ack":101,"tcp_flags":"SA"}
+{"type":"PACKET","src":"10.0.0.1:40000","dst":"10.0.0.2:80","seq":101,"ack":501,"text":"hello\n","tcp_flags":"FPA"}
+{"type":"PACKET","src":"[2001:db8::1]:5","dst":"[2001:db8::2]:6","seq":7,"payload":"AAEC","tcp_flags":16}
+J
+	flowrec < seg.jsonl | reasm | flowcat > out
+	grep -q 'DATA id=1 dir=0 off=0 len=6 .*"hello\\n"' out
+	grep -q 'FLOW_OPEN id=2 .*\[2001:db8::1\]:5 > \[2001:db8::2\]:6 opener=midstream' out
+	flowrec < seg.jsonl | flowcat -f json | grep -c '"link_type":101' | grep -qx 4
+	if command -v tshark >/dev/null; then
+		flowrec < seg.jsonl | flowpcap -w seg.pcap > /dev/null
+		tshark -r seg.pcap -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+			-T fields -e tcp.checksum.status -e ip.checksum.status 2>/dev/null > cs
+		# 1: good (0: bad, 2: not checked)
+		awk '{ for (i = 1; i <= NF; i++) if ($i != 1) bad = 1 } END { exit bad + (NR != 4) }' cs ||
+			{ cat cs; return 1; }
+	fi
+	run bash -c 'echo "{\"type\":\"PACKET\",\"src\":\"1.2.3.4:1\",\"dst\":\"[::1]:2\"}" | flowrec 2>&1 >/dev/null'
+	[ "$status" -eq 3 ]
+	[[ $output == *"line 1: dst: an IPv6 address, but src is IPv4"* ]]
+	run bash -c 'echo "{\"type\":\"PACKET\",\"src\":\"1.2.3.4:1\",\"dst\":\"1.2.3.5:2\",\"data\":\"\"}" | flowrec 2>&1 >/dev/null'
+	[ "$status" -eq 3 ]
+	[[ $output == *"src: a frame (data) or a segment"* ]]
+}
