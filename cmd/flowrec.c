@@ -108,7 +108,7 @@ main(int argc, char *argv[])
 	uint16_t minor = FK_VERSION_MINOR;
 	uint8_t *endrec = NULL;		/* an END line, held */
 	size_t endlen = 0;
-	int ch, any = 0, r;
+	int ch, r;
 	char *line;
 	size_t len;
 
@@ -147,14 +147,8 @@ main(int argc, char *argv[])
 			    rj.err);
 		if (r == FK_RJ_NONE)
 			continue;
-		if (endrec != NULL && r == FK_RJ_RECORD) {
+		if (endrec != NULL) {
 			/* an END that was not the last: written as given */
-			struct fk_rec e = { FK_REC_END, 0, (uint32_t)endlen,
-			    endrec, 0 };
-
-			fk_out_copy(&out, &e);
-		}
-		if (endrec != NULL && r == FK_RJ_HEADER) {
 			struct fk_rec e = { FK_REC_END, 0, (uint32_t)endlen,
 			    endrec, 0 };
 
@@ -165,7 +159,6 @@ main(int argc, char *argv[])
 		if (r == FK_RJ_HEADER) {
 			minor = rj.minor;
 			fk_out_header(&out, rj.minor, rj.reserved);
-			any = 1;
 			continue;
 		}
 		if (rj.rec.type == FK_REC_END && rj.rec.flags == 0) {
@@ -175,9 +168,7 @@ main(int argc, char *argv[])
 			continue;
 		}
 		fk_out_copy(&out, &rj.rec);
-		any = 1;
 	}
-	(void)any;
 	if (endrec != NULL) {
 		/* the input's own END ends the stream */
 		struct fk_rec e = { FK_REC_END, 0, (uint32_t)endlen, endrec,
