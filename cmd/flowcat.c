@@ -4,7 +4,9 @@
  * flowcat [-0BCDGghsVx] [-b max_bytes] [-f format]
  *
  * -f records (the default) prints one line per record with its decoded
- * fields, for debugging a pipeline one stage at a time.  The other
+ * fields, for debugging a pipeline one stage at a time; -f json prints
+ * one JSON object per record (fk_recjson), which flowrec turns back into
+ * the same records.  The other
  * formats show the streams, one DATA record at a time as they come
  * (fk_console): tcpflow's console (-f tcpflow, -C, -D, -B, -0) and
  * tcpreen's log formats (strip, hex, C, raw, count, null, password).
@@ -22,6 +24,7 @@
 #include "fk_decode.h"
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_recjson.h"
 #include "fk_stage.h"
 #include "fk_util.h"
 
@@ -37,7 +40,7 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-C", "tcpflow format without the direction names" },
 	{ "-D", "tcpflow format in hex, as tcpflow -c -D" },
 	{ "-f format",
-	    "records, tcpflow, strip, hex, C, raw, count, null, password" },
+	    "records json tcpflow strip hex C raw count null password" },
 	{ "-G", "colours, even when the output is not a terminal" },
 	{ "-g", "colours when the output is a terminal" },
 	{ "-s", "tcpflow format: non-printable bytes as '.' (the default)" },
@@ -339,6 +342,11 @@ main(int argc, char *argv[])
 			    "stream format with -f");
 		goto records;
 	}
+	if (strcmp(format, "json") == 0) {
+		if (color || maxbytes >= 0 || tflags || xflag)
+			errx(FK_EX_USAGE, "-0BCDGgbsx do not go with -f json");
+		goto json;
+	}
 	if ((fmt = fk_con_format_parse(format)) < 0)
 		errx(FK_EX_USAGE, "unknown format '%s'", format);
 	if (tflags && fmt != FK_CON_TCPFLOW)
@@ -370,6 +378,31 @@ records:
 		fk_stage_record(&sg, &rec);
 		if (ferror(stdout))
 			fk_stdout_check();
+	}
+	fk_in_close(&in);
+	fk_stdout_check();
+	return fk_io_exit(&in, FK_EX_OK);
+
+json:
+	/* Every stream header where it was, every record, END too. */
+	fk_in_open(&in, STDIN_FILENO, "<stdin>");
+	in.show_end = 1;
+	{
+		uint32_t nhdr = 0;
+
+		while (fk_in_read(&in, &rec)) {
+			if (in.nhdr != nhdr) {
+				nhdr = in.nhdr;
+				fk_recjson_header(stdout, in.minor,
+				    in.hdr_rsv);
+			}
+			if (fk_recjson_write(stdout, &rec) < 0)
+				fk_in_bad(&in, &rec, "body does not decode");
+			if (ferror(stdout))
+				fk_stdout_check();
+		}
+		if (in.nhdr != nhdr)
+			fk_recjson_header(stdout, in.minor, in.hdr_rsv);
 	}
 	fk_in_close(&in);
 	fk_stdout_check();

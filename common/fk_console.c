@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "fk_addr.h"
+#include "fk_b64.h"
 #include "fk_console.h"
 #include "fk_name.h"
 #include "fk_stage.h"
@@ -590,50 +591,27 @@ tcpreen_note(struct fk_console *c, struct fk_con_flow *f, int dir,
 
 /* Password scanner. */
 
-static int
-b64val(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 (padding optional); -1 if it is not base64. */
+/*
+ * Decode base64 as login lines carry it: trailing '=' and spaces
+ * dropped, padding optional, a lone last character ignored if it is
+ * base64; -1 if it is not base64 or is empty.
+ */
 static long
 b64decode(uint8_t *out, size_t cap, const char *s, size_t n)
 {
-	uint32_t acc = 0;
-	size_t o = 0;
-	int bits = 0;
-
 	while (n > 0 && (s[n - 1] == '=' || s[n - 1] == ' '))
 		n--;
 	if (n == 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val((unsigned char)s[i]);
+	if (n % 4 == 1) {
+		const char q[4] = { s[n - 1], 'A', 'A', 'A' };
+		uint8_t t[3];
 
-		if (v < 0)
+		if (fk_b64_decode(t, sizeof(t), q, sizeof(q)) < 0)
 			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == cap)
-				return -1;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-		acc &= (1u << bits) - 1;
+		n--;
 	}
-	return (long)o;
+	return fk_b64_decode(out, cap, s, n);
 }
 
 /* User and password bytes: printable ASCII, others as \xHH, '\' as \\. */

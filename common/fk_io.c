@@ -405,6 +405,8 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 			if (in->hdr_seen && in->minor >= 1 && !in->ended)
 				cut_short(in);	/* the stream before ends here */
 			in->minor = fk_le16(p + 10);
+			in->hdr_rsv = fk_le32(p + 12);
+			in->nhdr++;
 			in->hdr_seen = 1;
 			in->ended = 0;
 			consume(in, FK_STREAM_HDR_LEN);
@@ -728,6 +730,22 @@ fk_out_stable(struct fk_out *out, const void *p, size_t len,
 	out->stable = p;
 	out->stablelen = p != NULL ? len : 0;
 	out->stablename = name;
+}
+
+void
+fk_out_header(struct fk_out *out, uint16_t minor, uint32_t reserved)
+{
+	uint8_t hdr[FK_STREAM_HDR_LEN];
+
+	memcpy(hdr, FK_MAGIC, FK_MAGIC_LEN);
+	fk_put16(hdr + 8, FK_VERSION_MAJOR);
+	fk_put16(hdr + 10, minor);
+	fk_put32(hdr + 12, reserved);
+	if (out->off == 0 && out->niov == 0 && out->len == sizeof(hdr) &&
+	    memcmp(out->buf, hdr, FK_MAGIC_LEN) == 0)
+		memcpy(out->buf, hdr, sizeof(hdr));
+	else
+		put(out, hdr, sizeof(hdr));
 }
 
 void

@@ -36,6 +36,8 @@ struct fk_in {
 	int show_end;		/* return END records too (flowcat) */
 	int drain;		/* a pipe: on SIGINT, read on to its end */
 	uint16_t minor;		/* minor version of the current stream */
+	uint32_t hdr_rsv;	/* its header's reserved field */
+	uint32_t nhdr;		/* stream headers read so far */
 	uint8_t hdr_seen, ended;
 	/* Test hook: read from memory instead of fd (fd < 0). */
 	const uint8_t *mem;
@@ -120,6 +122,12 @@ void fk_out_open(struct fk_out *, int fd, const char *name);
  * and the stage goes on.
  */
 void fk_out_open_pass(struct fk_out *, int fd, const char *name, int force);
+/*
+ * Write a stream header of minor version `minor` (flowrec: streams
+ * concatenated); right after fk_out_open() it replaces the one written
+ * there.
+ */
+void fk_out_header(struct fk_out *, uint16_t minor, uint32_t reserved);
 /* Append a record: header, then fixed part, then variable part. */
 void fk_out_rec(struct fk_out *, uint16_t type, const void *fixed,
     size_t fixedlen, const void *var, size_t varlen);

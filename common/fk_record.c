@@ -67,14 +67,21 @@ fk_end_decode(const struct fk_rec *r, struct fk_end *e)
 	return 0;
 }
 
+size_t
+fk_end_encode(uint8_t *b, const struct fk_end *e)
+{
+	memset(b, 0, FK_END_FIXED);
+	b[0] = e->status;
+	b[1] = e->code;
+	return FK_END_FIXED;
+}
+
 void
 fk_end_emit(struct fk_out *o, const struct fk_end *e)
 {
-	uint8_t b[FK_END_FIXED] = { 0 };
+	uint8_t b[FK_END_FIXED];
 
-	b[0] = e->status;
-	b[1] = e->code;
-	fk_out_rec(o, FK_REC_END, b, sizeof(b), e->text, e->len);
+	fk_out_rec(o, FK_REC_END, b, fk_end_encode(b, e), e->text, e->len);
 }
 
 /* ---- PACKET: ts 0/8, linktype 8/4, origlen 12/4, ifindex 16/4, rsv 20/4 */
@@ -95,16 +102,24 @@ fk_packet_decode(const struct fk_rec *r, struct fk_packet *p)
 	return 0;
 }
 
-void
-fk_packet_emit(struct fk_out *o, const struct fk_packet *p)
+size_t
+fk_packet_encode(uint8_t *b, const struct fk_packet *p)
 {
-	uint8_t b[FK_PACKET_FIXED] = { 0 };
-
 	fk_put64(b, p->ts_ns);
 	fk_put32(b + 8, p->linktype);
 	fk_put32(b + 12, p->origlen);
 	fk_put32(b + 16, p->ifindex);
-	fk_out_rec(o, FK_REC_PACKET, b, sizeof(b), p->data, p->caplen);
+	fk_put32(b + 20, 0);
+	return FK_PACKET_FIXED;
+}
+
+void
+fk_packet_emit(struct fk_out *o, const struct fk_packet *p)
+{
+	uint8_t b[FK_PACKET_FIXED];
+
+	fk_out_rec(o, FK_REC_PACKET, b, fk_packet_encode(b, p), p->data,
+	    p->caplen);
 }
 
 /*
@@ -158,12 +173,12 @@ fk_open_decode(const struct fk_rec *r, struct fk_open *o)
 	return 0;
 }
 
-void
-fk_open_emit(struct fk_out *out, const struct fk_open *o)
+size_t
+fk_open_encode(uint8_t *b, const struct fk_open *o)
 {
-	uint8_t b[FK_OPEN_TUNNEL_LEN] = { 0 };
-	uint32_t len = FK_OPEN_FIXED;
+	size_t len = FK_OPEN_FIXED;
 
+	memset(b, 0, FK_OPEN_TUNNEL_LEN);
 	fk_put64(b, o->flow_id);
 	fk_put64(b + 8, o->ts_ns);
 	b[16] = o->family;
@@ -188,7 +203,15 @@ fk_open_emit(struct fk_out *out, const struct fk_open *o)
 		memcpy(b + 112, o->tun_addr_b, 16);
 		len = FK_OPEN_TUNNEL_LEN;
 	}
-	fk_out_rec(out, FK_REC_FLOW_OPEN, b, len, NULL, 0);
+	return len;
+}
+
+void
+fk_open_emit(struct fk_out *out, const struct fk_open *o)
+{
+	uint8_t b[FK_OPEN_TUNNEL_LEN];
+
+	fk_out_rec(out, FK_REC_FLOW_OPEN, b, fk_open_encode(b, o), NULL, 0);
 }
 
 /*
@@ -219,25 +242,32 @@ fk_data_decode(const struct fk_rec *r, struct fk_data *d)
 	return dir_ok(d->dir) ? 0 : -1;
 }
 
-static void
-data_like_emit(struct fk_out *o, uint16_t type, uint64_t id, uint8_t dir,
-    uint8_t flags, uint64_t off, uint64_t ts, const uint8_t *p, uint32_t len)
+static size_t
+data_like_encode(uint8_t *b, uint64_t id, uint8_t dir, uint8_t flags,
+    uint64_t off, uint64_t ts)
 {
-	uint8_t b[FK_DATA_FIXED] = { 0 };
-
+	memset(b, 0, FK_DATA_FIXED);
 	fk_put64(b, id);
 	b[8] = dir;
 	b[9] = flags;
 	fk_put64(b + 16, off);
 	fk_put64(b + 24, ts);
-	fk_out_rec(o, type, b, sizeof(b), p, len);
+	return FK_DATA_FIXED;
+}
+
+size_t
+fk_data_encode(uint8_t *b, const struct fk_data *d)
+{
+	return data_like_encode(b, d->flow_id, d->dir, d->flags, d->offset,
+	    d->ts_ns);
 }
 
 void
 fk_data_emit(struct fk_out *o, const struct fk_data *d)
 {
-	data_like_emit(o, FK_REC_DATA, d->flow_id, d->dir, d->flags,
-	    d->offset, d->ts_ns, d->data, d->len);
+	uint8_t b[FK_DATA_FIXED];
+
+	fk_out_rec(o, FK_REC_DATA, b, fk_data_encode(b, d), d->data, d->len);
 }
 
 int
@@ -257,11 +287,20 @@ fk_overlap_decode(const struct fk_rec *r, struct fk_overlap *v)
 	return dir_ok(v->dir) ? 0 : -1;
 }
 
+size_t
+fk_overlap_encode(uint8_t *b, const struct fk_overlap *v)
+{
+	return data_like_encode(b, v->flow_id, v->dir, v->flags, v->offset,
+	    v->ts_ns);
+}
+
 void
 fk_overlap_emit(struct fk_out *o, const struct fk_overlap *v)
 {
-	data_like_emit(o, FK_REC_OVERLAP, v->flow_id, v->dir, v->flags,
-	    v->offset, v->ts_ns, v->data, v->len);
+	uint8_t b[FK_OVERLAP_FIXED];
+
+	fk_out_rec(o, FK_REC_OVERLAP, b, fk_overlap_encode(b, v), v->data,
+	    v->len);
 }
 
 /* ---- GAP: flow_id 0/8, dir 8/1, reason 9/1, rsv 10/6, offset 16/8,
@@ -283,18 +322,25 @@ fk_gap_decode(const struct fk_rec *r, struct fk_gap *g)
 	return dir_ok(g->dir) ? 0 : -1;
 }
 
-void
-fk_gap_emit(struct fk_out *o, const struct fk_gap *g)
+size_t
+fk_gap_encode(uint8_t *b, const struct fk_gap *g)
 {
-	uint8_t b[FK_GAP_FIXED] = { 0 };
-
+	memset(b, 0, FK_GAP_FIXED);
 	fk_put64(b, g->flow_id);
 	b[8] = g->dir;
 	b[9] = g->reason;
 	fk_put64(b + 16, g->offset);
 	fk_put64(b + 24, g->len);
 	fk_put64(b + 32, g->ts_ns);
-	fk_out_rec(o, FK_REC_GAP, b, sizeof(b), NULL, 0);
+	return FK_GAP_FIXED;
+}
+
+void
+fk_gap_emit(struct fk_out *o, const struct fk_gap *g)
+{
+	uint8_t b[FK_GAP_FIXED];
+
+	fk_out_rec(o, FK_REC_GAP, b, fk_gap_encode(b, g), NULL, 0);
 }
 
 /*
@@ -330,11 +376,10 @@ fk_close_decode(const struct fk_rec *r, struct fk_close *c)
 	return 0;
 }
 
-void
-fk_close_emit(struct fk_out *o, const struct fk_close *c)
+size_t
+fk_close_encode(uint8_t *b, const struct fk_close *c)
 {
-	uint8_t b[FK_CLOSE_FIXED] = { 0 };
-
+	memset(b, 0, FK_CLOSE_FIXED);
 	fk_put64(b, c->flow_id);
 	fk_put64(b + 8, c->ts_ns);
 	b[16] = c->reason;
@@ -351,7 +396,15 @@ fk_close_emit(struct fk_out *o, const struct fk_close *c)
 		fk_put64(s + 48, ds->overlaps);
 		fk_put64(s + 56, ds->last_ts_ns);
 	}
-	fk_out_rec(o, FK_REC_FLOW_CLOSE, b, sizeof(b), NULL, 0);
+	return FK_CLOSE_FIXED;
+}
+
+void
+fk_close_emit(struct fk_out *o, const struct fk_close *c)
+{
+	uint8_t b[FK_CLOSE_FIXED];
+
+	fk_out_rec(o, FK_REC_FLOW_CLOSE, b, fk_close_encode(b, c), NULL, 0);
 }
 
 /* ---- FLOW_NAME: flow_id 0/8, dir 8/1, rsv 9/7, name 16/... */
@@ -370,14 +423,22 @@ fk_name_decode(const struct fk_rec *r, struct fk_name *n)
 	return dir_ok(n->dir) ? 0 : -1;
 }
 
+size_t
+fk_name_encode(uint8_t *b, const struct fk_name *n)
+{
+	memset(b, 0, FK_NAME_FIXED);
+	fk_put64(b, n->flow_id);
+	b[8] = n->dir;
+	return FK_NAME_FIXED;
+}
+
 void
 fk_name_emit(struct fk_out *o, const struct fk_name *n)
 {
-	uint8_t b[FK_NAME_FIXED] = { 0 };
+	uint8_t b[FK_NAME_FIXED];
 
-	fk_put64(b, n->flow_id);
-	b[8] = n->dir;
-	fk_out_rec(o, FK_REC_FLOW_NAME, b, sizeof(b), n->name, n->len);
+	fk_out_rec(o, FK_REC_FLOW_NAME, b, fk_name_encode(b, n), n->name,
+	    n->len);
 }
 
 /*
@@ -409,11 +470,10 @@ fk_http_decode(const struct fk_rec *r, struct fk_http *h)
 	return dir_ok(h->dir) ? 0 : -1;
 }
 
-void
-fk_http_emit(struct fk_out *o, const struct fk_http *h)
+size_t
+fk_http_encode(uint8_t *b, const struct fk_http *h)
 {
-	uint8_t b[FK_HTTP_FIXED] = { 0 };
-
+	memset(b, 0, FK_HTTP_FIXED);
 	fk_put64(b, h->flow_id);
 	b[8] = h->dir;
 	b[9] = h->kind;
@@ -425,7 +485,16 @@ fk_http_emit(struct fk_out *o, const struct fk_http *h)
 	fk_put64(b + 40, h->body_len);
 	fk_put64(b + 48, h->decoded_len);
 	fk_put64(b + 56, h->ts_ns);
-	fk_out_rec(o, FK_REC_HTTP, b, sizeof(b), h->var, h->varlen);
+	return FK_HTTP_FIXED;
+}
+
+void
+fk_http_emit(struct fk_out *o, const struct fk_http *h)
+{
+	uint8_t b[FK_HTTP_FIXED];
+
+	fk_out_rec(o, FK_REC_HTTP, b, fk_http_encode(b, h), h->var,
+	    h->varlen);
 }
 
 /* ---- STATS: text */
@@ -468,4 +537,85 @@ fk_stats_end(struct fk_statsbuf *sb, struct fk_out *o, FILE *also)
 		fwrite(sb->text, 1, sb->len, also);
 	free(sb->text);
 	sb->text = NULL;
+}
+
+/*
+ * Decode the body, encode it again and compare the fixed parts (the
+ * variable part is the body's own bytes either way).
+ */
+int
+fk_rec_canonical(const struct fk_rec *r)
+{
+	uint8_t b[FK_REC_FIXED_MAX];
+	union {
+		struct fk_packet p;
+		struct fk_open o;
+		struct fk_data d;
+		struct fk_gap g;
+		struct fk_overlap v;
+		struct fk_close c;
+		struct fk_name n;
+		struct fk_http h;
+		struct fk_end e;
+	} u;
+	size_t n;
+
+	switch (r->type) {
+	case FK_REC_PACKET:
+		if (fk_packet_decode(r, &u.p) != 0)
+			return 0;
+		n = fk_packet_encode(b, &u.p);
+		break;
+	case FK_REC_FLOW_OPEN:
+		if (fk_open_decode(r, &u.o) != 0)
+			return 0;
+		n = fk_open_encode(b, &u.o);
+		if (r->len != n)
+			return 0;	/* fields of a later minor version */
+		break;
+	case FK_REC_DATA:
+		if (fk_data_decode(r, &u.d) != 0)
+			return 0;
+		n = fk_data_encode(b, &u.d);
+		break;
+	case FK_REC_GAP:
+		if (fk_gap_decode(r, &u.g) != 0)
+			return 0;
+		n = fk_gap_encode(b, &u.g);
+		if (r->len != n)
+			return 0;
+		break;
+	case FK_REC_OVERLAP:
+		if (fk_overlap_decode(r, &u.v) != 0)
+			return 0;
+		n = fk_overlap_encode(b, &u.v);
+		break;
+	case FK_REC_FLOW_CLOSE:
+		if (fk_close_decode(r, &u.c) != 0)
+			return 0;
+		n = fk_close_encode(b, &u.c);
+		if (r->len != n)
+			return 0;
+		break;
+	case FK_REC_FLOW_NAME:
+		if (fk_name_decode(r, &u.n) != 0)
+			return 0;
+		n = fk_name_encode(b, &u.n);
+		break;
+	case FK_REC_HTTP:
+		if (fk_http_decode(r, &u.h) != 0)
+			return 0;
+		n = fk_http_encode(b, &u.h);
+		break;
+	case FK_REC_END:
+		if (fk_end_decode(r, &u.e) != 0)
+			return 0;
+		n = fk_end_encode(b, &u.e);
+		break;
+	case FK_REC_STATS:
+		return 1;
+	default:
+		return 0;
+	}
+	return r->len >= n && memcmp(r->body, b, n) == 0;
 }

@@ -335,6 +335,30 @@ void fk_stats_emit(struct fk_out *, const char *text, size_t len);
 void fk_end_emit(struct fk_out *, const struct fk_end *);
 
 /*
+ * The fixed part of a body into b, as the emitters write it (reserved
+ * bytes 0; FLOW_OPEN's tunnel fields only with FK_OPEN_F_TUNNEL);
+ * returns its length, at most FK_REC_FIXED_MAX.  The variable part
+ * follows it on the wire.
+ */
+#define FK_REC_FIXED_MAX	FK_CLOSE_FIXED
+size_t fk_packet_encode(uint8_t *b, const struct fk_packet *);
+size_t fk_open_encode(uint8_t *b, const struct fk_open *);
+size_t fk_data_encode(uint8_t *b, const struct fk_data *);
+size_t fk_gap_encode(uint8_t *b, const struct fk_gap *);
+size_t fk_overlap_encode(uint8_t *b, const struct fk_overlap *);
+size_t fk_close_encode(uint8_t *b, const struct fk_close *);
+size_t fk_name_encode(uint8_t *b, const struct fk_name *);
+size_t fk_http_encode(uint8_t *b, const struct fk_http *);
+size_t fk_end_encode(uint8_t *b, const struct fk_end *);
+/*
+ * 1 if a record of a known type is what its decoded fields encode to:
+ * it decodes, its reserved bytes are 0 and its body holds no bytes past
+ * the fields of this version (a STATS record always is); 0 otherwise,
+ * and for unknown types.
+ */
+int fk_rec_canonical(const struct fk_rec *);
+
+/*
  * Building a STATS body line by line: fk_stats_begin("reasm"), then
  * fk_stats_add(&sb, n, "skipped.%s", name) appends "reasm.skipped.x=n\n",
  * fk_stats_end() emits the record (and copies the text to `also`, e.g.

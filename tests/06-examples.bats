@@ -206,6 +206,7 @@ examples() {
 @test "examples: README.md" { need_cmd curl; examples README.md; }
 @test "examples: dfxmlgen(1)" { need_cmd xmllint; examples man/dfxmlgen.1; }
 @test "examples: flowcat(1)" { examples man/flowcat.1; }
+@test "examples: flowrec(1)" { examples man/flowrec.1; }
 @test "examples: flowname(1)" { examples man/flowname.1; }
 @test "examples: flowpcap(1)" { need_cmd xxd; examples man/flowpcap.1; }
 @test "examples: flowrelay(1)" { need_cmd curl; examples man/flowrelay.1; }
