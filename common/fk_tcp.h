@@ -108,6 +108,8 @@ struct fk_tcp_dir {
 	struct fk_treap tree;		/* the same segments, by off */
 	uint64_t buffered;	/* bytes + overhead of buffered segments */
 	uint32_t nseg;
+	uint8_t start, in_wlist;	/* see start_lo below */
+	uint16_t start_segs;
 	struct fk_link blink;		/* on ctx->blist */
 	uint8_t in_blist;
 	uint8_t win_seen, ack_seen;	/* see hi below */
@@ -117,13 +119,15 @@ struct fk_tcp_dir {
 	 * FK_TCP_START_SPAN is the first segment's, start_lo the lowest
 	 * offset seen, start_segs segments seen.  The wait (in_wlist, on
 	 * ctx->wlist): at capture time due, the start window closes, or
-	 * the holes below ack_mark are given up.  acked: the highest
-	 * offset the peer acknowledged (-1: none), for the GAP reason.
+	 * the holes below ack_mark are given up (after the start window).
+	 * acked: the highest offset the peer acknowledged (-1: none), for
+	 * the GAP reason.
 	 */
-	uint8_t start, in_wlist;
-	uint16_t start_segs;
-	uint64_t start_lo;
-	uint64_t ack_mark, due;
+	union {
+		uint64_t start_lo;
+		uint64_t ack_mark;
+	};
+	uint64_t due;
 	int64_t acked;
 	struct fk_link wlink;
 	/* History: the hlen delivered bytes before offset hend, byte at
