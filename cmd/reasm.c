@@ -3,6 +3,7 @@
  * GAP, OVERLAP and FLOW_CLOSE records out.  See reasm(1).
  */
 #include <err.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,11 +194,58 @@ flow_close(struct flow *f, uint8_t reason)
 	freelist = f;
 }
 
+/* Both sides sent a FIN and everything before them was delivered. */
+static int
+fin_done(const struct flow *f)
+{
+	const struct fk_tcp_dir *t = &f->dir[0], *p = &f->dir[1];
+
+	return t->fin_seen && p->fin_seen && t->nxt >= t->fin_off &&
+	    p->nxt >= p->fin_off;
+}
+
+/* The flow closed (reason): it lingers on the closing list. */
+static void
+set_closing(struct flow *f, uint8_t reason)
+{
+	fk_list_remove(&lru, &f->link);
+	f->closing = reason;
+	fk_list_append(&closing, &f->link);
+}
+
+/* The flow of a direction. */
+static struct flow *
+flow_of(struct fk_tcp_dir *t)
+{
+	return (struct flow *)(void *)((char *)(t - t->d) -
+	    offsetof(struct flow, dir));
+}
+
+/*
+ * End the waits due by now (all: every wait, at the end of the input):
+ * start windows, acknowledged holes (fk_tcp.h); a flow whose FINs are
+ * then reached has closed.
+ */
+static void
+expire_waits(int all)
+{
+	struct fk_tcp_dir *t;
+
+	while ((t = fk_tcp_expire(&tcp, clk.now, all, clk.ts_max)) != NULL) {
+		struct flow *f = flow_of(t);
+
+		if (!f->closing && fin_done(f))
+			set_closing(f, FK_CLOSE_FIN);
+	}
+}
+
 /* Close flows idle too long, and closed flows done lingering. */
 static void
 expire(void)
 {
 	struct flow *f;
+
+	expire_waits(0);
 
 	while ((f = first(&closing)) != NULL &&
 	    f->seen_ts + LINGER_NS < clk.now)
@@ -374,7 +422,7 @@ syn_judge(const struct flow *f, const struct fk_tcp_dir *t,
 		return SYN_SAME;		/* first packet of this side */
 	} else {
 		o = fk_tcp_seq2off(t, seq + 1);
-		if (o >= 0 && (uint64_t)o <= t->nxt)
+		if (o >= 0 && (uint64_t)o <= (t->start ? t->start_lo : t->nxt))
 			return SYN_SAME;	/* late SYN */
 	}
 	if (peer->st.packets == 0 && t->hi == 0)
@@ -435,6 +483,11 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 		    k->ip_end - k->l4_off, &t->ws);
 	if (fl & FK_TCP_SYN) {
 		dseq = k->seq + 1;
+		/* a late SYN in the start window: the start */
+		if (!t->syn_seen && t->start &&
+		    (off = fk_tcp_seq2off(t, dseq)) >= 0 &&
+		    (uint64_t)off <= t->start_lo)
+			fk_tcp_anchor(&tcp, t, off);
 		if (!t->syn_seen && (!t->have_base ||
 		    fk_tcp_seq2off(t, dseq) == 0)) {
 			t->syn_seen = 1;
@@ -445,7 +498,16 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 			}
 		}
 	}
-	if (!t->have_base && (k->seg_len > 0 || (fl & FK_TCP_FIN))) {
+	/*
+	 * The ACK first: it may close the peer's start window or arm a
+	 * wait for its holes, and its bytes came before this segment's.
+	 */
+	if ((fl & FK_TCP_ACK) && peer->have_base)
+		fk_tcp_acked(&tcp, peer, k->ack, clk.now);
+	if (!t->have_base && k->seg_len > 0) {
+		/* no SYN: offset 0 is decided by a start window */
+		fk_tcp_start(&tcp, t, dseq, clk.now);
+	} else if (!t->have_base && (fl & FK_TCP_FIN)) {
 		t->base = dseq;
 		t->have_base = 1;
 	}
@@ -454,6 +516,9 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 		if (k->seg_len > 0)
 			fk_tcp_add(&tcp, t, off, k->payload, k->payload_len,
 			    k->seg_len, pk->ts_ns);
+		if (fl & FK_TCP_FIN)
+			fk_tcp_anchor(&tcp, t, -1);	/* the start ends */
+		off = fk_tcp_seq2off(t, dseq);	/* the base may have moved */
 		if ((fl & FK_TCP_FIN) && !t->fin_seen && off >= 0) {
 			t->fin_seen = 1;
 			t->fin_off = (uint64_t)off + k->seg_len;
@@ -463,23 +528,10 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 			t->hi = (uint64_t)off + k->seg_len +
 			    ((fl & FK_TCP_FIN) != 0);
 	}
-	if ((fl & FK_TCP_ACK) && peer->have_base && peer->head != NULL)
-		fk_tcp_acked(&tcp, peer, fk_tcp_seq2off(peer, k->ack),
-		    pk->ts_ns);
-	if (!f->closing) {
-		uint8_t reason = 0;
-
-		if (fl & FK_TCP_RST)
-			reason = FK_CLOSE_RST;
-		else if (t->fin_seen && peer->fin_seen &&
-		    t->nxt >= t->fin_off && peer->nxt >= peer->fin_off)
-			reason = FK_CLOSE_FIN;
-		if (reason) {
-			fk_list_remove(&lru, &f->link);
-			f->closing = reason;
-			fk_list_append(&closing, &f->link);
-			return;
-		}
+	if (!f->closing &&
+	    ((fl & FK_TCP_RST) || fin_done(f))) {
+		set_closing(f, (fl & FK_TCP_RST) ? FK_CLOSE_RST : FK_CLOSE_FIN);
+		return;
 	}
 	fk_list_move_to_tail(list_of(f), &f->link);
 }
@@ -823,6 +875,8 @@ main(int argc, char *argv[])
 	if (npackets == 0 && nothers > 0)	/* a stage too many, or one missing */
 		warnx("no PACKET records in the input: reasm reads pcapcat's "
 		    "output");
+	/* no more packets: the bytes waited for cannot come */
+	expire_waits(1);
 	/* Interrupted, or an earlier stage failed: open flows were cut. */
 	close_all(fk_in_cut(&in) ? FK_CLOSE_STOPPED : FK_CLOSE_END);
 	fk_ipfrag_expire(frags, UINT64_MAX);	/* incomplete: dropped */

@@ -14,6 +14,28 @@ fk_tcp_dir_init(struct fk_tcp_dir *t, uint64_t flow_id, uint8_t d)
 	memset(t, 0, sizeof(*t));
 	t->flow_id = flow_id;
 	t->d = d;
+	t->acked = -1;
+}
+
+static void
+wait_del(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
+{
+	if (!t->in_wlist)
+		return;
+	t->in_wlist = 0;
+	fk_list_remove(&c->wlist, &t->wlink);
+}
+
+/* Wait until now + FK_TCP_WAIT_NS: every wait is as long, so the list
+ * stays sorted by due (now never runs backwards). */
+static void
+wait_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint64_t now)
+{
+	if (t->in_wlist)
+		return;
+	t->in_wlist = 1;
+	t->due = now + FK_TCP_WAIT_NS;
+	fk_list_append(&c->wlist, &t->wlink);
 }
 
 static void
@@ -428,7 +450,17 @@ fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
 		soff = (int64_t)t->nxt;
 	}
 	off = (uint64_t)soff;
-	if (off == t->nxt && caplen > 0) {
+	if (t->start) {
+		/* the start window: buffer, deliver nothing yet */
+		if (off < t->start_lo) {
+			t->st.ooo_packets++;
+			c->ooo_packets++;
+			t->start_lo = off;
+		}
+		buffer(c, t, off, p, caplen, ts);
+		if (++t->start_segs >= FK_TCP_START_SEGS)
+			fk_tcp_anchor(c, t, -1);
+	} else if (off == t->nxt && caplen > 0) {
 		emit_data(c, t, off, p, caplen, ts);
 		t->nxt = off + caplen;
 		trim_delivered(c, t, off, p, ts);
@@ -442,7 +474,8 @@ fk_tcp_add(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t soff,
 	 * so they stay a hole that a retransmission may still fill (and
 	 * that an ACK past it, the buffer cap or the close gives up).
 	 */
-	deliver_run(c, t);
+	if (!t->start)
+		deliver_run(c, t);
 	while ((t->buffered > c->dir_cap || t->nseg > FK_TCP_MAX_SEGS) &&
 	    t->head != NULL)
 		give_up_one(c, t, FK_GAP_BUFFER, ts);
@@ -453,27 +486,111 @@ static void
 give_up_one(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint8_t reason,
     uint64_t ts)
 {
-	if (t->head->off <= t->nxt)
+	if (t->start)
+		fk_tcp_anchor(c, t, -1);
+	else if (t->head->off <= t->nxt)
 		deliver_run(c, t);
 	else
 		fk_tcp_gap_to(c, t, t->head->off, reason, ts);
 }
 
 void
-fk_tcp_acked(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t ack,
-    uint64_t ts)
+fk_tcp_start(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint32_t seq,
+    uint64_t now)
 {
-	while (t->head != NULL && t->head->off > t->nxt &&
-	    (int64_t)t->head->off <= ack)
-		fk_tcp_gap_to(c, t, t->head->off, FK_GAP_LOST, ts);
+	t->base = seq - FK_TCP_START_SPAN;
+	t->have_base = 1;
+	t->start = 1;
+	t->start_lo = FK_TCP_START_SPAN;
+	t->start_segs = 0;
+	wait_add(c, t, now);
+}
+
+void
+fk_tcp_anchor(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, int64_t at)
+{
+	struct fk_tcp_seg *s;
+	uint64_t l = t->start_lo;
+
+	if (!t->start)
+		return;
+	if (at >= 0 && (uint64_t)at < l)
+		l = (uint64_t)at;
+	t->start = 0;
+	wait_del(c, t);
+	/* the same order: the treap holds no keys, nothing to relink */
+	for (s = t->head; s != NULL; s = s->next)
+		s->off -= l;
+	t->base += (uint32_t)l;
+	t->hi = t->hi > l ? t->hi - l : 0;
+	if (t->fin_seen)
+		t->fin_off = t->fin_off > l ? t->fin_off - l : 0;
+	deliver_run(c, t);
+}
+
+/* Is there a hole below stream offset ack (data buffered past it)? */
+static int
+hole_below(const struct fk_tcp_dir *t, int64_t ack)
+{
+	return t->head != NULL && t->head->off > t->nxt &&
+	    (int64_t)t->head->off <= ack;
+}
+
+void
+fk_tcp_acked(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint32_t seq,
+    uint64_t now)
+{
+	int64_t ack = fk_tcp_seq2off(t, seq);
+
+	if (t->start) {
+		/* the peer has everything before the lowest: it is the start */
+		if (ack >= (int64_t)t->start_lo)
+			fk_tcp_anchor(c, t, -1);
+		return;
+	}
+	if (ack > t->acked)
+		t->acked = ack;
+	/* the holes waited for were filled: wait for the new ones */
+	if (t->in_wlist && !hole_below(t, (int64_t)t->ack_mark))
+		wait_del(c, t);
+	if (!t->in_wlist && hole_below(t, ack)) {
+		t->ack_mark = (uint64_t)ack;
+		wait_add(c, t, now);
+	}
+}
+
+struct fk_tcp_dir *
+fk_tcp_expire(struct fk_tcp_ctx *c, uint64_t now, int all, uint64_t ts)
+{
+	struct fk_tcp_dir *t = FK_LIST_FIRST(&c->wlist, struct fk_tcp_dir,
+	    wlink);
+
+	if (t == NULL || (t->due > now && !all))
+		return NULL;
+	wait_del(c, t);
+	if (t->start) {
+		fk_tcp_anchor(c, t, -1);
+	} else {
+		while (hole_below(t, (int64_t)t->ack_mark))
+			fk_tcp_gap_to(c, t, t->head->off, FK_GAP_LOST, ts);
+	}
+	/* holes acknowledged since: their own wait */
+	if (hole_below(t, t->acked) && !all) {
+		t->ack_mark = (uint64_t)t->acked;
+		wait_add(c, t, now);
+	}
+	return t;
 }
 
 void
 fk_tcp_flush(struct fk_tcp_ctx *c, struct fk_tcp_dir *t, uint8_t reason,
     uint64_t ts)
 {
+	fk_tcp_anchor(c, t, -1);
 	while (t->head != NULL)
-		give_up_one(c, t, reason, ts);
+		give_up_one(c, t, hole_below(t, t->acked) ? FK_GAP_LOST :
+		    reason, ts);
+	wait_del(c, t);
 }
 
 void
@@ -499,6 +616,8 @@ fk_tcp_dir_free(struct fk_tcp_ctx *c, struct fk_tcp_dir *t)
 	while (t->head != NULL)
 		seg_unlink(c, t, t->head);
 	blist_del(c, t);
+	wait_del(c, t);
+	t->start = 0;
 	hist_free(c, t);
 }
 

@@ -14,7 +14,16 @@
  *    losing copy differs from the winner, an OVERLAP record carries it.
  *  - Bytes that are given up (ACKed by the peer but never captured, the
  *    buffer cap, the flow closing) are reported by a GAP record before
- *    any later DATA: nothing is skipped silently.
+ *    any later DATA: nothing is skipped silently.  An ACK alone gives up
+ *    nothing: a hole below it is given up FK_TCP_WAIT_NS of capture time
+ *    later (fk_tcp_expire), if still open, since the capture may hold
+ *    the missing bytes after the ACK.
+ *  - A side whose SYN was not seen starts with a start window
+ *    (fk_tcp_start): its segments are buffered, nothing is delivered,
+ *    until FK_TCP_START_SEGS of them, FK_TCP_WAIT_NS, its peer's ACK of
+ *    the lowest, its FIN, its SYN, the buffer cap or the close; then
+ *    offset 0 is the lowest sequence number seen in it (fk_tcp_anchor),
+ *    so that a segment reordered before the first one seen is kept.
  *  - A retransmission of bytes already delivered is compared with the
  *    last hist_cap delivered bytes of its direction (a ring buffer that
  *    grows as bytes are delivered, from FK_TCP_HIST_MIN to hist_cap;
@@ -52,6 +61,15 @@ struct fk_tcp_seg {
 #define FK_TCP_MAX_SEGS		4096
 #define FK_TCP_SEG_OVERHEAD	64
 
+/*
+ * Capture time a hole acknowledged by the peer is kept open, and a start
+ * window lasts; segments in a start window (most); how far below the
+ * first segment of a start window a segment may start it.
+ */
+#define FK_TCP_WAIT_NS		(2ULL * 1000000000)
+#define FK_TCP_START_SEGS	8
+#define FK_TCP_START_SPAN	(1U << 20)
+
 /* Shared by all directions of one reassembler (one reasm process). */
 struct fk_tcp_ctx {
 	struct fk_out *out;
@@ -65,6 +83,8 @@ struct fk_tcp_ctx {
 	uint32_t hist_cap;
 	uint64_t hist_bytes;
 	struct fk_list hlist;
+	/* Directions waiting (start window, acknowledged hole), by due. */
+	struct fk_list wlist;
 	/* Totals for the STATS record. */
 	uint64_t bytes, gap_bytes, retrans_bytes, overlaps, ooo_packets;
 	uint64_t unchecked_bytes;	/* retransmitted, not compared */
@@ -88,10 +108,28 @@ struct fk_tcp_dir {
 	struct fk_treap tree;		/* the same segments, by off */
 	uint64_t buffered;	/* bytes + overhead of buffered segments */
 	uint32_t nseg;
+	uint8_t start, in_wlist;	/* see start_lo below */
+	uint16_t start_segs;
 	struct fk_link blink;		/* on ctx->blist */
 	uint8_t in_blist;
 	uint8_t win_seen, ack_seen;	/* see hi below */
 	uint32_t ack;
+	/*
+	 * The start window (start): base is provisional, stream offset
+	 * FK_TCP_START_SPAN is the first segment's, start_lo the lowest
+	 * offset seen, start_segs segments seen.  The wait (in_wlist, on
+	 * ctx->wlist): at capture time due, the start window closes, or
+	 * the holes below ack_mark are given up (after the start window).
+	 * acked: the highest offset the peer acknowledged (-1: none), for
+	 * the GAP reason.
+	 */
+	union {
+		uint64_t start_lo;
+		uint64_t ack_mark;
+	};
+	uint64_t due;
+	int64_t acked;
+	struct fk_link wlink;
 	/* History: the hlen delivered bytes before offset hend, byte at
 	 * offset o in hist[o & (hsize - 1)]. */
 	uint8_t *hist;
@@ -141,11 +179,40 @@ fk_tcp_seq2off(const struct fk_tcp_dir *t, uint32_t seq)
 void fk_tcp_add(struct fk_tcp_ctx *, struct fk_tcp_dir *, int64_t off,
     const uint8_t *p, uint32_t caplen, uint32_t wire_len, uint64_t ts_ns);
 
-/* The peer acknowledged up to stream offset `ack`: give up holes below. */
-void fk_tcp_acked(struct fk_tcp_ctx *, struct fk_tcp_dir *, int64_t ack,
-    uint64_t ts_ns);
+/*
+ * Open the start window of a side whose SYN was not seen, at its first
+ * segment (sequence number seq), at capture time now.
+ */
+void fk_tcp_start(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint32_t seq,
+    uint64_t now);
 
-/* Give up every hole and deliver everything buffered (GAP reason). */
+/*
+ * Close the start window: offset 0 is stream offset `at` (-1: the lowest
+ * seen, else at most start_lo) from now on; deliver from it.
+ */
+void fk_tcp_anchor(struct fk_tcp_ctx *, struct fk_tcp_dir *, int64_t at);
+
+/*
+ * The peer acknowledged sequence number ack at capture time now: a start
+ * window it reaches closes; a hole below it is given up FK_TCP_WAIT_NS
+ * later if still open (fk_tcp_expire).
+ */
+void fk_tcp_acked(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint32_t ack,
+    uint64_t now);
+
+/*
+ * End the first wait due by capture time now, or the first at all if
+ * `all` (the input ended): close its start window, give up the holes
+ * acknowledged before it (GAP time ts_ns); return its direction, NULL
+ * if none is due.
+ */
+struct fk_tcp_dir *fk_tcp_expire(struct fk_tcp_ctx *, uint64_t now,
+    int all, uint64_t ts_ns);
+
+/*
+ * Close the start window, give up every hole and deliver everything
+ * buffered (GAP reason; lost for a hole the peer acknowledged).
+ */
 void fk_tcp_flush(struct fk_tcp_ctx *, struct fk_tcp_dir *, uint8_t reason,
     uint64_t ts_ns);
 

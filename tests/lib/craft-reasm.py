@@ -163,8 +163,7 @@ def main():
     c.fin()
     write("padding", c.pkts)
 
-    # capture starts mid-stream: no handshake; a reordered segment
-    # from before the first one seen cannot be placed (documented)
+    # capture starts mid-stream: no handshake
     c = Conv(cisn=123456, sisn=654321)
     c.nxt = {"c": 500, "s": 800}
     c.pkt("c", "PA", data=b"GET /mid HTTP/1.0\r\n\r\n")
@@ -390,6 +389,39 @@ def main():
     b.pkt("c", "A")
     b.pkt("c", "PA", data=b"second connection\n")
     write("syntimewait", a.pkts + b.pkts)
+
+    # packets out of time order (tcpflow's test5-lines-randomized): the
+    # client ACKs [0,20) before [0,10) comes; the hole waits for it.  A
+    # hole acked and never filled, [20,30), is given up 2 s later, when
+    # the client's next segment moves the clock on.
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"request\n")
+    c.pkt("s", "PA", 10, b"BBBBBBBBBB")
+    c.pkt("c", "A")                              # ACKs 20: [0,10) missing
+    c.pkt("s", "PA", 0, b"AAAAAAAAAA")           # ... but it comes
+    c.pkt("s", "PA", 30, b"DDDDDDDDDD")
+    c.pkt("c", "A")                              # ACKs 40: [20,30) missing
+    c.pkt("c", "PA", data=b"more\n")             # within 2 s: waits
+    c.t += 3
+    c.pkt("c", "PA", data=b"later\n")            # 3 s on: [20,30) lost
+    c.fin()
+    write("ackfirst", c.pkts)
+
+    # mid-stream start, one direction captured (tcpflow's
+    # test1-out-of-order): the first segment seen is ahead of the second;
+    # offset 0 is the second's, [90,100) is a hole.  Flow 2: the start
+    # window ends after 8 segments; a segment before them is not placed.
+    c = Conv(cisn=123456, sisn=654321)
+    c.nxt = {"c": 500, "s": 800}
+    c.pkt("s", "A", 100, b"second")
+    c.pkt("s", "A", 0, b"f" * 90)
+    d = Conv(cport=40001, cisn=123456, sisn=654321)
+    d.t = c.t
+    for i in range(8):
+        d.pkt("s", "A", 100 + 10 * i, bytes([65 + i]) * 10)
+    d.pkt("s", "A", 0, b"z" * 100)
+    write("midorder", c.pkts + d.pkts)
 
 
 if __name__ == "__main__":
