@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """httpsplit-vs-tshark.py - httpsplit's bodies against tshark's export objects.
 
-usage: httpsplit-vs-tshark.py [-u] [-j N] GOLDEN KNOWN [CAPTURE...]
+usage: httpsplit-vs-tshark.py [-u [-j N] | -v] GOLDEN KNOWN [CAPTURE...]
 
 Regenerate the golden file (tshark is slow: one command, run once, when
 tshark or the corpus changes):
@@ -32,7 +32,7 @@ sides.  Every body found by one side only is a difference:
     capture  side  sha256  size  name
 with side "tshark" (tshark exported it, httpsplit has no complete body with
 those bytes) or "httpsplit".  Each must be explained by a line of KNOWN:
-    capture  side  sha256  category  reason
+    capture  side  sha256  category  reason  [size and name, for the reader]
 (sha256 "*" covers every difference of that capture and side).  Exit 1 on
 a difference KNOWN does not explain, and on a KNOWN line that matches no
 difference (it no longer holds: remove it).  -v prints every difference
@@ -221,11 +221,12 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    bad = 0
+    bad = explained = 0
     for cap, side, h, n, name in diffs:
         e = expl.get((cap, side, h)) or expl.get((cap, side, "*"))
         if e:
             e[2] += 1
+            explained += 1
             if verbose:
                 print("known\t%s\t%s\t%s\t%d\t%s\t%s: %s"
                       % (cap, side, h, n, name, e[0], e[1]))
@@ -238,8 +239,7 @@ def main():
             print("STALE\t%s\t%s\t%s\t%s\t%s" % (cap, side, h, cat, why))
     print("note: %d captures, %d tshark objects, %d differences, %d explained,"
           " %d failures" % (len(want), sum(len(v) for v in want.values()),
-                            len(diffs), len(diffs) - min(bad, len(diffs)),
-                            bad))
+                            len(diffs), explained, bad))
     return 1 if bad else 0
 
 
