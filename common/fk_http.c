@@ -150,20 +150,24 @@ has_token(const char *v, const char *t)
 	return 0;
 }
 
-/* Last token of a comma list is t? (Transfer-Encoding: gzip, chunked) */
+/*
+ * Last token of a comma list is t? (Transfer-Encoding: gzip, chunked)
+ * Empty list elements are ignored (RFC 9110 5.6.1): "chunked, ," too.
+ */
 static int
 last_token_is(const char *v, const char *t)
 {
-	const char *s = strrchr(v, ',');
-	size_t l;
+	size_t b, e = strlen(v);
 
-	s = s ? s + 1 : v;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	l = strlen(s);
-	while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t'))
-		l--;
-	return lc_eq(s, l, t);
+	while (e > 0 && (v[e - 1] == ' ' || v[e - 1] == '\t' ||
+	    v[e - 1] == ','))
+		e--;
+	b = e;
+	while (b > 0 && v[b - 1] != ',')
+		b--;
+	while (b < e && (v[b] == ' ' || v[b] == '\t'))
+		b++;
+	return lc_eq(v + b, e - b, t);
 }
 
 /* Content-Length: digits, or a list of equal values "5, 5". */

@@ -351,6 +351,44 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	done
 }
 
+# Issue #13 item 6: every corpus capture tagged http against tshark's
+# export objects, stored in tests/golden/httpsplit-tshark.tsv (tshark is
+# slow; FK_UPDATE_GOLDEN=1 reruns it, see tests/lib/httpsplit-vs-tshark.py).
+# Bodies found by one side only are explained, one line each, with a
+# category, in tests/golden/httpsplit-tshark-known.tsv; an unexplained
+# difference, or an explanation that no longer holds, fails.
+@test "httpsplit: bodies of every corpus capture tagged http match tshark's export objects, differences explained" {
+	need_corpus
+	if [ "${FK_UPDATE_GOLDEN:-0}" = 1 ]; then
+		need_cmd tshark
+		python3 "$LIB/httpsplit-vs-tshark.py" -u \
+		    "$GOLDEN/httpsplit-tshark.tsv" "$GOLDEN/httpsplit-tshark-known.tsv"
+	fi
+	run python3 "$LIB/httpsplit-vs-tshark.py" \
+	    "$GOLDEN/httpsplit-tshark.tsv" "$GOLDEN/httpsplit-tshark-known.tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cut -f1 "$GOLDEN/httpsplit-tshark.tsv" | sort -u | grep -c '^pcaps/')" -gt 600 ]
+}
+
+# Found by the tshark comparison (http-evader-308): "chunked," ends in an
+# empty list element, which is ignored (RFC 9110 5.6.1): still chunked.
+@test "httpsplit: Transfer-Encoding with empty list elements after chunked is chunked" {
+	craft > in.fk <<'PY'
+for i, te in enumerate((b"chunked,", b"gzip , chunked , ,", b"chunked, x")):
+    w.open(i + 1, pa=1001 + i)
+    w.data(i + 1, 0, 0, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    w.data(i + 1, 1, 0, b"HTTP/1.1 200 OK\r\nTransfer-Encoding:" + te +
+           b"\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    w.close(i + 1)
+PY
+	httpsplit -o out < in.fk > /dev/null
+	[ "$(cat out/*.01001-HTTPBODY-001)" = hello ]
+	[ "$(cat out/*.01002-HTTPBODY-001*)" = hello ]
+	# chunked is not the last coding: delimited by the close, as sent
+	[ "$(head -1 out/*.01003-HTTPBODY-001)" = 5$'\r' ]
+}
+
 @test "httpsplit: .partial renames and .raw removals work in the directories the files were opened in" {
 	# sub/r: a gzip body (its .raw file goes when it completes), sub/s: a
 	# body cut short (renamed .partial); both end after sub was swapped
