@@ -68,8 +68,7 @@ static volatile sig_atomic_t stopsig;	/* SIGHUP */
 static int input_pipe;
 
 static const struct fk_opthelp opthelp[] = {
-	{ "-B buffer_size", "with -i, the kernel buffer: KiB as tcpdump's, "
-	    "or 8m etc. (64m)" },
+	{ "-B buffer_size", "with -i, the kernel buffer in KiB, or 8m... (64m)" },
 	{ "-c count", "stop after writing count packets" },
 	{ "-i iface", "capture live from iface instead of reading files" },
 	{ "-p", "with -i, do not put the interface in promiscuous mode" },
