@@ -110,6 +110,7 @@ struct hdir {
 	uint64_t hdr_offset, body_offset, ts_ns;
 	char *method, *text, *ctype, *host;
 	char *url;		/* the request's URL, "http://host/uri" */
+	char *uri;		/* the request's URI (-u) */
 	const char *ext;	/* the body file's extension, or NULL */
 	struct fk_ofile body, raw;
 	int want_raw;
@@ -148,6 +149,7 @@ static struct fk_out out;
 static struct fk_odir odir;
 static const char *outdir;
 static int opt_raw, opt_quiet, opt_pass, opt_url;
+static int opt_hash;			/* -H, or -l: MD5 and SHA-256 of bodies */
 static struct fk_report logrep;		/* -l */
 static FILE *logfp;			/* logrep.f, or NULL */
 static struct fk_idmap urlnames;	/* -u: hashes of names made */
@@ -179,7 +181,8 @@ static struct {
 } st;
 
 static const struct fk_opthelp opthelp[] = {
-	{ "-l file", "write a transaction log (JSON Lines) to file; - stdout" },
+	{ "-H", "hash every body file (MD5, SHA-256) into its HTTP record" },
+	{ "-l file", "write a transaction log (JSON Lines) to file (-H); - stdout" },
 	{ "-M bytes", "memory for messages in progress, all flows (32m)" },
 	{ "-o dir", "write the files in dir, made if missing" },
 	{ "-p", "pass records on even when stdout is not a pipe" },
@@ -193,7 +196,7 @@ static const struct fk_opthelp opthelp[] = {
 
 static const struct fk_cmd cmdline = {
 	.usage =
-	    "usage: httpsplit [-hpqruV] [-l file] [-M bytes] [-S bytes] "
+	    "usage: httpsplit [-HhpqruV] [-l file] [-M bytes] [-S bytes] "
 	    "[-X ratio] -o dir\n",
 	.about = "Extract HTTP/1.x bodies and headers from a record stream.",
 	.opts = opthelp,
@@ -332,7 +335,7 @@ url_name(char *dst, struct flow *f, int server_dir, const char *host,
 	const char *path = uri, *s, *e, *end;
 	char *safe, *p, *q;
 	size_t rl = 0, n, cl, len, ol, slashes = 0;
-	int leaf_index = 1;
+	int leaf_index = 1, renamed = 0;
 	uint64_t k;
 
 	/* Absolute form: the authority is the host. */
@@ -355,6 +358,9 @@ url_name(char *dst, struct flow *f, int server_dir, const char *host,
 	}
 	if (rl == 0 || strcmp(raw, ".") == 0 || strcmp(raw, "..") == 0)
 		rl = (size_t)snprintf(raw, sizeof(raw), "_");
+	/* Never the name of a flow's -HTTP or -HTTPBODY- file. */
+	for (p = raw; (p = strstr(p, "-HTTP")) != NULL; p++)
+		*p = '_';
 	/* The path's segments, up to the query or fragment. */
 	end = path + strcspn(path, "?#");
 	for (s = path;; s = e + 1) {
@@ -404,7 +410,7 @@ url_name(char *dst, struct flow *f, int server_dir, const char *host,
 				    strlen(dst))) != UN_FILE)
 					break;
 			}
-			st.url_collisions++;
+			renamed = 1;
 			n = strlen(dst + ol);
 		}
 		fk_idmap_put(&urlnames, un_key(dst, ol + n), UN_DIR);
@@ -424,7 +430,7 @@ url_name(char *dst, struct flow *f, int server_dir, const char *host,
 			    NULL)
 				break;
 		}
-		st.url_collisions++;
+		renamed = 1;
 	}
 	free(safe);
 	len = strlen(dst);
@@ -438,6 +444,7 @@ url_name(char *dst, struct flow *f, int server_dir, const char *host,
 		fk_idmap_put(&urlnames, un_key(comp, strlen(comp)), UN_FILE);
 	}
 	st.url_names++;
+	st.url_collisions += renamed;
 	return 1;
 fail:
 	free(safe);
@@ -711,8 +718,8 @@ body_names(struct hdir *h)
 		return;
 	snprintf(sfx, sizeof(sfx), "%s%s", req ? ".request" : "",
 	    h->unknown ? ".encoded" : "");
-	if (!opt_url || h->url == NULL || !url_name(path, h->f, req ? !h->dir :
-	    h->dir, "", h->url, h->ext, sfx)) {
+	if (!opt_url || h->uri == NULL || !url_name(path, h->f, req ? !h->dir :
+	    h->dir, h->host ? h->host : "", h->uri, h->ext, sfx)) {
 		if (opt_url)
 			st.url_fallback++;
 		snprintf(path, sizeof(path), "%s-HTTPBODY-%03" PRIu64 "%s%s%s",
@@ -726,9 +733,10 @@ body_names(struct hdir *h)
 }
 
 /*
- * Body bytes into the file at offset off, hashed on the way (MD5 and
- * SHA-256 of the file: holes as the zeros they read as, up to
- * HOLE_HASH_MAX bytes of them; bytes out of order: no hash).
+ * Body bytes into the file at offset off, hashed on the way with -H or
+ * -l (MD5 and SHA-256 of the file: holes as the zeros they read as, up
+ * to HOLE_HASH_MAX bytes of them; bytes out of order: no hash).  Off by
+ * default: the two cost more CPU than all the rest (~2.4 s per GB).
  */
 static void
 body_write(struct hdir *h, const uint8_t *p, size_t n, uint64_t off)
@@ -736,6 +744,8 @@ body_write(struct hdir *h, const uint8_t *p, size_t n, uint64_t off)
 	if (n == 0)
 		return;
 	body_names(h);
+	if (!opt_hash)
+		h->hash_bad = 1;
 	if (!h->hash_bad && (off < h->hash_next || off - h->hash_next >
 	    HOLE_HASH_MAX - h->hash_zeros))
 		h->hash_bad = 1;
@@ -843,7 +853,9 @@ msg_clear(struct hdir *h)
 	free(h->host);
 	free(h->cenc);
 	free(h->url);
+	free(h->uri);
 	h->method = h->text = h->ctype = h->host = h->cenc = h->url = NULL;
+	h->uri = NULL;
 	if (h->dg != NULL) {
 		fk_digest_free(h->dg);
 		h->dg = NULL;
@@ -902,6 +914,7 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 		h->text = fk_strdup(m->uri);
 		h->host = fk_strdup(m->host);
 		h->url = make_url(m->host, m->uri);
+		h->uri = fk_strdup(m->uri);
 		if (f->qlen == MAX_PENDING) {
 			pq = &f->q[f->qhead];
 			free(pq->uri);
@@ -950,6 +963,7 @@ cb_headers(void *arg, const struct fk_hp_msg *m)
 			st.unpaired++;
 		h->host = fk_strdup(pq ? pq->host : "");
 		h->url = pq ? make_url(pq->host, pq->uri) : NULL;
+		h->uri = pq ? fk_strdup(pq->uri) : NULL;
 		if (pq && pq->head)
 			how = FK_HP_NO_BODY;
 		/* A tunnel or another protocol follows, both ways. */
@@ -1409,10 +1423,14 @@ main(int argc, char *argv[])
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
-	while ((ch = getopt(argc, argv, "Vhl:M:o:pqrS:uX:")) != -1) {
+	while ((ch = getopt(argc, argv, "HVhl:M:o:pqrS:uX:")) != -1) {
 		switch (ch) {
+		case 'H':
+			opt_hash = 1;
+			break;
 		case 'l':
 			logname = optarg;
+			opt_hash = 1;
 			break;
 		case 'u':
 			opt_url = 1;

@@ -9,15 +9,20 @@ void
 fk_json_str(FILE *fp, const void *sv, size_t len)
 {
 	const unsigned char *s = sv;
-	size_t i = 0, step, ctl;
+	size_t i = 0, n;
 
 	putc('"', fp);
 	while (i < len) {
 		unsigned char c = s[i];
 
-		if ((ctl = fk_text_ctl(s + i, len - i, &step)) > 0) {
-			/* C0, DEL, C1 byte, or U+0080-U+009F in UTF-8 */
-			unsigned cp = ctl == 2 ? s[i + 1] : c;
+		if ((n = fk_utf8_len(s + i, len - i)) == 0) {
+			fputs("\\ufffd", fp);	/* not UTF-8 */
+			i++;
+			continue;
+		}
+		if (fk_text_ctl(s + i, n, NULL) > 0) {
+			/* C0, DEL, or C1 (U+0080-U+009F) */
+			unsigned cp = n == 2 ? s[i + 1] : c;
 
 			switch (cp) {
 			case '\n': fputs("\\n", fp); break;
@@ -25,18 +30,12 @@ fk_json_str(FILE *fp, const void *sv, size_t len)
 			case '\t': fputs("\\t", fp); break;
 			default: fprintf(fp, "\\u%04x", cp); break;
 			}
-			i += ctl;
 		} else if (c == '"' || c == '\\') {
 			putc('\\', fp);
 			putc(c, fp);
-			i++;
-		} else if (c < 0x80 || fk_utf8_len(s + i, len - i) > 0) {
-			fwrite(s + i, 1, step, fp);
-			i += step;
-		} else {
-			fputs("\\ufffd", fp);	/* not UTF-8 */
-			i++;
-		}
+		} else
+			fwrite(s + i, 1, n, fp);
+		i += n;
 	}
 	putc('"', fp);
 }

@@ -2,14 +2,13 @@
  * fk_json.h - JSON strings that stay valid whatever the bytes (a URI,
  * a header from the wire).
  *
- * fk_json_str() writes s[0..len) as a quoted JSON string: '"' and '\'
- * are escaped, the control characters of fk_text.h (C0, DEL, C1 as a
- * byte or as UTF-8) become \u00XX (the code point: a byte 0x80-0x9f
- * that is not UTF-8 is written as the code point of the same value),
- * well-formed UTF-8 passes through, and every other byte (broken,
- * overlong or surrogate UTF-8) becomes \ufffd, one per byte.  So the
- * output is valid UTF-8 JSON, and never carries a byte a terminal
- * obeys.
+ * fk_json_str() writes s[0..len) as a quoted JSON string: well-formed
+ * UTF-8 (fk_text.h) passes through, but for '"' and '\\' (escaped) and
+ * the control characters C0, DEL and C1 (U+0080-U+009F), written as
+ * \u00XX (\n, \r, \t for those three); every byte that does not start
+ * a well-formed UTF-8 character (broken, overlong, surrogate) becomes
+ * \ufffd, one per byte.  So the output is valid JSON in valid UTF-8,
+ * and never carries a byte a terminal obeys.
  */
 #ifndef FK_JSON_H
 #define FK_JSON_H

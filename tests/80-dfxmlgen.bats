@@ -128,7 +128,7 @@ PY
 @test "dfxmlgen: HTTP bodies as byte runs, like tcpflow -e http" {
 	need_corpus
 	[ -x "$FK_BIN/httpsplit" ] || skip "httpsplit not built"
-	pcapcat -r "$CORPUS/zeek/http/multipart.pcap" | reasm | httpsplit -o bodies |
+	pcapcat -r "$CORPUS/zeek/http/multipart.pcap" | reasm | httpsplit -H -o bodies |
 		dfxmlgen -d out -b bodies -o r.xml > /dev/null
 	xmllint --noout r.xml
 	# tcpflow -e http: <byte_run file_offset='158'> ... -HTTPBODY-001.json, 465;
