@@ -9,6 +9,11 @@
  * HTTP record per message follows the record that completed it; all
  * input records pass through unchanged.
  *
+ * With -u bodies are named after their URL (host/path/name, see
+ * url_name), with -H or -l hashed (MD5, SHA-256) as they are written,
+ * and -l writes a transaction log, one JSON object per request/response
+ * pair (struct txn), through fk_report: NAME.partial when the run is cut.
+ *
  * Files go through fk_ofile: opened below the output directory without
  * following symbolic links, at most MAX_OPEN (fewer under a low
  * RLIMIT_NOFILE) descriptors at once, least recently used closed first
@@ -152,6 +157,7 @@ static int opt_raw, opt_quiet, opt_pass, opt_url;
 static int opt_hash;			/* -H, or -l: MD5 and SHA-256 of bodies */
 static struct fk_report logrep;		/* -l */
 static FILE *logfp;			/* logrep.f, or NULL */
+static int log_gone;			/* -l -: its reader went away */
 static struct fk_idmap urlnames;	/* -u: hashes of names made */
 static struct fk_idmap flows;
 static struct fk_namer namer;	/* tcpflow's default names and counter */
@@ -536,6 +542,8 @@ log_write(struct txn *t)
 	char buf[FK_ADDR_STRLEN + 64];
 	int first = 1;
 
+	if (log_gone)
+		return;
 	fputs("{", logfp);
 	fprintf(logfp, "\"ts\":%" PRIu64 ".%06" PRIu64, (t->has_req ? t->ts_req :
 	    t->ts_resp) / 1000000000, (t->has_req ? t->ts_req : t->ts_resp) %
@@ -608,8 +616,14 @@ log_write(struct txn *t)
 			first = 0;
 		}
 	fputs("]}\n", logfp);
-	if (ferror(logfp))
+	if (ferror(logfp)) {
+		/* As the pass-through: only the log stops, files go on. */
+		if (errno == EPIPE && logfp == stdout) {
+			log_gone = 1;
+			return;
+		}
 		fk_fail("%s", logrep.name);
+	}
 	st.log_entries++;
 }
 
@@ -1499,7 +1513,7 @@ main(int argc, char *argv[])
 	}
 	emit_stats();
 	fk_out_close(&out);
-	if (logfp != NULL)
+	if (logfp != NULL && !log_gone)
 		fk_report_close(&logrep, fk_in_cut(&in) == 1);
 	fk_in_close(&in);
 	fk_idmap_free(&flows);

@@ -115,6 +115,25 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	cmp log.json stdout.json
 	run httpsplit -p -l - -o out3 <mix.rec
 	[ "$status" -eq 2 ]
+	# its reader gone (a log of 2 MB), the log stops, the bodies do not
+	python3 - >many.rec <<'PY'
+import os, sys; sys.path.insert(0, os.environ["LIB"])
+from fkrec import *
+w = Writer(sys.stdout.buffer)
+w.open(1, a="10.0.0.2", pa=4000, b="10.0.0.1", pb=80)
+off = [0, 0]
+for i in range(1500):
+    r = b"GET /r%d HTTP/1.1\r\nHost: h\r\n\r\n" % i
+    w.data(1, 0, off[0], r); off[0] += len(r)
+    r = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n%05d" % i
+    w.data(1, 1, off[1], r); off[1] += len(r)
+w.close(1)
+w.end()
+PY
+	set -o pipefail
+	httpsplit -q -l - -o out4 <many.rec | head -c 100 >/dev/null
+	httpsplit -q -o out5 <many.rec >/dev/null
+	diff -r out4 out5
 }
 
 @test "httpsplit -l: holes, cut bodies and unanswered requests are flagged; a cut run leaves NAME.partial" {
