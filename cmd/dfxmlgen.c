@@ -4,7 +4,8 @@
  * file name flowsplit writes, its size, a <tcpflow .../> element with the
  * flow's addresses, ports, times and counters, MD5/SHA1/SHA256 of the
  * file bytes (gaps hashed as the zeros flowsplit leaves in their place),
- * and <byte_runs> locating HTTP bodies in the file.
+ * and <byte_runs> locating HTTP bodies in the file (each body file with
+ * its URL and hashes, as the HTTP records give them).
  *
  * dfxmlgen [-hp] [-a digests] [-b dir] [-d dir] -o file
  *
@@ -63,6 +64,7 @@
 struct run {
 	uint64_t offset, len, decoded_len;
 	char *file;		/* "" if httpsplit wrote no file */
+	char *url, *md5, *sha256;	/* "" if not known; in file's block */
 };
 
 struct side {
@@ -243,6 +245,15 @@ put_path(const char *dir, const char *name, size_t len)
 	fk_xml_esc(rep, name, len);
 }
 
+/* A hash from an HTTP record: lower-case hex only, else left out. */
+static void
+put_hash(const char *type, const char *hex)
+{
+	if (strspn(hex, "0123456789abcdef") != strlen(hex))
+		return;
+	fprintf(rep, "<hashdigest type='%s'>%s</hashdigest>", type, hex);
+}
+
 static void
 put_side(const struct flow *f, int dir, const struct fk_close *c)
 {
@@ -339,8 +350,19 @@ put_side(const struct flow *f, int dir, const struct fk_close *c)
 			}
 			fputs("><fileobject><filename>", rep);
 			put_path(bodydir, r->file, strlen(r->file));
-			fprintf(rep, "</filename><filesize>%llu</filesize>"
-			    "</fileobject></byte_run>\n", ull(r->decoded_len));
+			fputs("</filename>", rep);
+			if (r->url[0] != '\0') {
+				fputs("<url>", rep);
+				fk_xml_escs(rep, r->url);
+				fputs("</url>", rep);
+			}
+			fprintf(rep, "<filesize>%llu</filesize>",
+			    ull(r->decoded_len));
+			if (r->md5[0] != '\0' && (algs & FK_DIGEST_MD5))
+				put_hash("MD5", r->md5);
+			if (r->sha256[0] != '\0' && (algs & FK_DIGEST_SHA256))
+				put_hash("SHA256", r->sha256);
+			fputs("</fileobject></byte_run>\n", rep);
 		}
 		if (s->runs_dropped)
 			fprintf(rep, "       <!-- %llu more byte runs not "
@@ -513,16 +535,32 @@ on_http(struct fk_stage *sg, const struct fk_http *h)
 	struct flow *f = getflow(h->flow_id);
 	struct side *s;
 	struct run *r;
-	size_t flen;
+	const char *str[8];
+	size_t flen, off, n, i, tot;
+	char *p;
 
 	if (f == NULL)
 		return;
 	s = &f->s[h->dir];
-	/* The first string of the variable part is the body file. */
-	flen = strnlen(h->var, h->varlen);
+	/*
+	 * The strings of the variable part: 0 the body file, 5 the URL,
+	 * 6 and 7 its MD5 and SHA-256 (absent from older httpsplits).
+	 */
+	for (i = 0, off = 0; i < 8; i++) {
+		str[i] = "";
+		if (off < h->varlen) {
+			n = strnlen(h->var + off, h->varlen - off);
+			if (off + n < h->varlen)	/* NUL-terminated */
+				str[i] = h->var + off;
+			off += n + 1;
+		}
+	}
+	flen = strlen(str[0]);
 	if (h->body_len == 0 && flen == 0)
 		return;
-	if (s->nruns >= RUNS_MAX || s->runstr + flen > RUNS_STR_MAX) {
+	tot = flen + 1 + strlen(str[5]) + 1 + strlen(str[6]) + 1 +
+	    strlen(str[7]) + 1;
+	if (s->nruns >= RUNS_MAX || s->runstr + tot > RUNS_STR_MAX) {
 		s->runs_dropped++;
 		return;
 	}
@@ -534,10 +572,21 @@ on_http(struct fk_stage *sg, const struct fk_http *h)
 	r->offset = h->body_offset;
 	r->len = h->body_len;
 	r->decoded_len = h->decoded_len;
-	r->file = fk_malloc(flen + 1);
-	memcpy(r->file, h->var, flen);
-	r->file[flen] = '\0';
-	s->runstr += flen;
+	p = r->file = fk_malloc(tot);
+	for (i = 0; i < 8; i++) {
+		if (i != 0 && i < 5)
+			continue;
+		n = strlen(str[i]) + 1;
+		memcpy(p, str[i], n);
+		if (i == 5)
+			r->url = p;
+		else if (i == 6)
+			r->md5 = p;
+		else if (i == 7)
+			r->sha256 = p;
+		p += n;
+	}
+	s->runstr += tot;
 }
 
 static void

@@ -338,6 +338,12 @@ fk_hp_parse_head(const uint8_t *p, size_t n, struct fk_hp_msg *m)
 			} else if (lc_eq((const char *)q, c, "host")) {
 				copy_str(m->host, sizeof(m->host), q + c + 1,
 				    ll - c - 1);
+			} else if (lc_eq((const char *)q, c, "user-agent")) {
+				copy_str(m->ua, sizeof(m->ua), q + c + 1,
+				    ll - c - 1);
+			} else if (lc_eq((const char *)q, c, "referer")) {
+				copy_str(m->referer, sizeof(m->referer),
+				    q + c + 1, ll - c - 1);
 			} else if (lc_eq((const char *)q, c,
 			    "content-disposition")) {
 				copy_str(m->cdisp, sizeof(m->cdisp), q + c + 1,

@@ -69,6 +69,8 @@ struct fk_hp_msg {
 	char host[256];		/* Host */
 	char cdisp[512];	/* Content-Disposition */
 	char trenc[128];	/* Transfer-Encoding */
+	char ua[512];		/* User-Agent */
+	char referer[FK_HP_STR_MAX];	/* Referer */
 	int chunked;		/* Transfer-Encoding ends in chunked */
 	int has_clen;
 	uint64_t clen;		/* Content-Length */

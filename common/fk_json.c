@@ -24,33 +24,47 @@ fk_json_text_ok(const void *s, size_t len)
 }
 
 void
-fk_json_str(FILE *f, const void *s, size_t len)
+fk_json_str(FILE *fp, const void *sv, size_t len)
 {
-	const unsigned char *p = s;
+	const unsigned char *s = sv;
+	size_t i = 0, n;
 
-	putc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		unsigned c = p[i];
+	putc('"', fp);
+	while (i < len) {
+		unsigned char c = s[i];
 
-		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc((int)c, f);
-		} else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f) {
-			fprintf(f, "\\u%04x", p[i + 1]);	/* C1 */
+		if ((n = fk_utf8_len(s + i, len - i)) == 0) {
+			fputs("\\ufffd", fp);	/* not UTF-8 */
 			i++;
+			continue;
+		}
+		if (fk_text_ctl(s + i, n, NULL) > 0) {
+			/* C0, DEL, or C1 (U+0080-U+009F) */
+			unsigned cp = n == 2 ? s[i + 1] : c;
+
+			switch (cp) {
+			case '\n': fputs("\\n", fp); break;
+			case '\r': fputs("\\r", fp); break;
+			case '\t': fputs("\\t", fp); break;
+			default: fprintf(fp, "\\u%04x", cp); break;
+			}
+		} else if (c == '"' || c == '\\') {
+			putc('\\', fp);
+			putc(c, fp);
 		} else
-			putc((int)c, f);
+			fwrite(s + i, 1, n, fp);
+		i += n;
 	}
-	putc('"', f);
+	putc('"', fp);
+}
+
+void
+fk_json_strs(FILE *fp, const char *s)
+{
+	if (s == NULL)
+		fputs("null", fp);
+	else
+		fk_json_str(fp, s, strlen(s));
 }
 
 void

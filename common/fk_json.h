@@ -2,10 +2,15 @@
  * fk_json.h - JSON Lines of flat objects: writing them, and reading one
  * line of hostile input at a time.
  *
- * Writing: fk_json_str() writes bytes that are well-formed UTF-8
- * (fk_json_text_ok) as a JSON string, escaping '"', '\', the C0 controls,
- * DEL and the C1 controls (U+0080-U+009F) as \uXXXX, so no line holds a
- * byte a terminal obeys; fk_json_b64() writes bytes as a base64 string.
+ * Writing: fk_json_str() writes bytes as a quoted JSON string: well-formed
+ * UTF-8 (fk_text.h) passes through, but for '"' and '\' (escaped) and the
+ * control characters C0, DEL and C1 (U+0080-U+009F), written as \u00XX
+ * (\n, \r, \t for those three); every byte that does not start a
+ * well-formed UTF-8 character (broken, overlong, surrogate) becomes
+ * \ufffd, one per byte (lossy: a writer that must keep the bytes checks
+ * fk_json_text_ok() and uses fk_json_b64() otherwise).  So the output is
+ * valid JSON in valid UTF-8, and never carries a byte a terminal obeys.
+ * fk_json_b64() writes bytes as a base64 string.
  *
  * Reading: fk_json_parse() takes one line holding one object whose
  * values are strings, numbers, true, false or null: no nested object or
@@ -23,6 +28,8 @@
 #include <stdio.h>
 
 void fk_json_str(FILE *, const void *s, size_t len);
+/* The same for a NUL-terminated string; NULL is written as null. */
+void fk_json_strs(FILE *, const char *s);
 void fk_json_b64(FILE *, const void *p, size_t len);
 /* 1 if s[0..len) is well-formed UTF-8 (NUL bytes allowed). */
 int fk_json_text_ok(const void *s, size_t len);

@@ -85,6 +85,135 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	golden httpsplit/gap.records recs
 }
 
+@test "httpsplit -l: one JSON line per transaction, Zeek's field names, lengths, files, hashes, flags" {
+	python3 "$LIB/http-cases.py" mix >mix.rec
+	httpsplit -l log.json -o out <mix.rec >/dev/null
+	[ "$(wc -l <log.json)" -eq 9 ]
+	jq -e . log.json >/dev/null
+	# every line has every field
+	[ "$(jq -c 'keys' log.json | sort -u | wc -l)" -eq 1 ]
+	jq -e 'has("ts") and has("uid") and has("id.orig_h") and has("trans_depth") and has("referrer") and has("user_agent") and has("status_msg") and has("resp_mime_types") and has("response_sha256") and has("flags")' log.json >/dev/null
+	# pipelined: paired in order, depth counted per flow
+	[ "$(jq -r 'select(.uid == 1) | "\(.trans_depth) \(.method) \(.uri) \(.status_code)"' log.json | tr '\n' ,)" = "1 GET /a 200,2 HEAD /a 200,3 GET /c 200,4 GET /d 304,5 GET /e 200,6 GET /f 200,7 GET /g 200,8 POST /up 201," ]
+	jq -s -e '.[] | select(.trans_depth == 1 and .uid == 1) | .["id.orig_h"] == "10.0.0.2" and .["id.orig_p"] == 36559 and .["id.resp_h"] == "10.0.0.1" and .["id.resp_p"] == 80 and .version == "1.1" and .host == "h" and .ts <= .ts_response' log.json
+	jq -s -e '.[] | select(.method == "HEAD") | .flags == ["head"] and .response_file == null and .response_md5 == null' log.json
+	# gzip in chunks: wire and decoded lengths, codings, the file and its hashes
+	r=$(jq -c 'select(.uri == "/e")' log.json)
+	d=out/010.000.000.001.00080-010.000.000.002.36559
+	jq -e '.response_content_encoding == "gzip" and .response_transfer_encoding == "chunked" and .response_body_len == 30000 and .response_body_wire_len > 16000 and .response_body_wire_len < 30000' <<<"$r"
+	[ "$(jq -r .response_file <<<"$r")" = 010.000.000.001.00080-010.000.000.002.36559-HTTPBODY-005 ]
+	[ "$(jq -r .response_sha256 <<<"$r")" = "$(sha256sum <"$d-HTTPBODY-005" | cut -c1-64)" ]
+	[ "$(jq -r .response_md5 <<<"$r")" = "$(md5sum <"$d-HTTPBODY-005" | cut -c1-32)" ]
+	# a request body after 100 Continue: its file and hash, the interim code
+	r=$(jq -c 'select(.method == "POST")' log.json)
+	jq -e '.flags == ["100_continue"] and .info_code == 100 and .request_body_len == 20 and .status_code == 201' <<<"$r"
+	f=$(jq -r .request_file <<<"$r")
+	[ "$(jq -r .request_sha256 <<<"$r")" = "$(sha256sum <"out/$f" | cut -c1-64)" ]
+	jq -s -e '.[] | select(.uri == "/x.jpg") | .resp_name == "server-side"' log.json
+	# -l -: the log on stdout, no records there
+	httpsplit -l - -o out2 <mix.rec >stdout.json
+	cmp log.json stdout.json
+	run httpsplit -p -l - -o out3 <mix.rec
+	[ "$status" -eq 2 ]
+	# its reader gone (a log of 2 MB), the log stops, the bodies do not
+	python3 - >many.rec <<'PY'
+import os, sys; sys.path.insert(0, os.environ["LIB"])
+from fkrec import *
+w = Writer(sys.stdout.buffer)
+w.open(1, a="10.0.0.2", pa=4000, b="10.0.0.1", pb=80)
+off = [0, 0]
+for i in range(1500):
+    r = b"GET /r%d HTTP/1.1\r\nHost: h\r\n\r\n" % i
+    w.data(1, 0, off[0], r); off[0] += len(r)
+    r = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n%05d" % i
+    w.data(1, 1, off[1], r); off[1] += len(r)
+w.close(1)
+w.end()
+PY
+	set -o pipefail
+	httpsplit -q -l - -o out4 <many.rec | head -c 100 >/dev/null
+	httpsplit -q -o out5 <many.rec >/dev/null
+	diff -r out4 out5
+}
+
+@test "httpsplit -l: holes, cut bodies and unanswered requests are flagged; a cut run leaves NAME.partial" {
+	python3 "$LIB/http-cases.py" gap >gap.rec
+	httpsplit -q -l log.json -o out <gap.rec >/dev/null
+	[ "$(jq -r '"\(.uid) \(.uri) \(.flags | join("+"))"' log.json | tr '\n' ,)" = "1 /a partial+gap,1 /b ,1 /c partial+gap,2 /cut partial,3 /1 ,3 /2 ,3 /3 no_response," ]
+	# the hash is of the file as written (holes read as zeros)
+	jq -r 'select(.response_file != null) | "\(.response_sha256)  out/\(.response_file)"' log.json | sha256sum -c --quiet
+	jq -s -e '.[] | select(.uri == "/3") | .status_code == null and .ts_response == null and .response_file == null' log.json
+	# the input cut short: the log says so by its name
+	head -c 5000 gap.rec | { httpsplit -q -l cut.json -o out2 >/dev/null 2>&1 || true; }
+	[ -f cut.json.partial ] && [ ! -e cut.json ]
+}
+
+@test "httpsplit -l: header bytes from the wire are always valid JSON and UTF-8" {
+	python3 - >hostile.rec <<'PY'
+import os, sys; sys.path.insert(0, os.environ["LIB"])
+from fkrec import *
+w = Writer(sys.stdout.buffer)
+w.open(1, a="10.0.0.2", pa=4000, b="10.0.0.1", pb=80)
+ua = b'\xff\xfe ok \xc3\xa9 \xc2\x9b \x9b \xc3\x28 "q" \\ \xed\xa0\x80 \xf0\x9f\x98\x80'
+w.data(1, 0, 0, b"GET /p\xe9?x=\"y\" HTTP/1.1\r\nHost: h\xc0\xaf\r\nUser-Agent: " + ua +
+       b"\r\nReferer: http://r/\x1b[2J\r\n\r\n")
+w.data(1, 1, 0, b"HTTP/1.1 200 \xe2\x80\xae\x85\r\nContent-Length: 2\r\n\r\nok")
+w.close(1)
+w.end()
+PY
+	httpsplit -l log.json -o out <hostile.rec >/dev/null
+	iconv -f UTF-8 -t UTF-8 log.json >/dev/null
+	! LC_ALL=C grep -q "$(printf '[\001-\037\177]')" log.json
+	[ "$(jq -r .user_agent log.json)" = "$(printf '\357\277\275\357\277\275 ok \303\251 \302\233 \357\277\275 \357\277\275( "q" \\ \357\277\275\357\277\275\357\277\275 \360\237\230\200')" ]
+	grep -qF '"user_agent":"\ufffd\ufffd ok é \u009b \ufffd \ufffd( \"q\" \\ \ufffd\ufffd\ufffd 😀"' log.json
+	[ "$(jq -r .uri log.json)" = "$(printf '/p\357\277\275?x="y"')" ]
+	[ "$(jq -r .referrer log.json)" = "http://r/?[2J" ]
+	jq -e '.status_msg == "\u202e\ufffd"' log.json
+}
+
+@test "httpsplit -u: bodies named host/path/name below -o, collisions numbered, a file never in a directory's way" {
+	python3 - >u.rec <<'PY'
+import os, sys; sys.path.insert(0, os.environ["LIB"])
+from fkrec import *
+w = Writer(sys.stdout.buffer)
+w.open(1, a="10.0.0.2", pa=4000, b="10.0.0.1", pb=8080)
+reqs = [b"/a", b"/a/b.txt", b"/a/b.txt?v=2", b"/dir/", b"/", b"http://other.example/x%20y.js",
+        b"/q?x=1", b"/%2e%2e/%2E%2E/up", b"/p/..", b"/post"]
+hosts = [b"www.example.com:8080"] * 9 + [b""]
+off = [0, 0]
+for i, (u, h) in enumerate(zip(reqs, hosts)):
+    meth = b"POST" if u == b"/post" else b"GET"
+    body = b"req" if meth == b"POST" else b""
+    r = meth + b" " + u + b" HTTP/1.1\r\nHost: " + h + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    w.data(1, 0, off[0], r); off[0] += len(r)
+    b = b"body %d" % i
+    r = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(b)) + b
+    w.data(1, 1, off[1], r); off[1] += len(r)
+w.close(1)
+w.end()
+PY
+	httpsplit -p -u -l log.json -o out <u.rec >u.out
+	(cd out && find . -type f ! -name '*-HTTP' | sed 's|^\./||' | LC_ALL=C sort) >files
+	cat >want <<'EOF'
+10.0.0.1/post
+10.0.0.1/post.request
+other.example/x y.js
+www.example.com:8080/a
+www.example.com:8080/a[1]/b.txt
+www.example.com:8080/a[1]/b[1].txt
+www.example.com:8080/dir/index.html
+www.example.com:8080/index.html
+www.example.com:8080/p/index.html
+www.example.com:8080/q
+www.example.com:8080/up
+EOF
+	diff want files
+	[ "$(cat 'out/www.example.com:8080/a[1]/b[1].txt')" = "body 2" ]
+	jq -r '.response_file' log.json | grep -qx 'www.example.com:8080/a\[1\]/b\[1\].txt'
+	flowcat <u.out | grep -q 'httpsplit.url_names=11\\n'
+	flowcat <u.out | grep -q 'httpsplit.url_collisions=2\\n'
+}
+
 @test "httpsplit: hostile flow names and headers never escape the output directory" {
 	mkdir sub && cd sub
 	case_run names
@@ -323,6 +452,10 @@ import sys, zlib; zlib.decompress(open(sys.argv[1], "rb").read())' "$d-HTTPBODY-
 	run httpsplit -M 1k -o x	# under one header block
 	[ "$status" -eq 2 ]
 	run httpsplit -X -1 -o x
+	[ "$status" -eq 2 ]
+	run httpsplit -l -o x
+	[ "$status" -eq 2 ]
+	run httpsplit -l x/ -o x </dev/null
 	[ "$status" -eq 2 ]
 }
 

@@ -128,11 +128,28 @@ PY
 @test "dfxmlgen: HTTP bodies as byte runs, like tcpflow -e http" {
 	need_corpus
 	[ -x "$FK_BIN/httpsplit" ] || skip "httpsplit not built"
-	pcapcat -r "$CORPUS/zeek/http/multipart.pcap" | reasm | httpsplit -o bodies |
+	pcapcat -r "$CORPUS/zeek/http/multipart.pcap" | reasm | httpsplit -H -o bodies |
 		dfxmlgen -d out -b bodies -o r.xml > /dev/null
 	xmllint --noout r.xml
-	# tcpflow -e http: <byte_run file_offset='158'> ... -HTTPBODY-001.json, 465.
-	grep -q "<byte_run file_offset='158' len='465'><fileobject><filename>bodies/054.243.088.146.00080-141.142.228.005.57262-HTTPBODY-001.json</filename><filesize>465</filesize></fileobject></byte_run>" r.xml
+	# tcpflow -e http: <byte_run file_offset='158'> ... -HTTPBODY-001.json, 465;
+	# then the URL and the hashes httpsplit computed as it wrote the body.
+	grep -q "<byte_run file_offset='158' len='465'><fileobject><filename>bodies/054.243.088.146.00080-141.142.228.005.57262-HTTPBODY-001.json</filename><url>http://httpbin.org/post</url><filesize>465</filesize><hashdigest type='MD5'>226244811006caf4ac904344841168dd</hashdigest><hashdigest type='SHA256'>dd485ecf240e12807516b0a27718fc3ab9a17c1158a452967343c98cefba07a0</hashdigest></fileobject></byte_run>" r.xml
+	# Every body file listed has the size and hashes listed.
+	python3 - <<'PY'
+import hashlib, xml.etree.ElementTree as ET
+n = 0
+for br in ET.parse("r.xml").getroot().iter():
+    if not br.tag.endswith("byte_run"):
+        continue
+    for fo in br:
+        kids = {c.tag.split("}")[-1] + c.get("type", ""): c.text for c in fo}
+        data = open(kids["filename"], "rb").read()
+        assert len(data) == int(kids["filesize"]), kids
+        assert hashlib.md5(data).hexdigest() == kids["hashdigestMD5"], kids
+        assert hashlib.sha256(data).hexdigest() == kids["hashdigestSHA256"], kids
+        n += 1
+assert n > 0
+PY
 	# The body is where the byte run says, in the flow file (identity
 	# encoded here, so the body file holds the same bytes).
 	pcapcat -r "$CORPUS/zeek/http/multipart.pcap" | reasm > s.fk

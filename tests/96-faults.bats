@@ -497,7 +497,8 @@ tty_clean() {
 	python3 "$FS" names
 	touch ../stamp
 	for c in "flowsplit -o out" "httpsplit -o hout" "dfxmlgen -d out -o r.xml" \
-	    "httpsplit -o h2 | dfxmlgen -d out -o r2.xml | flowsplit -o out2"; do
+	    "httpsplit -o h2 | dfxmlgen -d out -o r2.xml | flowsplit -o out2" \
+	    "httpsplit -u -l u.json -o hu"; do
 		run sh -c "$c > /dev/null" < names.fk
 		crashed "$status" "$output" && { echo "CRASH $c: $output"; return 1; }
 		# flowsplit may refuse a name it cannot make (exit 1).
@@ -523,6 +524,22 @@ for x in ("p/r.xml", "p/r2.xml"):
         assert not n.startswith("/"), n
         assert ".." not in n.split("/"), n
 PY
+	# -u: bodies named after hostile URLs and Hosts ("..", "%2f", "%00",
+	# backslashes, absolute forms, 6000-byte and 300-byte components,
+	# 200 levels) are files below hu, as the log names them.
+	jq -e . p/u.json >/dev/null
+	[ "$(jq -s length p/u.json)" -ge 20 ]
+	jq -r '.response_file // empty' p/u.json > ufiles
+	[ "$(wc -l < ufiles)" -ge 20 ]
+	while IFS= read -r n; do
+		case "/$n/" in */../*|*/./*|//*) echo "unsafe: $n"; return 1;; esac
+		[ -f "p/hu/$n" ] || { echo "missing: $n"; return 1; }
+	done < ufiles
+	grep -q '^\.\._\.\._hostesc/_\.\._\.\._escape-pct$' ufiles	# %2f stays in its segment
+	grep -q '^10\.0\.0\.1/a_b/\.\._\.\._escape-pct2/index$' ufiles	# %00, no Host
+	grep -q '^h/e\[1\]$' ufiles				# collisions numbered
+	[ "$(awk -F/ '{ if (NF > n) n = NF } END { print n }' ufiles)" -le 10 ]
+	awk -F/ '{ for (i = 1; i <= NF; i++) if (length($i) > 240) exit 1 }' ufiles
 	cd p
 	httpsplit -o h3 < names.fk | python3 -c '
 import sys, os

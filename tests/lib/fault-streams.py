@@ -263,13 +263,23 @@ def names():
             w.open(fid, a="10.0.0.2", pa=2000 + i, b="10.0.0.1", pb=80)
             w.name(fid, 0, nm)
             w.name(fid, 1, nm + b"-r" if nm else b"")
+            # URLs also name bodies (httpsplit -u): dot segments, encoded
+            # slashes, dots, NULs and backslashes, absolute forms with a
+            # hostile authority, components over NAME_MAX, deep paths.
             uri = [b"/../../../../escape-uri", b"/%2e%2e/%2e%2e/escape",
                    b"/a?x=/../../b", b"http://h/../../e", b"/" + b"u" * 6000,
-                   b"/\x00/../x"][i % 6]
+                   b"/\x00/../x", b"/%2f..%2f..%2fescape-pct",
+                   b"/a%00b/%2e%2e%2f%2e%2e%2fescape-pct2/%2e%2e",
+                   b"http://..%2f..%2fhostesc2/x", b"http://../../y",
+                   b"/" + (b"c" * 300 + b"/") * 3 + b"%2e" * 200,
+                   b"/..\\..\\escape-bs", b"//../..//x/",
+                   b"/" + b"d/" * 200 + b"deep"][i % 14]
+            host = [b"../../hostesc", b"", b"/abs/hostesc", b"..",
+                    b"a%2f..%2fhostesc", b"h\x01\x1b[2J"][i % 6]
             ctype = [b"text/../../../escape-ct", b"image/../../x",
                      b"application/\x00/../../y", b"a/" + b"t" * 5000,
                      b"../..", b"text/html; name=../../z"][i % 6]
-            req = b"GET " + uri + b" HTTP/1.1\r\nHost: ../../hostesc\r\n\r\n"
+            req = b"GET " + uri + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"
             w.data(fid, 0, 0, req)
             body = b"body %d\n" % i
             rsp = (b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype +
