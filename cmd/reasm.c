@@ -84,7 +84,7 @@ static uint64_t maxflows = 1000000;
 static struct fk_list lru, closing;
 /* Remembered flows (-w), oldest first: closed (tw), timed out (idle). */
 static struct fk_list tw, idle;
-static uint64_t maxmem = 65536, nmem;
+static uint64_t maxmem = 16384, nmem;
 static struct flow *freelist;
 static struct flow **slabs;
 static size_t nslabs;
@@ -124,7 +124,7 @@ static const struct fk_opthelp opthelp[] = {
 	    "idle timeout in capture time (default 300; 0: never)" },
 	{ "-v", "also print the STATS counters on standard error" },
 	{ "-w maxclosed",
-	    "closed and timed-out flows remembered (default 65536)" },
+	    "closed and timed-out flows remembered (default 16384)" },
 	{ NULL, NULL }
 };
 
