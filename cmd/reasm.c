@@ -21,6 +21,17 @@
 #define NS		1000000000ULL
 /* Capture time a closed (FIN/RST) flow lingers for stray packets. */
 #define LINGER_NS	(2 * NS)
+/*
+ * Then its sequence space is remembered (-w) for TIME_WAIT_NS more, so
+ * that later retransmissions are counted, not taken for a new flow; a
+ * flow idle for -t is remembered for DORMANT_NS, until a packet that
+ * continues its sequence space resumes it.
+ */
+#define TIME_WAIT_NS	(60 * NS)
+#define DORMANT_NS	(3600 * NS)
+/* struct flow mem: what a remembered flow is */
+#define MEM_CLOSED	1	/* FLOW_CLOSE written: a TIME_WAIT */
+#define MEM_IDLE	2	/* timed out, FLOW_CLOSE pending */
 
 struct flow {
 	struct fk_flowent ent;		/* key and hash chain: first */
@@ -37,6 +48,13 @@ struct flow {
 	 * syn_judge), until a SYN-ACK from the other side answers it.
 	 */
 	uint8_t pend, pend_dir;
+	uint8_t mem;			/* MEM_*: remembered, 0: not */
+	/*
+	 * A FIN seen from a side that has no base yet (reasm takes none
+	 * from a FIN or RST): placed once the side has a base.
+	 */
+	uint8_t finp[2];
+	uint32_t finp_seq[2];
 	/* First packet, for a flow of bare packets announced at its close */
 	uint8_t first_fwd, first_eth;
 	uint8_t first_mac[2][6];	/* its source and destination MACs */
@@ -48,6 +66,7 @@ struct flow {
 	uint64_t id;
 	uint64_t last_ts;		/* capture time of last packet */
 	uint64_t seen_ts;		/* max time seen when last active */
+	uint64_t mem_until;		/* remembered until this idle time */
 	uint32_t pend_isn, pend_wire;	/* its ISN, wire length, time */
 	uint64_t pend_ts;
 	struct fk_tcp_dir dir[2];	/* [FK_DIR_AB], [FK_DIR_BA] */
@@ -64,6 +83,9 @@ static struct fk_flowtab table;
 static uint64_t maxflows = 1000000;
 /* Open flows, and closed ones lingering: least recently active first. */
 static struct fk_list lru, closing;
+/* Remembered flows (-w), oldest first: closed (tw), timed out (idle). */
+static struct fk_list tw, idle;
+static uint64_t maxmem = 16384, nmem;
 static struct flow *freelist;
 static struct flow **slabs;
 static size_t nslabs;
@@ -79,6 +101,7 @@ static int keep, verbose;
 
 static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
 static uint64_t n_rst_ignored, n_syn_ignored;
+static uint64_t n_late, n_late_bytes, n_resumed, n_mem_dropped;
 static uint64_t n_skip[FK_DEC_NERR];
 /*
  * Link types not decoded, each named once on stderr and counted in STATS
@@ -101,13 +124,15 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-t seconds",
 	    "idle timeout in capture time (default 300; 0: never)" },
 	{ "-v", "also print the STATS counters on standard error" },
+	{ "-w maxclosed",
+	    "closed and timed-out flows remembered (default 16384)" },
 	{ NULL, NULL }
 };
 
 static const struct fk_cmd cmdline = {
 	.usage =
 	    "usage: reasm [-hkVv] [-B bytes] [-I shard/shards] [-M bytes]\n"
-	    "             [-n maxflows] [-R bytes] [-t seconds]\n",
+	    "             [-n maxflows] [-R bytes] [-t seconds] [-w maxclosed]\n",
 	.about = "Reassemble the TCP streams of a stream of packets.",
 	.opts = opthelp,
 	.vopt = 'V',
@@ -116,6 +141,8 @@ static const struct fk_cmd cmdline = {
 static struct fk_list *
 list_of(struct flow *f)
 {
+	if (f->mem)
+		return f->mem == MEM_CLOSED ? &tw : &idle;
 	return f->closing ? &closing : &lru;
 }
 
@@ -162,8 +189,9 @@ flow_alloc(void)
 
 static void announce_first(struct flow *);
 
+/* Deliver what is left of a flow and write its FLOW_CLOSE. */
 static void
-flow_close(struct flow *f, uint8_t reason)
+flow_finish(struct flow *f, uint8_t reason)
 {
 	struct fk_close c;
 	int d;
@@ -188,20 +216,41 @@ flow_close(struct flow *f, uint8_t reason)
 	fk_close_emit(&out, &c);
 	if (reason < FK_ARRAY_LEN(n_closed))
 		n_closed[reason]++;
+}
+
+/*
+ * Close a flow and forget it.  A remembered closed flow's FLOW_CLOSE
+ * was written already; a timed-out one closes with reason timeout.
+ */
+static void
+flow_close(struct flow *f, uint8_t reason)
+{
+	if (f->mem != MEM_CLOSED)
+		flow_finish(f, f->mem == MEM_IDLE ? FK_CLOSE_TIMEOUT : reason);
 	fk_list_remove(list_of(f), &f->link);
+	if (f->mem)
+		nmem--;
 	fk_flowtab_del(&table, &f->ent);
 	f->nextfree = freelist;
 	freelist = f;
 }
 
-/* Both sides sent a FIN and everything before them was delivered. */
+/* Side d sent its FIN and everything before it was delivered. */
 static int
-fin_done(const struct flow *f)
+fin_done(const struct flow *f, int d)
 {
-	const struct fk_tcp_dir *t = &f->dir[0], *p = &f->dir[1];
+	const struct fk_tcp_dir *t = &f->dir[d];
 
-	return t->fin_seen && p->fin_seen && t->nxt >= t->fin_off &&
-	    p->nxt >= p->fin_off;
+	if (!t->have_base)
+		return f->finp[d];	/* a FIN, nothing else placed */
+	return t->fin_seen && t->nxt >= t->fin_off;
+}
+
+/* Both sides did. */
+static int
+fins_done(const struct flow *f)
+{
+	return fin_done(f, 0) && fin_done(f, 1);
 }
 
 /* The flow closed (reason): it lingers on the closing list. */
@@ -234,9 +283,73 @@ expire_waits(int all)
 	while ((t = fk_tcp_expire(&tcp, clk.now, all, clk.ts_max)) != NULL) {
 		struct flow *f = flow_of(t);
 
-		if (!f->closing && fin_done(f))
+		if (!f->closing && fins_done(f))
 			set_closing(f, FK_CLOSE_FIN);
 	}
+}
+
+/* Forget the oldest remembered flow: closed ones first. */
+static int
+forget_one(void)
+{
+	struct flow *f = first(&tw);
+
+	if (f == NULL && (f = first(&idle)) == NULL)
+		return 0;
+	n_mem_dropped++;
+	flow_close(f, 0);
+	return 1;
+}
+
+/* (Re)start remembering f (how: MEM_*), within the -w cap. */
+static void
+remember(struct flow *f, uint8_t how)
+{
+	fk_list_remove(list_of(f), &f->link);
+	if (!f->mem)
+		nmem++;
+	f->mem = how;
+	f->mem_until = clk.now + (how == MEM_CLOSED ? TIME_WAIT_NS :
+	    DORMANT_NS);
+	fk_list_append(list_of(f), &f->link);
+	while (nmem > maxmem && forget_one())
+		;
+}
+
+/*
+ * A closed flow done lingering: its FLOW_CLOSE is written, its sequence
+ * space remembered (-w).
+ */
+static void
+retire(struct flow *f)
+{
+	if (maxmem == 0) {
+		flow_close(f, f->closing);
+		return;
+	}
+	flow_finish(f, f->closing);
+	remember(f, MEM_CLOSED);
+}
+
+/*
+ * A flow idle for -t: its holes are given up and its buffers freed; it
+ * is remembered (-w) and closes, reason timeout, when it is forgotten,
+ * unless a packet that continues it resumes it first.
+ */
+static void
+suspend(struct flow *f)
+{
+	int d;
+
+	if (maxmem == 0) {
+		flow_close(f, FK_CLOSE_TIMEOUT);
+		return;
+	}
+	for (d = 0; d < 2; d++) {
+		fk_tcp_flush(&tcp, &f->dir[d], FK_GAP_CLOSE, f->last_ts);
+		fk_tcp_dir_free(&tcp, &f->dir[d]);
+	}
+	remember(f, MEM_IDLE);
 }
 
 /* Close flows idle too long, and closed flows done lingering. */
@@ -249,19 +362,25 @@ expire(void)
 
 	while ((f = first(&closing)) != NULL &&
 	    f->seen_ts + LINGER_NS < clk.now)
-		flow_close(f, f->closing);
+		retire(f);
+	while ((f = first(&tw)) != NULL && f->mem_until < clk.now)
+		flow_close(f, 0);
+	while ((f = first(&idle)) != NULL && f->mem_until < clk.now)
+		flow_close(f, 0);
 	if (idle_ns == 0)
 		return;
 	while ((f = first(&lru)) != NULL && f->seen_ts + idle_ns < clk.now)
-		flow_close(f, FK_CLOSE_TIMEOUT);
+		suspend(f);
 }
 
 static void
 evict_one(void)
 {
-	struct flow *f = first(&closing);
+	struct flow *f;
 
-	if (f != NULL)
+	if (forget_one())
+		return;
+	if ((f = first(&closing)) != NULL)
 		flow_close(f, f->closing);
 	else if ((f = first(&lru)) != NULL)
 		flow_close(f, FK_CLOSE_EVICT);
@@ -433,6 +552,102 @@ syn_judge(const struct flow *f, const struct fk_tcp_dir *t,
 	return SYN_IGNORE;
 }
 
+static int rebase_ok(const struct fk_tcp_dir *, const struct fk_tcp_dir *,
+    uint32_t);
+
+/*
+ * A SYN+ACK on a known flow from side t: its own (the same ISN, or a
+ * late one: at or before what was delivered), one that re-bases t (see
+ * rebase_ok), or one with another ISN inside the connection, ignored as
+ * an injected SYN is.
+ */
+static int
+synack_judge(const struct flow *f, const struct fk_tcp_dir *t,
+    const struct fk_tcp_dir *peer, uint32_t seq)
+{
+	int64_t o;
+
+	if (!f->announced || f->closing || !t->have_base)
+		return SYN_SAME;
+	o = fk_tcp_seq2off(t, seq + 1);
+	if (o >= 0 && (uint64_t)o <= t->nxt)
+		return SYN_SAME;
+	return rebase_ok(t, peer, seq) ? SYN_SAME : SYN_IGNORE;
+}
+
+/* Is seq (plus len) within what side t sent, up to its FIN? */
+static int
+in_space(const struct fk_tcp_dir *t, uint32_t seq, uint32_t len)
+{
+	uint64_t end = t->hi > t->nxt ? t->hi : t->nxt;
+	int64_t off;
+
+	if (!t->have_base)
+		return 0;
+	off = fk_tcp_seq2off(t, seq);
+	return off >= 0 && (uint64_t)off + len <= end;
+}
+
+/*
+ * A packet of a closed flow's 4-tuple, from side d: a late retransmission
+ * (or ACK) within the closed connection's sequence space?  Not a SYN.
+ */
+static int
+late_fits(const struct flow *f, int d, const struct fk_pkt *k)
+{
+	const struct fk_tcp_dir *t = &f->dir[d], *p = &f->dir[!d];
+	uint8_t fl = k->tcp_flags;
+
+	if ((k->flags & FK_PKT_F_HDRCUT) || (fl & FK_TCP_SYN) ||
+	    !f->announced)
+		return 0;
+	if (t->have_base)
+		return in_space(t, k->seq, k->seg_len +
+		    ((fl & FK_TCP_FIN) != 0));
+	if (f->finp[d] && k->seq == f->finp_seq[d] && k->seg_len == 0)
+		return 1;		/* its FIN again */
+	/* a side that sent no data: an ACK of what the other side sent */
+	return k->seg_len == 0 && (fl & FK_TCP_ACK) && in_space(p, k->ack, 0);
+}
+
+/*
+ * A packet of a timed-out flow's 4-tuple, from side d: does it continue
+ * the flow (not a SYN; its sequence number in the receive window, as a
+ * RST's must be: fk_tcp_rst_ok; or, from a side that sent no data, its
+ * acknowledgement number in the other side's)?
+ */
+static int
+continues(const struct flow *f, int d, const struct fk_pkt *k)
+{
+	const struct fk_tcp_dir *t = &f->dir[d], *p = &f->dir[!d];
+
+	if ((k->flags & FK_PKT_F_HDRCUT) ||
+	    (k->tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN)
+		return 0;
+	if (!f->announced)
+		return 1;		/* bare packets: no sequence space */
+	if (t->have_base)
+		return fk_tcp_rst_ok(t, p, k->seq);
+	return (k->tcp_flags & FK_TCP_ACK) && p->have_base &&
+	    fk_tcp_rst_ok(p, t, k->ack);
+}
+
+/*
+ * May side t take a new base from a SYN or SYN+ACK with ISN seq?  While
+ * it has delivered and buffered nothing and its peer has not
+ * acknowledged its current ISN (an ISN from the handshake that did not
+ * go on, or a base taken from a stray packet).
+ */
+static int
+rebase_ok(const struct fk_tcp_dir *t, const struct fk_tcp_dir *peer,
+    uint32_t seq)
+{
+	return t->have_base && t->nxt == 0 && t->head == NULL &&
+	    fk_tcp_seq2off(t, seq + 1) != 0 &&
+	    !(peer->ack_seen && peer->ack == t->base);
+}
+
+
 static void
 segment(struct flow *f, int d, const struct fk_pkt *k,
     const struct fk_packet *pk, const uint8_t *frame, int ignore)
@@ -478,6 +693,12 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 			t->ack_seen = 1;
 		}
 	}
+	if ((fl & FK_TCP_SYN) && t->have_base && rebase_ok(t, peer, k->seq)) {
+		/* a SYN with a new ISN before this side sent anything */
+		t->have_base = t->syn_seen = t->fin_seen = 0;
+		t->hi = t->fin_off = 0;
+		t->ws_state = FK_TCP_WS_NOSYN;
+	}
 	if ((fl & FK_TCP_SYN) && t->ws_state == FK_TCP_WS_NOSYN)
 		t->ws_state = fk_tcp_wscale(frame + k->l4_off,
 		    k->ip_end - k->l4_off, &t->ws);
@@ -504,12 +725,27 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 	 */
 	if ((fl & FK_TCP_ACK) && peer->have_base)
 		fk_tcp_acked(&tcp, peer, k->ack, clk.now);
-	if (!t->have_base && k->seg_len > 0) {
-		/* no SYN: offset 0 is decided by a start window */
+	/*
+	 * A base from data or a SYN, never from a bare FIN or RST; with
+	 * no SYN, offset 0 is decided by a start window.
+	 */
+	if (!t->have_base && k->seg_len > 0)
 		fk_tcp_start(&tcp, t, dseq, clk.now);
-	} else if (!t->have_base && (fl & FK_TCP_FIN)) {
-		t->base = dseq;
-		t->have_base = 1;
+	if (!t->have_base && (fl & FK_TCP_FIN) && !(fl & FK_TCP_RST)) {
+		f->finp[d] = 1;
+		f->finp_seq[d] = dseq;
+	}
+	if (t->have_base && f->finp[d]) {
+		/* a FIN that came before the base: placed if after it */
+		int64_t fo = fk_tcp_seq2off(t, f->finp_seq[d]);
+
+		f->finp[d] = 0;
+		if (fo >= 0 && !t->fin_seen) {
+			t->fin_seen = 1;
+			t->fin_off = (uint64_t)fo;
+			if ((uint64_t)fo + 1 > t->hi)
+				t->hi = (uint64_t)fo + 1;
+		}
 	}
 	if (t->have_base) {
 		off = fk_tcp_seq2off(t, dseq);
@@ -529,7 +765,7 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 			    ((fl & FK_TCP_FIN) != 0);
 	}
 	if (!f->closing &&
-	    ((fl & FK_TCP_RST) || fin_done(f))) {
+	    ((fl & FK_TCP_RST) || fins_done(f))) {
 		set_closing(f, (fl & FK_TCP_RST) ? FK_CLOSE_RST : FK_CLOSE_FIN);
 		return;
 	}
@@ -645,17 +881,45 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 	bare = (k.flags & FK_PKT_F_HDRCUT) ||
 	    (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0);
 	f = lookup(&key);
+	if (f != NULL && f->mem) {
+		d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
+		if (f->mem == MEM_CLOSED && late_fits(f, d, &k)) {
+			/* a retransmission of a closed flow */
+			n_late++;
+			n_late_bytes += k.seg_len;
+			tcp.retrans_bytes += k.seg_len;
+			remember(f, MEM_CLOSED);
+			return;
+		}
+		if (f->mem == MEM_IDLE && continues(f, d, &k)) {
+			fk_list_remove(&idle, &f->link);
+			nmem--;
+			f->mem = 0;
+			fk_list_append(&lru, &f->link);
+			n_resumed++;
+		} else {
+			flow_close(f, 0);
+			f = NULL;
+		}
+	}
 	if (f != NULL) {
 		int j = SYN_SAME;
 
 		d = (fwd == f->a_is_0) ? FK_DIR_AB : FK_DIR_BA;
 		if ((k.tcp_flags & (FK_TCP_SYN | FK_TCP_ACK)) == FK_TCP_SYN)
 			j = syn_judge(f, &f->dir[d], &f->dir[!d], k.seq);
+		else if ((k.tcp_flags & (FK_TCP_SYN | FK_TCP_RST)) ==
+		    FK_TCP_SYN && !(k.flags & FK_PKT_F_HDRCUT) &&
+		    !synack_confirms(f, d, &k))
+			j = synack_judge(f, &f->dir[d], &f->dir[!d], k.seq);
 		if (j == SYN_NEW) {
 			flow_close(f, f->closing ? f->closing :
 			    FK_CLOSE_REUSE);
 			n_reuse++;
 			f = flow_new(&key, fwd, &k, pk, 1, 0);
+		} else if (j == SYN_IGNORE && (k.tcp_flags & FK_TCP_ACK)) {
+			n_syn_ignored++;	/* a SYN+ACK: nothing pends */
+			ignore = 1;
 		} else if (j == SYN_IGNORE) {
 			n_syn_ignored++;
 			ignore = 1;
@@ -712,10 +976,14 @@ close_all(uint8_t reason)
 		v[n++] = f;
 	for (f = first(&lru); f != NULL; f = flow_next(f))
 		v[n++] = f;
+	for (f = first(&idle); f != NULL; f = flow_next(f))
+		v[n++] = f;	/* timed out: reason timeout */
 	qsort(v, n, sizeof(*v), by_id);
 	for (i = 0; i < n; i++)
 		flow_close(v[i], v[i]->closing ? v[i]->closing : reason);
 	free(v);
+	while ((f = first(&tw)) != NULL)
+		flow_close(f, 0);
 }
 
 /*
@@ -772,6 +1040,14 @@ stats(void)
 		fk_stats_add(&sb, n_rst_ignored, "rst_ignored");
 	if (n_syn_ignored)
 		fk_stats_add(&sb, n_syn_ignored, "syn_ignored");
+	if (n_late) {
+		fk_stats_add(&sb, n_late, "closed_late_packets");
+		fk_stats_add(&sb, n_late_bytes, "closed_late_bytes");
+	}
+	if (n_resumed)
+		fk_stats_add(&sb, n_resumed, "resumed");
+	if (n_mem_dropped)
+		fk_stats_add(&sb, n_mem_dropped, "closed_forgotten");
 	fk_stats_add(&sb, tcp.bytes, "bytes");
 	fk_stats_add(&sb, tcp.gap_bytes, "gap_bytes");
 	fk_stats_add(&sb, tcp.retrans_bytes, "retrans_bytes");
@@ -803,7 +1079,7 @@ main(int argc, char *argv[])
 	fk_cmdline(argc, argv, &cmdline);
 	tcp.dir_cap = 4ULL << 20;
 	tcp.hist_cap = 64U << 10;
-	while ((ch = getopt(argc, argv, "VB:I:M:hkn:R:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "VB:I:M:hkn:R:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B':
 			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
@@ -842,6 +1118,10 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'w':
+			maxmem = (uint64_t)fk_strtonum(optarg, 0, 1LL << 40,
+			    "-w");
 			break;
 		case 'h':
 			fk_help();

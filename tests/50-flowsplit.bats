@@ -99,8 +99,9 @@ data/reasm-portreuse.pcap
 			flowsplit -o "n/$c" > /dev/null
 		diff -r "o/$c" "n/$c" || { echo "$c: differs"; return 1; }
 	done
-	# The counter was exercised: example2 reuses ports, zeek's q-in-q files.
-	ls o/pcaps/pcapplusplus/PcapExamples/example2.pcap | grep -q 'c1$'
+	# The counter was exercised: port reuse, zeek's q-in-q files (example2's
+	# c1 was a retransmission after close, a flow no longer: issue #12.4).
+	find o -name '*c1' | grep -q .
 	[ "$(find o -type f | wc -l)" -gt 300 ]
 }
 

@@ -423,6 +423,68 @@ def main():
     d.pkt("s", "A", 0, b"z" * 100)
     write("midorder", c.pkts + d.pkts)
 
+    # a server's stale ISN: a bare FIN with sequence number 0 and a
+    # SYN+ACK whose ISN it then changes before the client acknowledges
+    # it (suricata-verify bug-3286, tcp-fastopen-10): the side re-bases
+    # on the later SYN+ACK; once acknowledged, an old one is ignored
+    c = Conv(cisn=1000, sisn=7000)
+    c.pkt("c", "S", raw_seq=c.isn["c"], ack=False)
+    c.pkt("s", "FA", raw_seq=0)
+    c.pkt("s", "SA", raw_seq=7000)
+    c.isn["s"] = 90000
+    c.pkt("s", "SA", raw_seq=90000)
+    c.pkt("c", "A")
+    c.pkt("c", "PA", data=b"request")
+    c.pkt("s", "PA", data=b"response one;")
+    c.pkt("s", "SA", raw_seq=7000)
+    c.pkt("s", "PA", data=b"two")
+    c.fin()
+    write("rebase", c.pkts)
+
+    # retransmissions 5 s after both FINs (past the 2 s linger): a FIN
+    # and the server's last data again; then, 100 s later, data past
+    # the old sequence space: a new flow
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"request")
+    c.pkt("s", "PA", data=b"response")
+    c.fin()
+    c.t += 5
+    c.pkt("c", "FA", rel=7)
+    c.pkt("s", "PA", rel=0, data=b"response")
+    c.pkt("c", "A")
+    c.t += 100
+    c.pkt("c", "PA", rel=5000, data=b"unrelated")
+    write("timewait", c.pkts)
+
+    # idle longer than -t, then more of the same connection (after a
+    # 5-byte hole): it resumes; another connection idle as long goes on
+    # with an unrelated sequence number, a third with a new SYN
+    a = Conv(cport=40001)
+    a.handshake()
+    a.pkt("c", "PA", data=b"early;")
+    a.pkt("s", "PA", data=b"reply;")
+    b = Conv(cport=40002)
+    b.t = a.t
+    b.handshake()
+    b.pkt("c", "PA", data=b"old")
+    c = Conv(cport=40003)
+    c.t = a.t
+    c.handshake()
+    c.pkt("c", "PA", data=b"first")
+    a.t += 400
+    a.pkt("c", "PA", rel=11, data=b"late")
+    a.pkt("s", "PA", data=b"again")
+    a.fin()
+    b.t = a.t
+    b.pkt("c", "PA", rel=3 + 2**30, data=b"other")
+    d = Conv(cport=40003, cisn=777777, sisn=888888)
+    d.t = a.t
+    d.handshake()
+    d.pkt("c", "PA", data=b"second")
+    write("resume", sorted(a.pkts + b.pkts + c.pkts + d.pkts,
+                           key=lambda p: p.time))
+
 
 if __name__ == "__main__":
     main()
