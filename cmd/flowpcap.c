@@ -26,6 +26,7 @@
 #include "fk_flowkey.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_flowrow.h"
 #include "fk_list.h"
 #include "fk_l4.h"
 #include "fk_name.h"
@@ -662,38 +663,36 @@ row_cmp(const void *a, const void *b)
 	return x->o.flow_id < y->o.flow_id ? -1 : x->o.flow_id > y->o.flow_id;
 }
 
+/* One row of -l (the header if r is NULL): FIELDS in flowpcap(1). */
+static void
+put_row(enum fk_rowfmt rf, const struct row *r)
+{
+	static const struct row none;
+	struct fk_rowout ro;
+	struct fk_flowrow w;
+
+	if (r == NULL)
+		r = &none;
+	fk_flowrow_open(&w, &r->o);
+	w.end_ns = r->last_ts;
+	fk_row_begin(&ro, stdout, rf);
+	fk_flowrow_put(&ro, &w);
+	fk_row_u64(&ro, "packets", r->packets);
+	fk_row_u64(&ro, "wire_bytes", r->bytes);
+	fk_row_u64(&ro, "payload_bytes", r->payload);
+	fk_row_end(&ro);
+}
+
 static void
 print_list(void)
 {
-	char aa[FK_ADDR_STRLEN], ab[FK_ADDR_STRLEN], t0[64], t1[64], vl[16];
 	size_t i;
 
 	if (nrows > 0)
 		qsort(rows, nrows, sizeof(*rows), row_cmp);
-	printf("id\tproto\taddr_a\tport_a\taddr_b\tport_b\tvlan\tpackets\t"
-	    "bytes\tpayload\tfirst\tlast\n");
-	for (i = 0; i < nrows; i++) {
-		const struct row *r = &rows[i];
-
-		fk_addr_str(aa, sizeof(aa), r->o.family, r->o.addr_a);
-		fk_addr_str(ab, sizeof(ab), r->o.family, r->o.addr_b);
-		fk_fmt_time(t0, sizeof(t0), r->o.ts_ns);
-		fk_fmt_time(t1, sizeof(t1), r->last_ts);
-		if (r->o.flags & FK_OPEN_F_VLAN2)
-			snprintf(vl, sizeof(vl), "%u.%u", r->o.vlan,
-			    r->o.vlan_inner);
-		else if (r->o.flags & FK_OPEN_F_VLAN)
-			snprintf(vl, sizeof(vl), "%u", r->o.vlan);
-		else
-			strcpy(vl, "-");
-		printf("%llu\t%s\t%s\t%u\t%s\t%u\t%s\t%llu\t%llu\t%llu\t%s\t%s\n",
-		    (unsigned long long)r->o.flow_id,
-		    r->o.proto == FK_PROTO_TCP ? "tcp" : "udp", aa,
-		    r->o.port_a, ab, r->o.port_b, vl,
-		    (unsigned long long)r->packets,
-		    (unsigned long long)r->bytes,
-		    (unsigned long long)r->payload, t0, t1);
-	}
+	put_row(FK_ROW_HEADER, NULL);
+	for (i = 0; i < nrows; i++)
+		put_row(FK_ROW_TSV, &rows[i]);
 	fk_stdout_check();
 }
 

@@ -21,6 +21,7 @@
 
 #include "fk_addr.h"
 #include "fk_decode.h"
+#include "fk_flowrow.h"
 #include "fk_hash.h"
 #include "fk_io.h"
 #include "fk_ofile.h"
@@ -29,7 +30,7 @@
 #include "fk_stage.h"
 #include "fk_util.h"
 
-enum fmt { F_TEXT, F_TSV, F_JSON };
+enum fmt { F_TEXT, F_TSV, F_JSON, F_JSONL };
 
 enum key {
 	K_NONE, K_ID, K_START, K_END, K_DURATION, K_PACKETS, K_BYTES,
@@ -64,8 +65,10 @@ struct flow {
 	uint16_t port[2];
 	uint16_t vlan;
 	uint8_t family;		/* 0: no FLOW_OPEN was seen */
+	uint8_t proto;
 	uint8_t reason;		/* 0: still open at the end of input */
-	uint8_t hasvlan;
+	uint8_t nvlan;		/* VLAN tags: 0, 1, 2 */
+	uint16_t inner_vlan;
 	uint8_t tun_type;	/* 0: not tunneled */
 	uint64_t tun_id;
 	struct dstat d[2];
@@ -95,7 +98,7 @@ static size_t statslen;
 static uint64_t stats_dropped;
 
 static const struct fk_opthelp opthelp[] = {
-	{ "-f format", "text (the default), tsv or json" },
+	{ "-f format", "text (the default), tsv, json or jsonl" },
 	{ "-n count", "print at most count rows (the totals count all)" },
 	{ "-o file", "write the report to file instead of stdout" },
 	{ "-p", "pass every record on; the report goes to stderr or -o" },
@@ -215,18 +218,13 @@ fmt_addr(char *buf, size_t len, const struct flow *f, int side, int withport)
 		snprintf(buf, len, "%s:%u", a, f->port[side]);
 }
 
-/* ns since the epoch as seconds: "1258589770.049012000". */
+/* A duration in seconds: "0.049012". */
 static void
-fmt_secs(char *buf, size_t len, uint64_t ns, int digits)
+fmt_secs(char *buf, size_t len, uint64_t ns)
 {
-	if (digits == 6)
-		snprintf(buf, len, "%llu.%06llu",
-		    (unsigned long long)(ns / 1000000000u),
-		    (unsigned long long)(ns % 1000000000u / 1000u));
-	else
-		snprintf(buf, len, "%llu.%09llu",
-		    (unsigned long long)(ns / 1000000000u),
-		    (unsigned long long)(ns % 1000000000u));
+	snprintf(buf, len, "%llu.%06llu",
+	    (unsigned long long)(ns / 1000000000u),
+	    (unsigned long long)(ns % 1000000000u / 1000u));
 }
 
 static void
@@ -259,30 +257,63 @@ text_header(void)
 	    "GAP", "RETRANS", "CLOSE");
 }
 
+/* The columns after fk_flowrow's: FIELDS in flowstat(1). */
 static void
-tsv_header(void)
+put_counters(struct fk_rowout *r, const struct dstat *d)
 {
-	fputs("id\tfamily\ta_addr\ta_port\tb_addr\tb_port\tvlan\tstart\tend\t"
-	    "duration\tab_packets\tba_packets\tab_wire_bytes\tba_wire_bytes\t"
-	    "ab_bytes\tba_bytes\tab_gap_bytes\tba_gap_bytes\t"
-	    "ab_retrans_bytes\tba_retrans_bytes\tab_ooo_packets\t"
-	    "ba_ooo_packets\tab_overlaps\tba_overlaps\tclose\ttunnel\n", rep);
+	fk_row_u64(r, "ab_packets", d[0].packets);
+	fk_row_u64(r, "ba_packets", d[1].packets);
+	fk_row_u64(r, "ab_wire_bytes", d[0].wire);
+	fk_row_u64(r, "ba_wire_bytes", d[1].wire);
+	fk_row_u64(r, "ab_payload_bytes", d[0].bytes);
+	fk_row_u64(r, "ba_payload_bytes", d[1].bytes);
+	fk_row_u64(r, "ab_gap_bytes", d[0].gap);
+	fk_row_u64(r, "ba_gap_bytes", d[1].gap);
+	fk_row_u64(r, "ab_retrans_bytes", d[0].retrans);
+	fk_row_u64(r, "ba_retrans_bytes", d[1].retrans);
+	fk_row_u64(r, "ab_ooo_packets", d[0].ooo);
+	fk_row_u64(r, "ba_ooo_packets", d[1].ooo);
+	fk_row_u64(r, "ab_overlaps", d[0].overlaps);
+	fk_row_u64(r, "ba_overlaps", d[1].overlaps);
 }
 
+/* One row of -f tsv, json or jsonl (the header if f is NULL). */
 static void
-json_dstat(const char *name, const struct dstat *d)
+put_row(enum fk_rowfmt rf, const struct flow *f)
 {
-	fprintf(rep, "\"%s\": {\"packets\": %llu, \"wire_bytes\": %llu, "
-	    "\"bytes\": %llu, \"gap_bytes\": %llu, \"retrans_bytes\": %llu, "
-	    "\"ooo_packets\": %llu, \"overlaps\": %llu}", name, ull(d->packets),
-	    ull(d->wire), ull(d->bytes), ull(d->gap), ull(d->retrans),
-	    ull(d->ooo), ull(d->overlaps));
+	static const struct flow none;
+	struct fk_rowout r;
+	struct fk_flowrow w;
+	char tun[64];
+
+	if (f == NULL)
+		f = &none;
+	memset(&w, 0, sizeof(w));
+	w.id = f->id;
+	w.family = f->family;
+	w.proto = f->proto;
+	memcpy(w.addr, f->addr, sizeof(w.addr));
+	memcpy(w.port, f->port, sizeof(w.port));
+	w.nvlan = f->nvlan;
+	w.vlan = f->vlan;
+	w.inner_vlan = f->inner_vlan;
+	w.start_ns = f->first_ns == UINT64_MAX ? 0 : f->first_ns;
+	w.end_ns = f->last_ns;
+	if (f->tun_type != 0)
+		snprintf(tun, sizeof(tun), "%s-%016llx",
+		    fk_tunnel_name(f->tun_type), ull(f->tun_id));
+	fk_row_begin(&r, rep, rf);
+	fk_flowrow_put(&r, &w);
+	put_counters(&r, f->d);
+	fk_row_str(&r, "close", reasonname(f->reason));
+	fk_row_str(&r, "tunnel", f->tun_type != 0 ? tun : NULL);
+	fk_row_end(&r);
 }
 
 static void
 print_flow(const struct flow *f)
 {
-	char a[64], b[64], t0[48], t1[48], du[32];
+	char a[64], b[64], t0[48], du[32];
 
 	if (nmax >= 0 && nprinted >= (uint64_t)nmax)
 		return;
@@ -292,7 +323,7 @@ print_flow(const struct flow *f)
 		fmt_addr(a, sizeof(a), f, 0, 1);
 		fmt_addr(b, sizeof(b), f, 1, 1);
 		fmt_iso(t0, sizeof(t0), f->first_ns);
-		fmt_secs(du, sizeof(du), duration(f), 6);
+		fmt_secs(du, sizeof(du), duration(f));
 		fprintf(rep, "%-6llu %-30s %12s %-23s %-23s %8llu %8llu %11llu "
 		    "%11llu %11llu %11llu %9llu %9llu %s\n", ull(f->id), t0, du,
 		    a, b, ull(f->d[0].packets), ull(f->d[1].packets),
@@ -302,61 +333,15 @@ print_flow(const struct flow *f)
 		    reasonname(f->reason));
 		break;
 	case F_TSV:
-		fmt_addr(a, sizeof(a), f, 0, 0);
-		fmt_addr(b, sizeof(b), f, 1, 0);
-		fmt_secs(t0, sizeof(t0), f->first_ns == UINT64_MAX ? 0 :
-		    f->first_ns, 9);
-		fmt_secs(t1, sizeof(t1), f->last_ns, 9);
-		fmt_secs(du, sizeof(du), duration(f), 9);
-		fprintf(rep, "%llu\t%u\t%s\t%u\t%s\t%u\t", ull(f->id), f->family,
-		    a, f->port[0], b, f->port[1]);
-		if (f->hasvlan)
-			fprintf(rep, "%u", f->vlan);
-		else
-			fputc('-', rep);
-		fprintf(rep, "\t%s\t%s\t%s", t0, t1, du);
-		fprintf(rep, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu"
-		    "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%s",
-		    ull(f->d[0].packets), ull(f->d[1].packets),
-		    ull(f->d[0].wire), ull(f->d[1].wire),
-		    ull(f->d[0].bytes), ull(f->d[1].bytes),
-		    ull(f->d[0].gap), ull(f->d[1].gap),
-		    ull(f->d[0].retrans), ull(f->d[1].retrans),
-		    ull(f->d[0].ooo), ull(f->d[1].ooo),
-		    ull(f->d[0].overlaps), ull(f->d[1].overlaps),
-		    reasonname(f->reason));
-		if (f->tun_type != 0)
-			fprintf(rep, "\t%s-%016llx\n",
-			    fk_tunnel_name(f->tun_type), ull(f->tun_id));
-		else
-			fputs("\t-\n", rep);
+		put_row(FK_ROW_TSV, f);
 		break;
 	case F_JSON:
-		fmt_addr(a, sizeof(a), f, 0, 0);
-		fmt_addr(b, sizeof(b), f, 1, 0);
-		fmt_iso(t0, sizeof(t0), f->first_ns);
-		fmt_iso(t1, sizeof(t1), f->last_ns);
-		fmt_secs(du, sizeof(du), duration(f), 9);
-		fprintf(rep, "%s\n  {\"id\": %llu, \"family\": %u, "
-		    "\"a\": {\"addr\": \"%s\", \"port\": %u}, "
-		    "\"b\": {\"addr\": \"%s\", \"port\": %u}, ",
-		    nprinted > 1 ? "," : "", ull(f->id), f->family, a,
-		    f->port[0], b, f->port[1]);
-		if (f->hasvlan)
-			fprintf(rep, "\"vlan\": %u, ", f->vlan);
-		else
-			fputs("\"vlan\": null, ", rep);
-		fprintf(rep, "\"start\": \"%s\", \"end\": \"%s\", "
-		    "\"duration\": %s, \"close\": \"%s\",\n   ", t0, t1, du,
-		    reasonname(f->reason));
-		if (f->tun_type != 0)
-			fprintf(rep, "\"tunnel\": {\"type\": \"%s\", "
-			    "\"id\": \"%016llx\"},\n   ",
-			    fk_tunnel_name(f->tun_type), ull(f->tun_id));
-		json_dstat("ab", &f->d[0]);
-		fputs(",\n   ", rep);
-		json_dstat("ba", &f->d[1]);
-		fputc('}', rep);
+		fputs(nprinted > 1 ? ",\n  " : "\n  ", rep);
+		put_row(FK_ROW_JSON, f);
+		break;
+	case F_JSONL:	/* rep is line-buffered: each flow as it closes */
+		put_row(FK_ROW_JSON, f);
+		fputc('\n', rep);
 		break;
 	}
 	check_rep();
@@ -380,10 +365,79 @@ put_clean(const char *s, size_t n, int json)
 	}
 }
 
+/* The end of the STATS line at s. */
+static size_t
+stats_eol(size_t s)
+{
+	while (s < statslen && stats[s] != '\n')
+		s++;
+	return s;
+}
+
+/* The length of the key of the STATS line s..e: up to its '='. */
+static size_t
+stats_keylen(size_t s, size_t e)
+{
+	const char *eq = memchr(stats + s, '=', e - s);
+
+	return eq != NULL ? (size_t)(eq - (stats + s)) : e - s;
+}
+
+/*
+ * The STATS lines "stage.key=value" as JSON members "stage.key": value,
+ * a number when value is a whole decimal number that fits 64 bits, else
+ * a string (null: no '=').  A key seen again later is left out here: the
+ * last value counts (flowkit-records(5)).  At most STATS_MAX bytes of
+ * lines: quadratic in their count only on hostile input.
+ */
+static void
+print_stats_json(void)
+{
+	size_t s, e, s2, e2, k, v;
+	int first = 1, later;
+
+	for (s = 0; s < statslen; s = e + 1) {
+		e = stats_eol(s);
+		if (e == s)
+			continue;
+		k = stats_keylen(s, e);
+		later = 0;
+		for (s2 = e + 1; s2 < statslen && !later; s2 = e2 + 1) {
+			e2 = stats_eol(s2);
+			later = stats_keylen(s2, e2) == k &&
+			    memcmp(stats + s, stats + s2, k) == 0;
+		}
+		if (later)
+			continue;
+		fprintf(rep, "%s\n  \"", first ? "" : ",");
+		first = 0;
+		put_clean(stats + s, k, 1);
+		fputs("\": ", rep);
+		if (k == e - s) {
+			fputs("null", rep);
+			continue;
+		}
+		v = s + k + 1;
+		if (e > v && e - v <= 20 && strspn(stats + v, "0123456789") >=
+		    e - v && (e - v < 20 || memcmp(stats + v,
+		    "18446744073709551615", 20) <= 0) &&
+		    (stats[v] != '0' || e - v == 1))
+			fwrite(stats + v, 1, e - v, rep);
+		else {
+			fputc('"', rep);
+			put_clean(stats + v, e - v, 1);
+			fputc('"', rep);
+		}
+	}
+	if (!first)
+		fputs("\n ", rep);
+}
+
 static void
 print_totals(void)
 {
 	struct dstat *a = &tot.d[0], *b = &tot.d[1];
+	struct fk_rowout r;
 	size_t i, s, e;
 	int first = 1;
 
@@ -427,8 +481,11 @@ print_totals(void)
 	case F_TSV:
 		break;
 	case F_JSON:
-		fprintf(rep, "\n ],\n \"totals\": {\"flows\": %llu, "
-		    "\"close\": {", ull(tot.flows));
+		fputs("\n ],\n \"totals\": ", rep);
+		fk_row_begin(&r, rep, FK_ROW_JSON);
+		fk_row_u64(&r, "flows", tot.flows);
+		fk_row_field(&r, "close");
+		fputc('{', rep);
 		for (i = 0; i < FK_ARRAY_LEN(tot.reasons); i++)
 			if (tot.reasons[i]) {
 				fprintf(rep, "%s\"%s\": %llu", first ? "" : ", ",
@@ -436,23 +493,14 @@ print_totals(void)
 				    ull(tot.reasons[i]));
 				first = 0;
 			}
-		fputs("},\n  ", rep);
-		json_dstat("ab", a);
-		fputs(",\n  ", rep);
-		json_dstat("ba", b);
-		fputs("},\n \"stats\": [", rep);
-		first = 1;
-		for (s = 0; s < statslen; s = e + 1) {
-			for (e = s; e < statslen && stats[e] != '\n'; e++)
-				continue;
-			if (e == s)
-				continue;
-			fprintf(rep, "%s\n  \"", first ? "" : ",");
-			put_clean(stats + s, e - s, 1);
-			fputc('"', rep);
-			first = 0;
-		}
-		fprintf(rep, "%s]\n}\n", first ? "" : "\n ");
+		fputc('}', rep);
+		put_counters(&r, tot.d);
+		fk_row_end(&r);
+		fputs(",\n \"stats\": {", rep);
+		print_stats_json();
+		fputs("}\n}\n", rep);
+		break;
+	case F_JSONL:
 		break;
 	}
 	check_rep();
@@ -566,8 +614,11 @@ on_open(struct fk_stage *sg, const struct fk_open *o)
 	memcpy(f->addr[1], o->addr_b, 16);
 	f->port[0] = o->port_a;
 	f->port[1] = o->port_b;
-	f->hasvlan = (o->flags & FK_OPEN_F_VLAN) != 0;
+	f->proto = o->proto;
+	f->nvlan = (o->flags & FK_OPEN_F_VLAN) == 0 ? 0 :
+	    (o->flags & FK_OPEN_F_VLAN2) ? 2 : 1;
 	f->vlan = o->vlan;
+	f->inner_vlan = o->vlan_inner;
 	f->tun_type = (o->flags & FK_OPEN_F_TUNNEL) ? o->tun_type : 0;
 	f->tun_id = o->tun_id;
 	seen_ts(f, o->ts_ns);
@@ -683,8 +734,11 @@ main(int argc, char *argv[])
 				fmt = F_TSV;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = F_JSON;
+			else if (strcmp(optarg, "jsonl") == 0)
+				fmt = F_JSONL;
 			else {
-				warnx("-f: text, tsv or json, not %s", optarg);
+				warnx("-f: text, tsv, json or jsonl, not %s",
+				    optarg);
 				fk_usage();
 			}
 			break;
@@ -741,9 +795,11 @@ main(int argc, char *argv[])
 	if (fmt == F_TEXT)
 		text_header();
 	else if (fmt == F_TSV)
-		tsv_header();
-	else
+		put_row(FK_ROW_HEADER, NULL);
+	else if (fmt == F_JSON)
 		fputs("{\"flows\": [", rep);
+	else		/* JSON Lines: each flow is written as it closes */
+		setvbuf(rep, NULL, _IOLBF, 0);
 	check_rep();
 
 	fk_stage_run(&in, pflag ? &out : NULL, &ops, NULL);

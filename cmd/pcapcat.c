@@ -2,8 +2,8 @@
  * pcapcat - read packet captures (or capture live) and emit a flowkit
  * record stream: one PACKET record per frame, then one STATS record.
  *
- * pcapcat [-hpqVv] [-B buffer_size] [-c count] [-i iface] [-r file]...
- *     [-s snaplen] [-Z user] [expression]
+ * pcapcat [-hpqVv] [-B buffer_size] [-c count] [-i iface] [-P seconds]
+ *     [-r file]... [-s snaplen] [-Z user] [expression]
  *
  * Files are read by common/fk_capfile.c through zlib, so pcap, pcapng
  * and their gzip-compressed forms all take the same path.  libpcap is
@@ -29,6 +29,7 @@
 #include "fk_capfile.h"
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_progress.h"
 #include "fk_sig.h"
 #include "fk_util.h"
 
@@ -53,6 +54,17 @@ static char *expr;		/* the BPF expression, or NULL */
 static uint64_t npackets, nfiltered, ndamaged;
 static int ioerror;
 
+/*
+ * Progress on stderr (fk_progress): the sizes of the inputs read before
+ * the current one, the offset its capture starts at (a file on stdin
+ * may have been read into), and its gzip stream if it is read through
+ * zlib.  Offsets are in the files, as their sizes are.
+ */
+static struct fk_progress progress;
+static uint64_t prog_base, prog_fileoff;
+static uint64_t prog_cut;	/* where reading stopped early, or UINT64_MAX */
+static gzFile prog_gz;
+
 /* One compiled filter per link type, made when first needed. */
 struct filter {
 	uint32_t linktype;
@@ -71,8 +83,9 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-B buffer_size", "with -i, the kernel buffer in KiB, or 8m... (64m)" },
 	{ "-c count", "stop after writing count packets" },
 	{ "-i iface", "capture live from iface instead of reading files" },
+	{ "-P seconds", "print a progress line every seconds (for logs)" },
 	{ "-p", "with -i, do not put the interface in promiscuous mode" },
-	{ "-q", "with -i, do not print the statistics when interrupted" },
+	{ "-q", "no progress on a terminal; with -i, no statistics either" },
 	{ "-r file", "read file (- is stdin; repeat for more files)" },
 	{ "-s snaplen", "keep at most snaplen bytes of each packet" },
 	{ "-v", "print a line per file and, with -i, the statistics" },
@@ -83,9 +96,9 @@ static const struct fk_opthelp opthelp[] = {
 
 static const struct fk_cmd cmdline = {
 	.usage =
-	    "usage: pcapcat [-hpqVv] [-B buffer_size] [-c count] "
-	    "[-i iface] [-r file] ...\n"
-	    "               [-s snaplen] [-Z user] [expression]\n",
+	    "usage: pcapcat [-hpqVv] [-B buffer_size] [-c count] [-i iface]\n"
+	    "               [-P seconds] [-r file] ... "
+	    "[-s snaplen] [-Z user] [expression]\n",
 	.about = "Read packet captures, or capture live, as a record stream.",
 	.opts = opthelp,
 	.vopt = 'V',
@@ -174,9 +187,11 @@ filter_for(uint32_t lt)
 	f = &filters[nfilters++];
 	f->linktype = lt;
 	f->ok = compile(lt_to_dlt(lt), &f->prog, msg, sizeof(msg)) == 0;
-	if (!f->ok)
+	if (!f->ok) {
+		fk_progress_break(&progress);
 		warnx("filter does not apply to link type %u, its packets "
 		    "are dropped: %s", lt, msg);
+	}
 	return f;
 }
 
@@ -286,6 +301,18 @@ onbus(int sig, siginfo_t *si, void *ctx)
 	raise(sig);
 }
 
+/* Bytes of the inputs read up to the packet pkt; UINT64_MAX: unknown. */
+static uint64_t
+prog_bytes(const struct fk_cap_pkt *pkt)
+{
+	z_off_t o;
+
+	if (prog_gz == NULL || gzdirect(prog_gz))
+		return prog_base + prog_fileoff + pkt->offset;
+	o = gzoffset(prog_gz);
+	return o < 0 ? UINT64_MAX : prog_base + (uint64_t)o;
+}
+
 /*
  * The packets of an opened capture (r: what fk_cap_open said).  Return
  * 0 when -c has been reached.  When the capture is mapped, the pages
@@ -299,12 +326,19 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 	size_t dropped = 0;
 	int more = 1;
 
+	prog_cut = UINT64_MAX;
 	if (r == 0) {
 		while ((r = fk_cap_next(cap, &pkt)) == FK_CAP_PACKET) {
-			if (!(more = emit(&pkt, fileidx << 16, 1)))
+			if (!(more = emit(&pkt, fileidx << 16, 1))) {
+				prog_cut = prog_bytes(&pkt);
 				break;
+			}
+			if (fk_progress_due(&progress))
+				fk_progress_show(&progress, prog_bytes(&pkt),
+				    npackets + nfiltered);
 			if (fk_sig_count() > 0 && !input_pipe) {
 				more = 0;	/* interrupted: stop here */
+				prog_cut = prog_bytes(&pkt);
 				break;
 			}
 			if (cap->mem != NULL &&
@@ -317,6 +351,9 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 		}
 	}
 	/* Said on stderr, and in the END record for later stages. */
+	if ((r == FK_CAP_EOF && cap->note[0]) || r == FK_CAP_DAMAGED ||
+	    r == FK_CAP_IOERR || vflag)
+		fk_progress_break(&progress);
 	if (r == FK_CAP_EOF && cap->note[0]) {
 		warnx("%s: %s", name, cap->note);
 		fk_io_status(FK_END_COMPLETE, FK_EX_DATA, "%s: %s", name,
@@ -394,6 +431,9 @@ read_file(const char *path, int fd, uint32_t fileidx)
 	int r, more;
 
 	input_pipe = fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode);
+	prog_fileoff = (uint64_t)lseek(fd, 0, SEEK_CUR);
+	if (input_pipe || prog_fileoff == (uint64_t)-1)
+		prog_fileoff = 0;
 	if (map_file(fd, name)) {
 		close(fd);
 		fk_out_stable(&out, map_base, map_len, name);
@@ -404,14 +444,27 @@ read_file(const char *path, int fd, uint32_t fileidx)
 		fk_out_stable(&out, NULL, 0, NULL);	/* written: unmap */
 		munmap((void *)(uintptr_t)map_base, map_len);
 		map_base = NULL;
+		prog_base = prog_cut != UINT64_MAX ? prog_cut :
+		    prog_base + (uint64_t)sb.st_size;
 		return more;
 	}
 	if ((gz = gzdopen(fd, "rb")) == NULL)
 		err(FK_EX_FAIL, "%s: gzdopen", name);
 	gzbuffer(gz, GZ_BUFSIZE);
 	r = fk_cap_open(&cap, gz_read, gz, name, snaplen);
+	prog_gz = gz;
 	more = read_packets(&cap, r, name, fileidx);
 	fk_cap_close(&cap);
+	/* the whole file when it is one, else what was read of it */
+	if (prog_cut != UINT64_MAX)
+		prog_base = prog_cut;
+	else if (S_ISREG(sb.st_mode))
+		prog_base += (uint64_t)sb.st_size;
+	else if (gzdirect(gz) || gzoffset(gz) < 0)
+		prog_base += cap.off;
+	else
+		prog_base += (uint64_t)gzoffset(gz);
+	prog_gz = NULL;
 	gzclose(gz);
 	return more;
 }
@@ -566,12 +619,15 @@ main(int argc, char *argv[])
 {
 	const char **files = NULL, *iface = NULL, *user = NULL;
 	size_t nfiles = 0, len;
-	int ch, promisc = 1, *fds = NULL;
+	int ch, promisc = 1, *fds = NULL, regular = 1;
+	unsigned logsecs = 0;
+	uint64_t total = 0;
+	struct stat st;
 	struct fk_statsbuf sb;
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
-	while ((ch = getopt(argc, argv, "B:Vc:hi:pqr:s:vZ:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:VP:c:hi:pqr:s:vZ:")) != -1) {
 		switch (ch) {
 		case 'B':
 			/* tcpdump's unit, KiB, unless a suffix says */
@@ -594,6 +650,10 @@ main(int argc, char *argv[])
 			break;
 		case 'i':
 			iface = optarg;
+			break;
+		case 'P':
+			logsecs = (unsigned)fk_strtonum(optarg, 1, 86400,
+			    "seconds");
 			break;
 		case 'p':
 			promisc = 0;
@@ -661,8 +721,29 @@ main(int argc, char *argv[])
 		}
 		if (user != NULL)
 			drop_privs(user);
+		/*
+		 * Progress: on a terminal when every input is a file of a
+		 * known size, unless -q; with -P as lines, whatever they are.
+		 */
+		for (size_t i = 0; i < nfiles; i++) {
+			int s = fds[i] >= 0 ? fstat(fds[i], &st) :
+			    strcmp(files[i], "-") == 0 ? fstat(0, &st) :
+			    stat(files[i], &st);
+
+			if (s != 0 || !S_ISREG(st.st_mode))
+				regular = 0;
+			else
+				total += (uint64_t)st.st_size;
+		}
+		if (logsecs > 0)
+			fk_progress_start(&progress, "pcapcat", FK_PROGRESS_LOG,
+			    logsecs, regular ? total : 0);
+		else if (regular && !qflag)
+			fk_progress_start(&progress, "pcapcat", FK_PROGRESS_TTY, 0,
+			    total);
 		for (size_t i = 0; i < nfiles; i++) {
 			if (fds[i] < 0 && (fds[i] = open_input(files[i])) < 0) {
+				fk_progress_break(&progress);
 				warn("%s", files[i]);
 				fk_io_status(FK_END_INCOMPLETE, FK_EX_FAIL,
 				    "%s: %s", files[i], strerror(errno));
@@ -677,6 +758,7 @@ main(int argc, char *argv[])
 			}
 		}
 		free(fds);
+		fk_progress_done(&progress, prog_base, npackets + nfiltered);
 	}
 	fk_stats_begin(&sb, "pcapcat");
 	fk_stats_add(&sb, npackets, "packets");

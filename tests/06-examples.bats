@@ -51,7 +51,7 @@ SUBST=(
 # Blocks that are not run, and why.
 SKIP=(
 	"README.md:2	make demo and make check install packages and run this suite"
-	"README.md:5	make targets that run this suite"
+	"README.md:6	make targets that run this suite"
 )
 
 # Every file an example names with -o, -w or > (not - or /dev/null),

@@ -511,3 +511,100 @@ PY
 	pcapcat -r x.pcap tcp port 80 | reasm | httpsplit -o http > /dev/null
 	[ -d http ]
 }
+
+# mkbig N FILE: a pcap of N UDP packets of 1000 bytes (1 MB a thousand).
+mkbig() {
+	python3 - "$@" <<'PY'
+import struct, sys
+n, name = int(sys.argv[1]), sys.argv[2]
+pl = b"x" * 958
+frame = (b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" +
+         struct.pack("!BBHHHBBH4s4s", 0x45, 0, 986, 0, 0, 64, 17, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) +
+         struct.pack("!HHHH", 1111, 53, 966, 0) + pl)
+with open(name, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(n):
+        f.write(struct.pack("<IIII", 1700000000 + i // 1000, i % 1000,
+                            len(frame), len(frame)) + frame)
+PY
+}
+
+@test "progress on a terminal: one line redrawn at most 4 times a second, then a summary" {
+	mkbig 10000 big.pcap
+	read -r rc secs < <(python3 "$LIB/pty-run.py" out.fk err pcapcat -r big.pcap)
+	[ "$rc" -eq 0 ]
+	pcapcat -r big.pcap 2> plain.err | cmp - out.fk
+	[ ! -s plain.err ]
+	cat -v err
+	python3 - "$secs" <<'PY'
+import re, sys
+secs = float(sys.argv[1])
+e = open("err", "rb").read().decode()
+# the progress lines: "\r" + text + clear to the end of the line
+lines = re.findall(r"\rpcapcat: +(\d+)% ([\d.]+ MiB) of 9\.7 MiB, (\d+) packets, "
+                   r"[\d.]+ MiB/s, \d+:\d\d left\x1b\[K", e)
+assert len(lines) >= 2, e
+assert len(lines) <= secs * 4 + 2, (len(lines), secs)
+pct = [int(x[0]) for x in lines]
+pk = [int(x[2]) for x in lines]
+assert pct == sorted(pct) and pk == sorted(pk) and pk[-1] < 10000, lines
+# the summary replaces the last line: cleared, then a line of its own
+assert re.search(r"\r\x1b\[Kpcapcat: 9\.7 MiB, 10000 packets in [\d.]+ s, "
+                 r"[\d.]+ MiB/s\r\n$", e), e
+PY
+}
+
+@test "progress: none with -q, none when stderr is not a terminal, none for a pipe" {
+	mkbig 3000 big.pcap
+	read -r rc _ < <(python3 "$LIB/pty-run.py" -d 0.03 out.fk err pcapcat -q -r big.pcap)
+	[ "$rc" -eq 0 ] && [ ! -s err ]
+	read -r rc _ < <(python3 "$LIB/pty-run.py" -d 0.03 -e file out.fk err pcapcat -r big.pcap)
+	[ "$rc" -eq 0 ] && [ ! -s err ]
+	read -r rc _ < <(python3 "$LIB/pty-run.py" -d 0.03 out.fk err sh -c 'cat big.pcap | pcapcat')
+	[ "$rc" -eq 0 ] && [ ! -s err ]
+	# a file on stdin is a file: shown
+	read -r rc _ < <(python3 "$LIB/pty-run.py" -d 0.03 out.fk err sh -c 'pcapcat < big.pcap')
+	[ "$rc" -eq 0 ]
+	grep -q 'packets in' err
+}
+
+@test "progress -P: plain lines at the interval into a log, a summary, no terminal codes" {
+	mkbig 10000 big.pcap
+	read -r rc secs < <(python3 "$LIB/pty-run.py" -d 0.02 -e file out.fk log pcapcat -P 1 -r big.pcap)
+	[ "$rc" -eq 0 ]
+	cat log
+	! grep -q "$(printf '[\r\033]')" log
+	n=$(grep -c '^pcapcat: progress: .*% .* of 9\.7 MiB, [0-9]* packets, .* left$' log)
+	[ "$n" -ge 1 ]
+	# one a second at most
+	awk -v n="$n" -v s="$secs" 'BEGIN { exit !(n <= s + 1) }'
+	tail -1 log | grep -q '^pcapcat: 9\.7 MiB, 10000 packets in '
+	# also from a pipe, without a total
+	cat big.pcap | pcapcat -P 1 2> log2 > /dev/null
+	grep -qx 'pcapcat: 9\.7 MiB, 10000 packets in [0-9.]* s, [0-9.]* [KMG]*i*B/s' log2
+	run pcapcat -P 0 -r big.pcap
+	[ "$status" -eq 2 ]
+}
+
+@test "progress: a warning starts on a line of its own; SIGINT ends with the summary of what was read" {
+	mkbig 10000 big.pcap
+	head -c 9000000 big.pcap > cut.pcap
+	read -r rc _ < <(python3 "$LIB/pty-run.py" out.fk err pcapcat -r cut.pcap)
+	[ "$rc" -eq 3 ]
+	cat -v err
+	python3 - <<'PY'
+import re
+e = open("err", "rb").read().decode()
+assert re.search(r"\x1b\[K\r\npcapcat: cut\.pcap: offset \d+: file ends inside", e), e
+assert re.search(r"\npcapcat: 8\.6 MiB, \d+ packets in [\d.]+ s, [\d.]+ MiB/s\r\n$", e), e
+PY
+	# SIGINT: the stream ends, interrupted; the summary counts what was read
+	read -r rc _ < <(python3 "$LIB/pty-run.py" -d 0.02 -i 0.5 out.fk err pcapcat -r big.pcap)
+	[ "$rc" -eq 0 ]
+	cat -v err
+	flowcat < out.fk | tail -1 | grep -q 'END status=interrupted'
+	n=$(npk < out.fk)
+	[ "$n" -lt 10000 ]
+	grep -q "pcapcat: [0-9.]* MiB, $n packets in " err
+}

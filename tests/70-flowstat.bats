@@ -101,11 +101,16 @@ r = json.load(open("r.json"))
 f = r["flows"]
 assert len(f) == r["totals"]["flows"] == 100, len(f)
 for d in ("ab", "ba"):
-    for k in ("packets", "wire_bytes", "bytes", "gap_bytes", "retrans_bytes"):
-        assert sum(x[d][k] for x in f) == r["totals"][d][k], (d, k)
+    for k in ("packets", "wire_bytes", "payload_bytes", "gap_bytes",
+              "retrans_bytes"):
+        k = d + "_" + k
+        assert sum(x[k] for x in f) == r["totals"][k], k
 assert all(x["close"] in ("fin", "rst", "timeout", "end", "evict", "reuse")
            for x in f)
-assert any(s.startswith("reasm.") for s in r["stats"])
+# STATS: an object of integers, keys as the stages wrote them
+s = r["stats"]
+assert s["reasm.flows"] == 100 and type(s["reasm.flows"]) is int, s
+assert all(type(v) is int for v in s.values()), s
 PY
 }
 
@@ -114,7 +119,10 @@ PY
 	pcapcat -r "$CORPUS/suricata-verify/bug-7657-01/input.pcap" | reasm > s.fk
 	flowstat < s.fk > r.txt
 	flowstat -f tsv < s.fk > r.tsv
-	sums=$(awk -F'\t' 'NR > 1 { p += $11 + $12; b += $13 + $14; d += $15 + $16 }
+	sums=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ p += $c["ab_packets"] + $c["ba_packets"]
+		  b += $c["ab_wire_bytes"] + $c["ba_wire_bytes"]
+		  d += $c["ab_payload_bytes"] + $c["ba_payload_bytes"] }
 		END { print p, b, d }' r.tsv)
 	tot=$(awk '$1 == "packets" { p = $4 } $1 == "bytes" { b = $4 }
 		$1 == "data" { d = $4 } END { print p, b, d }' r.txt)
@@ -127,13 +135,14 @@ PY
 	flowstat -f tsv -s bytes < m.fk > all.tsv
 	flowstat -f tsv -s bytes -n 7 < m.fk > top.tsv
 	head -8 all.tsv | diff - top.tsv
-	# Largest first, ties by id.
-	tail -n +2 all.tsv | sort -t"$(printf '\t')" -k13,13nr -k1,1n |
+	# Largest first, ties by id (column 14: ab_wire_bytes; ba is 60).
+	head -1 all.tsv | cut -f14 | grep -qx ab_wire_bytes
+	tail -n +2 all.tsv | sort -t"$(printf '\t')" -k14,14nr -k1,1n |
 		diff - <(tail -n +2 all.tsv)
 	# Smallest first with -r: the last three of the descending order.
-	flowstat -f tsv -s bytes -r -n 3 < m.fk | tail -n +2 | cut -f1,13 > low
-	tail -n +2 all.tsv | sort -t"$(printf '\t')" -k13,13n -k1,1n |
-		head -3 | cut -f1,13 | diff - low
+	flowstat -f tsv -s bytes -r -n 3 < m.fk | tail -n +2 | cut -f1,14 > low
+	tail -n +2 all.tsv | sort -t"$(printf '\t')" -k14,14n -k1,1n |
+		head -3 | cut -f1,14 | diff - low
 	flowstat -f tsv -s start < m.fk | tail -n +2 | cut -f1 > ids
 	seq 1 500 | diff - ids
 	# Without -s the order is the order flows close; -n limits rows only.
@@ -192,7 +201,8 @@ PY
 	grep -q '141.142.228.5:57262' r1
 	pcapcat -r dump.pcap | reasm | flowstat -s bytes -n 10 > r2
 	grep -q '^flows 1 (fin 1)' r2
-	pcapcat -r dump.pcap | reasm | flowstat -f tsv | cut -f 1,3-6,8,10-14 > r3
+	pcapcat -r dump.pcap | reasm | flowstat -f tsv | cut -f 1,3-6,9,11-15 > r3
+	[ "$(sed -n 1p r3)" = "$(printf 'id\ta_addr\ta_port\tb_addr\tb_port\tstart\tduration\tab_packets\tba_packets\tab_wire_bytes\tba_wire_bytes')" ]
 	[ "$(sed -n 2p r3)" = "$(printf '1\t141.142.228.5\t57262\t54.243.88.146\t80\t1369159408.433593000\t0.098050000\t6\t4\t945\t895')" ]
 	[ -x "$FK_BIN/flowsplit" ] || skip "flowsplit not built"
 	pcapcat -r dump.pcap | reasm | flowstat -p -f json -o flows.json |
@@ -205,13 +215,113 @@ PY
 	pcapcat -r "$DATA/reasm-tun-tenants.pcap" | reasm | flowstat -f tsv > out.tsv
 	cat out.tsv
 	head -1 out.tsv | awk -F'\t' '$NF != "tunnel" { exit 1 }'
-	[ "$(cut -f26 out.tsv | grep -Ec '^vxlan-[0-9a-f]{16}$')" -eq 2 ]
-	[ "$(cut -f26 out.tsv | grep -Ec '^gre-[0-9a-f]{16}$')" -eq 1 ]
+	[ "$(cut -f27 out.tsv | grep -Ec '^vxlan-[0-9a-f]{16}$')" -eq 2 ]
+	[ "$(cut -f27 out.tsv | grep -Ec '^gre-[0-9a-f]{16}$')" -eq 1 ]
 	pcapcat -r "$DATA/reasm-tun-tenants.pcap" | reasm | flowstat -f json |
 	    python3 -c 'import json, sys
 f = json.load(sys.stdin)["flows"]
-assert [x["tunnel"]["type"] for x in f] == ["vxlan", "vxlan", "gre"], f
-assert len({x["tunnel"]["id"] for x in f}) == 3'
+assert [x["tunnel"].split("-")[0] for x in f] == ["vxlan", "vxlan", "gre"], f
+assert len({x["tunnel"] for x in f}) == 3'
+	# not tunneled: empty in TSV, null in JSON
 	pcapcat -r "$DATA/reasm-portreuse.pcap" | reasm | flowstat -f tsv |
-	    tail -n +2 | cut -f26 | sort -u | grep -qx -- -
+	    tail -n +2 | cut -f27 | sort -u | grep -qx ''
+	pcapcat -r "$DATA/reasm-portreuse.pcap" | reasm | flowstat -f jsonl |
+	    jq -e 'select(.tunnel != null)' | grep -c . | grep -qx 0
+}
+
+# The bundled example through flowstat's three formats for scripts, read
+# by csv, json and jq: the same columns, and the types, not only parsing.
+@test "flowstat: tsv, json and jsonl load in python csv/json and jq with typed values" {
+	pcapcat -r "$FK_ROOT/examples/http.pcap" | reasm > s.fk
+	flowstat -f tsv < s.fk > r.tsv
+	flowstat -f json < s.fk > r.json
+	flowstat -f jsonl < s.fk > r.jsonl
+	python3 - <<'PY'
+import csv, json
+rows = list(csv.DictReader(open("r.tsv", newline=""), delimiter="\t"))
+doc = json.load(open("r.json"))
+lines = [json.loads(l) for l in open("r.jsonl")]
+flows = doc["flows"]
+assert len(rows) == len(flows) == len(lines) == 4, (len(rows), len(flows))
+# one set of names, in one order, in all three
+assert list(rows[0].keys()) == list(flows[0].keys()) == list(lines[0].keys())
+assert flows == lines
+ints = [k for k in flows[0] if k.endswith(("_packets", "_bytes", "_overlaps",
+        "_port")) or k == "id"]
+assert len(ints) == 17, ints
+for t, j in zip(rows, flows):
+    for k in ints:
+        assert type(j[k]) is int and int(t[k]) == j[k], k
+    for k in ("start", "end", "duration"):
+        assert type(j[k]) is float and float(t[k]) == j[k], k
+    assert j["end"] >= j["start"] and abs(j["end"] - j["start"] - j["duration"]) < 1e-6
+    for k in ("proto", "a_addr", "b_addr", "close"):
+        assert type(j[k]) is str and t[k] == j[k], k
+    # absent: null in JSON, an empty field in TSV (not "-")
+    for k in ("vlan", "inner_vlan", "tunnel"):
+        assert j[k] is None and t[k] == "", k
+    assert j["proto"] == "tcp" and j["close"] == "fin"
+tot = doc["totals"]
+assert tot["flows"] == 4 and tot["close"] == {"fin": 4}
+for k in ints:
+    if k.startswith(("ab_", "ba_")):
+        assert tot[k] == sum(f[k] for f in flows), k
+st = doc["stats"]
+assert type(st) is dict and st["pcapcat.packets"] == 86, st
+assert all(type(v) is int for v in st.values()), st
+PY
+	jq -e '(.flows | length) == 4 and
+	    ([.flows[] | .ab_payload_bytes + .ba_payload_bytes] | add) ==
+	    .stats["reasm.bytes"] and
+	    (.stats | to_entries | all(.value | type == "number")) and
+	    (.flows | all(.a_port | type == "number")) and
+	    (.flows | all(.vlan == null)) and
+	    (.flows[0].start | type == "number")' r.json
+	jq -se 'length == 4 and all(.id | type == "number")' r.jsonl
+	# the header of -f tsv and the keys of the JSON, in one order
+	[ "$(head -1 r.tsv)" = "$(jq -r '.flows[0] | keys_unsorted | join("\t")' r.json)" ]
+}
+
+@test "flowstat: STATS in JSON: integers, the last value of a key, other values as strings" {
+	python3 - > st.fk <<'PY'
+import os, sys; sys.path.insert(0, os.environ["LIB"])
+from fkrec import *
+w = Writer(sys.stdout.buffer)
+w.stats("a.n=1\na.big=18446744073709551615\na.over=18446744073709551616\n"
+        "a.lead=007\na.neg=-3\na.word=x\"y\nnoeq\n")
+w.stats("a.n=2\n")
+w.end()
+PY
+	flowstat -f json < st.fk > r.json
+	python3 -c 'import json
+s = json.load(open("r.json"))["stats"]
+assert s == {"a.big": 18446744073709551615, "a.over": "18446744073709551616",
+    "a.lead": "007", "a.neg": "-3", "a.word": "x\"y", "noeq": None,
+    "a.n": 2}, s
+assert list(s)[-1] == "a.n"'
+}
+
+@test "flowstat -f jsonl: a flow's line is written as it closes, before the input ends" {
+	mkmany 3 > m.fk
+	# all but the END record: the input stays open after the three flows
+	python3 - <<'PY'
+import os, select, subprocess, sys
+data = open("m.fk", "rb").read()
+p = subprocess.Popen(["flowstat", "-f", "jsonl"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE)
+p.stdin.write(data)
+p.stdin.flush()
+got = b""
+while got.count(b"\n") < 3:
+    r, _, _ = select.select([p.stdout], [], [], 10)
+    assert r, "no line within 10 s while the input is open: %r" % got
+    chunk = os.read(p.stdout.fileno(), 65536)
+    assert chunk, got
+    got += chunk
+assert p.poll() is None          # still running: the lines came live
+p.stdin.close()
+assert p.stdout.read() == b"" and p.wait() in (0, 4)
+import json
+assert [json.loads(l)["id"] for l in got.splitlines()] == [1, 2, 3]
+PY
 }

@@ -26,6 +26,20 @@ xdump() {
 	golden flowpcap-udp.list list.tsv
 }
 
+@test "flowpcap -l: the leading columns are flowstat's, same names, same values" {
+	pcapcat -r "$FK_ROOT/examples/http.pcap" > p.fk
+	flowpcap -l < p.fk > l.tsv
+	reasm < p.fk | flowstat -f tsv > s.tsv
+	head -1 l.tsv | cut -f1-11 | grep -qx "$(printf 'id\tproto\ta_addr\ta_port\tb_addr\tb_port\tvlan\tinner_vlan\tstart\tend\tduration')"
+	[ "$(grep -c . l.tsv)" -eq 5 ]
+	diff <(cut -f1-11 l.tsv) <(cut -f1-11 s.tsv)
+	# absent values are empty fields, not "-"
+	! grep -q '	-	\|	-$' l.tsv
+	python3 -c 'import csv
+r = list(csv.DictReader(open("l.tsv"), delimiter="\t"))
+assert all(x["vlan"] == "" and int(x["wire_bytes"]) > 0 for x in r), r'
+}
+
 @test "flowpcap: records pass through, then a STATS record" {
 	pcapcat -r "$U" | flowcat > in.txt
 	pcapcat -r "$U" | flowpcap | flowcat > out.txt
