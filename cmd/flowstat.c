@@ -24,6 +24,7 @@
 #include "fk_flowrow.h"
 #include "fk_hash.h"
 #include "fk_io.h"
+#include "fk_json.h"
 #include "fk_ofile.h"
 #include "fk_record.h"
 #include "fk_report.h"
@@ -347,19 +348,17 @@ print_flow(const struct flow *f)
 	check_rep();
 }
 
-/* Bytes of a STATS line, printable ASCII only (text) or JSON-escaped. */
+/* Bytes of a STATS line as text: printable ASCII only. */
 static void
-put_clean(const char *s, size_t n, int json)
+put_clean(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if ((json && c == '"') || c == '\\')
+		if (c == '\\')
 			fprintf(rep, "\\%c", c);
 		else if (c >= 0x20 && c < 0x7f)
 			fputc(c, rep);
-		else if (json)
-			fprintf(rep, "\\u%04x", c);
 		else
 			fprintf(rep, "\\x%02x", c);
 	}
@@ -409,10 +408,10 @@ print_stats_json(void)
 		}
 		if (later)
 			continue;
-		fprintf(rep, "%s\n  \"", first ? "" : ",");
+		fprintf(rep, "%s\n  ", first ? "" : ",");
 		first = 0;
-		put_clean(stats + s, k, 1);
-		fputs("\": ", rep);
+		fk_json_str(rep, stats + s, k);
+		fputs(": ", rep);
 		if (k == e - s) {
 			fputs("null", rep);
 			continue;
@@ -423,11 +422,8 @@ print_stats_json(void)
 		    "18446744073709551615", 20) <= 0) &&
 		    (stats[v] != '0' || e - v == 1))
 			fwrite(stats + v, 1, e - v, rep);
-		else {
-			fputc('"', rep);
-			put_clean(stats + v, e - v, 1);
-			fputc('"', rep);
-		}
+		else
+			fk_json_str(rep, stats + v, e - v);
 	}
 	if (!first)
 		fputs("\n ", rep);
@@ -471,7 +467,7 @@ print_totals(void)
 			for (e = s; e < statslen && stats[e] != '\n'; e++)
 				continue;
 			fputs("  ", rep);
-			put_clean(stats + s, e - s, 0);
+			put_clean(stats + s, e - s);
 			fputc('\n', rep);
 		}
 		if (stats_dropped)

@@ -7,6 +7,7 @@
 
 #include "fk_addr.h"
 #include "fk_flowrow.h"
+#include "fk_json.h"
 #include "fk_l4.h"
 
 void
@@ -76,18 +77,7 @@ fk_row_str(struct fk_rowout *r, const char *name, const char *s)
 		fputs(s, r->f);
 		return;
 	}
-	fputc('"', r->f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(r->f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(r->f, "\\u%04x", c);
-		else
-			fputc(c, r->f);
-	}
-	fputc('"', r->f);
+	fk_json_strs(r->f, s);
 }
 
 void

@@ -87,8 +87,14 @@ PY
 		golden "flowstat/synthetic.$f" "out.$f"
 	done
 	python3 -m json.tool out.json > /dev/null
-	# Nothing raw from the input: no control bytes, no bytes >= 0x80.
-	! LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" out.text out.tsv out.json
+	# Nothing raw from the input: no control bytes; text and TSV are
+	# ASCII, JSON is UTF-8 (fk_json) without C0, DEL or C1 controls
+	! LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" out.text out.tsv
+	python3 -c '
+import re, sys
+t = open("out.json", "rb").read().decode("utf-8")
+assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", t), t'
+	grep -q '"evil": "\\u0001\\u001b\[31m\\"\\\\ÿ"' out.json
 }
 
 @test "flowstat: json of corpus captures is valid and totals add up" {
