@@ -231,7 +231,7 @@ def manifest_captures():
         path, tcp = head.index("path"), head.index("tcp_packets")
         for ln in f:
             r = ln.rstrip("\n").split("\t")
-            if int(r[tcp] or 0) > 0:
+            if r[tcp].isdigit() and int(r[tcp]) > 0:
                 yield r[path]
 
 
