@@ -27,6 +27,8 @@ hole only when an ACK passes it).
 KNOWN has one line per difference: capture, direction (or "*": every
 direction of the capture), category, one-line reason; tab-separated,
 '#' comments.  Categories in use are listed at the top of the file.
+The captures of the categories vlan-keyed and vlan-one-way are run with
+reasm -Q too, and must then match tshark in every direction.
 Exit 1 when a difference is not in KNOWN (unexplained), a KNOWN entry
 no longer differs (stale: remove it), so the table stays true, or a
 corpus capture with TCP packets is not in LIST.
@@ -67,6 +69,8 @@ from fkrec import read_records, FLOW_OPEN, DATA, GAP  # noqa: E402
 
 CORPUS = os.environ.get("FK_CORPUS", os.path.join(HERE, "../../../shared/corpus"))
 GOLDEN = os.path.join(HERE, "../golden")
+# categories whose differences must go away with reasm -Q
+QCATS = ("vlan-keyed", "vlan-one-way")
 DEFAULTS = [os.path.join(GOLDEN, n) for n in
             ("reasm-tshark.list", "reasm-tshark.tsv",
              "reasm-tshark-known.tsv")]
@@ -95,12 +99,12 @@ def dirname(src, dst, k):
     return "%s.%d>%s.%d#%d" % (src[0], src[1], dst[0], dst[1], k)
 
 
-def ours(cap):
+def ours(cap, args=()):
     """reasm's flows: [{"a": (host, port), "b": ..., 0: [bytes, gap],
     1: [...]}] in FLOW_OPEN order, and an error string or None."""
     p1 = subprocess.Popen(["pcapcat", "-r", os.path.join(CORPUS, cap)],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    p2 = subprocess.Popen(["reasm"], stdin=p1.stdout, stdout=subprocess.PIPE,
+    p2 = subprocess.Popen(["reasm"] + list(args), stdin=p1.stdout, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL)
     p1.stdout.close()
     flows = collections.OrderedDict()
@@ -146,9 +150,9 @@ def guess(flows, f, d, tshark_len=None, tshark_md5=None):
     return "unexplained"
 
 
-def compare(cap, rows):
+def compare(cap, rows, args=()):
     """Differences of one capture: {direction: (kind, detail, guess)}."""
-    flows, err = ours(cap)
+    flows, err = ours(cap, args)
     if err:
         return {"*": ("error", err, "unexplained")}
     byends = collections.defaultdict(list)
@@ -306,6 +310,11 @@ def main():
     caps = list(captures(listfile))
     with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
         diffs = list(ex.map(lambda c: compare(c, rows[c]), caps))
+        # the VLAN categories say reasm -Q matches tshark: check it
+        qcaps = sorted(set(c for (c, d), v in known.items()
+                           if v[0] in QCATS))
+        qdiffs = list(ex.map(lambda c: compare(c, rows[c], ["-Q"]), qcaps))
+    qbad = [(c, d, v) for c, q in zip(qcaps, qdiffs) for d, v in q.items()]
     new, ndirs, nknown = [], 0, 0
     hit = set()
     for cap, diff in zip(caps, diffs):
@@ -327,6 +336,8 @@ def main():
             cat, why, n = known[(cap, d)]
             print("# stale, delete line %d: %s\t%s\t%s" % (n, cap, d, cat))
         return 0
+    for cap, d, (kind, detail, _) in qbad:
+        print("DIFFERS WITH -Q %s %s: %s: %s" % (cap, d, kind, detail))
     for cap, d, kind, detail, guess in new:
         print("UNEXPLAINED %s %s: %s: %s" % (cap, d, kind, detail))
     for cap, d in stale:
@@ -339,7 +350,7 @@ def main():
     print("%d captures, %d tshark directions, %d known differences, "
           "%d unexplained, %d stale, %d not compared"
           % (len(caps), ndirs, nknown, len(new), len(stale), len(missing)))
-    return 1 if new or stale or missing else 0
+    return 1 if new or stale or missing or qbad else 0
 
 
 if __name__ == "__main__":
