@@ -139,10 +139,8 @@ shard_of(const struct fk_rec *rec)
 	}
 	fk_flowkey_make(&k, &p, 0);
 	k.port[0] = k.port[1] = 0;
-	if (!vlan_key) {
-		k.nvlan = 0;
-		k.vlan[0] = k.vlan[1] = 0;
-	}
+	if (!vlan_key)
+		fk_flowkey_novlan(&k);
 	return (int)(fk_hash(&k, FK_FLOWKEY_HOSTS_LEN) % nshards);
 }
 

@@ -97,7 +97,7 @@ static uint64_t next_id = 1, id_step = 1;	/* -I */
 static struct fk_idleclock clk;
 static uint64_t idle_ns = 300 * NS;
 static uint64_t global_cap = 1ULL << 30;
-static int keep, verbose;
+static int keep, novlan, verbose;
 
 static uint64_t n_packets, n_tcp, n_flows, n_reuse, n_hdrcut, n_hdrcut_bytes;
 static uint64_t n_rst_ignored, n_syn_ignored;
@@ -120,6 +120,7 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-k", "keep: pass the PACKET records on as well" },
 	{ "-M bytes", "buffered and kept bytes of all flows (default 1g)" },
 	{ "-n maxflows", "most flows open at once (default 1000000)" },
+	{ "-Q", "leave the VLAN ids out of the flow key" },
 	{ "-R bytes", "delivered bytes kept per direction (default 64k)" },
 	{ "-t seconds",
 	    "idle timeout in capture time (default 300; 0: never)" },
@@ -131,7 +132,7 @@ static const struct fk_opthelp opthelp[] = {
 
 static const struct fk_cmd cmdline = {
 	.usage =
-	    "usage: reasm [-hkVv] [-B bytes] [-I shard/shards] [-M bytes]\n"
+	    "usage: reasm [-hkQVv] [-B bytes] [-I shard/shards] [-M bytes]\n"
 	    "             [-n maxflows] [-R bytes] [-t seconds] [-w maxclosed]\n",
 	.about = "Reassemble the TCP streams of a stream of packets.",
 	.opts = opthelp,
@@ -878,6 +879,8 @@ packet(const struct fk_rec *rec, const struct fk_packet *pk)
 	}
 	expire();
 	fwd = fk_flowkey_make(&key, &k, 6);
+	if (novlan)
+		fk_flowkey_novlan(&key);
 	bare = (k.flags & FK_PKT_F_HDRCUT) ||
 	    (!(k.tcp_flags & FK_TCP_SYN) && k.seg_len == 0);
 	f = lookup(&key);
@@ -1079,7 +1082,7 @@ main(int argc, char *argv[])
 	fk_cmdline(argc, argv, &cmdline);
 	tcp.dir_cap = 4ULL << 20;
 	tcp.hist_cap = 64U << 10;
-	while ((ch = getopt(argc, argv, "VB:I:M:hkn:R:t:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "VB:I:M:QR:hkn:t:vw:")) != -1) {
 		switch (ch) {
 		case 'B':
 			tcp.dir_cap = (uint64_t)fk_strtosize(optarg, 1,
@@ -1098,6 +1101,9 @@ main(int argc, char *argv[])
 		case 'n':
 			maxflows = (uint64_t)fk_strtonum(optarg, 1,
 			    1LL << 40, "-n");
+			break;
+		case 'Q':
+			novlan = 1;
 			break;
 		case 'R': {
 			uint64_t r = (uint64_t)fk_strtosize(optarg, 0,

@@ -628,7 +628,8 @@ inner_ip(int e)
 {
 	return e == FK_DEC_OK || e == FK_DEC_NOT_TCP || e == FK_DEC_FRAGMENT ||
 	    e == FK_DEC_BAD_TCP || e == FK_DEC_SHORT_TCP ||
-	    e == FK_DEC_IPCOMP || e == FK_DEC_TUNNEL_DEPTH;
+	    e == FK_DEC_IPCOMP || e == FK_DEC_TUNNEL_DEPTH ||
+	    e == FK_DEC_BAD_IPOPT;
 }
 
 /*
@@ -704,6 +705,59 @@ ip_payload(struct cur *c, uint8_t proto, uint32_t wire, struct fk_pkt *out)
 	return e;
 }
 
+/*
+ * Are the IPv4 options o[0..len) well formed?  A receiver discards a
+ * packet whose options do not parse (Linux's ip_options_compile(): an
+ * option longer than what is left, a length below 2, a record-route,
+ * source-route or timestamp option without room for its pointer or a
+ * pointer below its first slot, a router alert that is not 4 bytes),
+ * and so do Wireshark and Suricata for a security option shorter than
+ * RFC 1108's 3 bytes.  What follows an end-of-list option is padding.
+ */
+static int
+ip4_options_ok(const uint8_t *o, uint32_t len)
+{
+	uint32_t i = 0, n;
+
+	while (i < len) {
+		switch (o[i]) {
+		case 0:			/* end of list */
+			return 1;
+		case 1:			/* no-operation */
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			return 0;
+		n = o[i + 1];
+		if (n < 2 || n > len - i)
+			return 0;
+		switch (o[i]) {
+		case 7:			/* record route */
+		case 131:		/* loose source route */
+		case 137:		/* strict source route */
+			if (n < 3 || o[i + 2] < 4)
+				return 0;
+			break;
+		case 68:		/* timestamp */
+			if (n < 4 || o[i + 2] < 5)
+				return 0;
+			break;
+		case 148:		/* router alert */
+			if (n != 4)
+				return 0;
+			break;
+		case 130:		/* security (RFC 1108) */
+		case 133:		/* extended security */
+			if (n < 3)
+				return 0;
+			break;
+		}
+		i += n;
+	}
+	return 1;
+}
+
 static int
 ip4(struct cur *c, struct fk_pkt *out)
 {
@@ -721,6 +775,8 @@ ip4(struct cur *c, struct fk_pkt *out)
 		return FK_DEC_BAD_IP;
 	if (!need(c, ihl))
 		return FK_DEC_SHORT_IP;
+	if (ihl > 20 && !ip4_options_ok(c->p + c->pos + 20, ihl - 20))
+		return FK_DEC_BAD_IPOPT;
 	frag = be16(c, 6);
 	out->family = 4;
 	memset(out->src, 0, sizeof(out->src));
@@ -1090,7 +1146,7 @@ fk_decode_errname(int e)
 	static const char *const names[FK_DEC_NERR] = {
 		"ok", "linktype", "short_link", "not_ip", "bad_ip",
 		"short_ip", "fragment", "not_tcp", "bad_tcp", "short_tcp",
-		"ipcomp", "tunnel_depth",
+		"ipcomp", "tunnel_depth", "ip_options",
 	};
 
 	if (e < 0 || e >= FK_DEC_NERR)

@@ -30,6 +30,7 @@ enum fk_decode_err {
 	FK_DEC_SHORT_TCP,	/* TCP header not fully captured */
 	FK_DEC_IPCOMP,		/* IPComp payload: compressed, not decodable */
 	FK_DEC_TUNNEL_DEPTH,	/* more than FK_DEC_MAX_TUNNELS tunnels deep */
+	FK_DEC_BAD_IPOPT,	/* IPv4 options a receiver rejects: discarded */
 	FK_DEC_NERR
 };
 

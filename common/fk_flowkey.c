@@ -33,6 +33,13 @@ fk_flowkey_make(struct fk_flowkey *k, const struct fk_pkt *p, uint8_t proto)
 	return fwd;
 }
 
+void
+fk_flowkey_novlan(struct fk_flowkey *k)
+{
+	k->nvlan = 0;
+	k->vlan[0] = k->vlan[1] = 0;
+}
+
 uint64_t
 fk_flowkey_hash(const struct fk_flowkey *k)
 {

@@ -50,6 +50,8 @@ struct fk_flowkey {
 int fk_flowkey_make(struct fk_flowkey *k, const struct fk_pkt *p,
     uint8_t proto);
 uint64_t fk_flowkey_hash(const struct fk_flowkey *k);
+/* Leave the VLAN ids out of *k (reasm -Q, flowshard without -V). */
+void fk_flowkey_novlan(struct fk_flowkey *k);
 
 /*
  * A chained hash table of flows keyed by fk_flowkey, intrusive: a flow

@@ -9,7 +9,7 @@ import os
 import struct
 import sys
 
-from scapy.all import (Ether, IP, IPv6, TCP, Raw, PPPoE,  # noqa: E402
+from scapy.all import (Ether, IP, IPv6, TCP, Raw, PPPoE, Dot1Q,  # noqa: E402
                        IPv6ExtHdrFragment, fragment, fragment6, wrpcap)
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -162,6 +162,38 @@ def main():
     c.pkt("s", "PA", data=b"yo", pad=4)
     c.fin()
     write("padding", c.pkts)
+
+    # the client's packets carry VLAN 3136, the server's none (a switch
+    # port that tags one way, suricata-verify bug-4376): two half-flows,
+    # one flow with reasm -Q
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"tagged request\n")
+    c.pkt("s", "PA", data=b"untagged reply\n")
+    c.fin()
+    for i, p in enumerate(c.pkts):
+        if p[IP].src == CLI:
+            q = Ether(src=p.src, dst=p.dst) / Dot1Q(vlan=3136) / p[IP]
+            q.time = p.time
+            c.pkts[i] = q
+    write("vlanoneway", c.pkts)
+
+    # IPv4 options: a router alert is kept; a 2-byte security option
+    # (RFC 1108: 3 at least) makes the receiver drop its byte, and the
+    # FIN takes the sequence number the dropped byte had
+    c = Conv()
+    c.handshake()
+    c.pkt("c", "PA", data=b"kept ")
+    c.pkt("c", "PA", data=b"alert\n")
+    c.pkts[-1][IP].options = b"\x94\x04\x00\x00"
+    c.pkt("c", "PA", data=b"X")
+    c.pkts[-1][IP].options = b"\x82\x02\x00\x00"
+    c.nxt["c"] -= 1
+    c.pkt("s", "PA", data=b"ok\n")
+    c.fin()
+    for p in c.pkts:
+        del p[IP].ihl, p[IP].len, p[IP].chksum, p[TCP].chksum
+    write("ipoptbad", c.pkts)
 
     # capture starts mid-stream: no handshake
     c = Conv(cisn=123456, sisn=654321)

@@ -27,16 +27,32 @@ def tshark(args):
                           check=False).stdout
 
 
-def streams(cap):
-    """Streams with data, and frame number -> stream."""
+FIRST = 50      # streams followed by the first run (more cost a run per 50)
+
+
+def follow_args(ids):
+    args = []
+    for s in ids:
+        args += ["-z", "follow,tcp,yaml,%d" % s]
+    return args
+
+
+def first_run(cap):
+    """One tshark run: the frames with TCP payload and their stream
+    (printed first), then the follow sections of streams 0..FIRST-1
+    (those without data come out empty).  Returns the streams with
+    data, frame number -> stream, and the sections."""
     out = tshark(["-r", cap, "-Y", "tcp.len > 0", "-T", "fields",
-                  "-e", "frame.number", "-e", "tcp.stream"])
+                  "-e", "frame.number", "-e", "tcp.stream"]
+                 + follow_args(range(FIRST)))
+    k = out.find(b"peers:\n")
+    fields, rest = (out, b"") if k < 0 else (out[:k], out[k:])
     frame = {}
-    for ln in out.decode().split("\n"):
+    for ln in fields.decode().split("\n"):
         f = ln.split("\t")
         if len(f) == 2 and f[0].strip() and f[1].strip():
             frame[int(f[0])] = int(f[1].split(",")[0])
-    return sorted(set(frame.values())), frame
+    return sorted(set(frame.values())), frame, parse(rest)
 
 
 def parse(text):
@@ -81,15 +97,20 @@ def parse(text):
 def main():
     cap = sys.argv[1]
     name = sys.argv[2] if len(sys.argv) > 2 else cap
-    ids, frame = streams(cap)
-    # one tshark run per batch of streams (each -z is its own tap)
-    for k in range(0, len(ids), 50):
-        batch = ids[k:k + 50]
-        args = ["-r", cap, "-q"]
-        for s in batch:
-            args += ["-z", "follow,tcp,yaml,%d" % s]
-        secs = parse(tshark(args))
-        if len(secs) != len(batch):
+    ids, frame, secs = first_run(cap)
+    if len(secs) != FIRST:
+        sys.stderr.write("%s: %d follow sections for %d streams\n"
+                         % (cap, len(secs), FIRST))
+        sys.exit(1)
+    runs = [(secs, [s for s in ids if s < FIRST])]
+    later = [s for s in ids if s >= FIRST]
+    # one tshark run per batch of 50 more streams (each -z is its own tap)
+    for k in range(0, len(later), 50):
+        batch = later[k:k + 50]
+        runs.append((parse(tshark(["-r", cap, "-q"] + follow_args(batch))),
+                     batch))
+    for secs, batch in runs:
+        if batch is not runs[0][1] and len(secs) != len(batch):
             sys.stderr.write("%s: %d follow sections for %d streams\n"
                              % (cap, len(secs), len(batch)))
             sys.exit(1)
@@ -100,11 +121,13 @@ def main():
             fr = [c["frame"] for c in chunks if c["frame"] in frame]
             if fr:
                 bystream[frame[fr[0]]] = (peers, chunks)
+            elif chunks:
+                sys.stderr.write("%s: a follow section of no stream\n"
+                                 % cap)
+                sys.exit(1)
         for s in batch:
             if s not in bystream:
-                sys.stderr.write("%s: no follow output for stream %d\n"
-                                 % (cap, s))
-                sys.exit(1)
+                continue    # payload tshark's follow does not show
             peers, chunks = bystream[s]
             for p in (0, 1):
                 data, gap = b"", 0
