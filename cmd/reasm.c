@@ -580,7 +580,7 @@ synack_judge(const struct flow *f, const struct fk_tcp_dir *t,
 static int
 in_space(const struct fk_tcp_dir *t, uint32_t seq, uint32_t len)
 {
-	uint64_t end = t->hi > t->nxt ? t->hi : t->nxt;
+	uint64_t end = fk_tcp_ref(t);
 	int64_t off;
 
 	if (!t->have_base)

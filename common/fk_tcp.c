@@ -679,7 +679,7 @@ fk_tcp_rst_ok(const struct fk_tcp_dir *t, const struct fk_tcp_dir *p,
 			return 1;
 	}
 	off = fk_tcp_seq2off(t, seq);
-	hi = t->hi > t->nxt ? t->hi : t->nxt;
+	hi = fk_tcp_ref(t);
 	return off >= (int64_t)t->nxt - (int64_t)w &&
 	    off <= (int64_t)(hi + w);
 }

@@ -4,8 +4,9 @@
  *
  * Rules (see reasm(1)):
  *  - Stream offsets are 64-bit; sequence numbers are mapped with 32-bit
- *    serial arithmetic relative to the next expected byte, so streams
- *    may wrap 2^32 any number of times.
+ *    serial arithmetic relative to the highest offset seen (fk_tcp_ref),
+ *    so streams may wrap 2^32 any number of times, also while a hole
+ *    waits to be given up.
  *  - Bytes are delivered exactly once, in order.  In-order data goes out
  *    straight from the packet; only out-of-order segments are copied.
  *  - The first copy of a byte wins, except that a segment arriving at the
@@ -162,13 +163,29 @@ struct fk_tcp_dir {
 
 void fk_tcp_dir_init(struct fk_tcp_dir *, uint64_t flow_id, uint8_t d);
 
-/* Stream offset of a sequence number (may be negative: before start). */
+/*
+ * The latest known point of the direction's sequence space: the highest
+ * offset it sent (hi), or the delivery point if later.  Sequence numbers
+ * are judged relative to it, not to the delivery point, which stays put
+ * while a hole waits (the stream may move on by more than 2^31 meanwhile).
+ */
+static inline uint64_t
+fk_tcp_ref(const struct fk_tcp_dir *t)
+{
+	return t->hi > t->nxt ? t->hi : t->nxt;
+}
+
+/*
+ * Stream offset of a sequence number: within 2^31 before or after
+ * fk_tcp_ref (may be negative: before start).
+ */
 static inline int64_t
 fk_tcp_seq2off(const struct fk_tcp_dir *t, uint32_t seq)
 {
-	uint32_t nseq = t->base + (uint32_t)t->nxt;
+	uint64_t ref = fk_tcp_ref(t);
+	uint32_t rseq = t->base + (uint32_t)ref;
 
-	return (int64_t)t->nxt + (int32_t)(seq - nseq);
+	return (int64_t)ref + (int32_t)(seq - rseq);
 }
 
 /*

@@ -697,3 +697,16 @@ PY
 		cmp "$f" "fs/${f#tf/}"
 	done
 }
+
+@test "reasm: jumps of 1.9 GB past the 2^32 wrap, ACKed ahead of the data, while holes wait: bytes and gaps as tshark's" {
+	# zeek's sampled FTP bigtransfer in small: the server's data at
+	# offsets 0, 1.9e9, 3.8e9, 5.7e9, 7.6e9, each ACKed by the client
+	# before it comes, 0.5 s apart; tshark follow gives 8 and 34 bytes
+	# with 1899999995 + 3 * 1899999994 bytes missing
+	split "$DATA/reasm-wrapjump.pcap" -v 2> err
+	[ "$(cat out/1.ab)" = "RETR big" ]
+	[ "$(cat out/1.ba)" = "start;chunk1;chunk2;chunk3;chunk4;" ]
+	[ "$(cut -f3,4 out/gaps.tsv | tr '\t\n' ': ')" = "6:1899999995 1900000008:1899999994 3800000009:1899999994 5700000010:1899999994 " ]
+	grep -qx 'reasm.gap_bytes=7599999977' err
+	grep -qx 'reasm.retrans_bytes=0' err
+}

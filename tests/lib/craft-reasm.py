@@ -517,6 +517,24 @@ def main():
     write("resume", sorted(a.pkts + b.pkts + c.pkts + d.pkts,
                            key=lambda p: p.time))
 
+    # a sampled capture of a transfer longer than 4 GiB (zeek's FTP
+    # bigtransfer): the server's data jumps ~1.8 GiB at a time, past the
+    # 2^32 wrap, each time the client ACKs it first (ahead of any data
+    # seen), less than 2 s apart: the holes wait while the stream moves
+    # on more than 2^31 past the delivery point
+    c = Conv(cisn=3000, sisn=2**32 - 100000)
+    c.handshake()
+    c.pkt("c", "PA", data=b"RETR big")
+    c.pkt("s", "PA", data=b"start;")
+    for i in range(1, 5):
+        rel = i * 1900000000 + i
+        c.t += 0.5
+        c.nxt["s"] = rel
+        c.pkt("c", "A")
+        c.pkt("s", "PA", rel=rel, data=b"chunk%d;" % i)
+    c.fin()
+    write("wrapjump", c.pkts)
+
 
 if __name__ == "__main__":
     main()
