@@ -204,16 +204,7 @@ fk_recjson_write(FILE *f, const struct fk_rec *r)
 {
 	const char *tn = fk_rec_typename(r->type);
 	int lossy = 0;
-	union {
-		struct fk_packet p;
-		struct fk_data d;
-		struct fk_gap g;
-		struct fk_overlap v;
-		struct fk_close c;
-		struct fk_name n;
-		struct fk_http h;
-		struct fk_end e;
-	} u;
+	union fk_body u;
 
 	/* decode first: nothing is printed of a body that does not */
 	switch (r->type) {

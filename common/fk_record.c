@@ -547,17 +547,7 @@ int
 fk_rec_canonical(const struct fk_rec *r)
 {
 	uint8_t b[FK_REC_FIXED_MAX];
-	union {
-		struct fk_packet p;
-		struct fk_open o;
-		struct fk_data d;
-		struct fk_gap g;
-		struct fk_overlap v;
-		struct fk_close c;
-		struct fk_name n;
-		struct fk_http h;
-		struct fk_end e;
-	} u;
+	union fk_body u;
 	size_t n;
 
 	switch (r->type) {

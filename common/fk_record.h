@@ -253,6 +253,19 @@ enum fk_end_status {
 	FK_END_INCOMPLETE  = 2,	/* a stage failed or was killed: cut short */
 };
 
+/* Room for the decoded body of any record type above. */
+union fk_body {
+	struct fk_packet p;
+	struct fk_open o;
+	struct fk_data d;
+	struct fk_gap g;
+	struct fk_overlap v;
+	struct fk_close c;
+	struct fk_name n;
+	struct fk_http h;
+	struct fk_end e;
+};
+
 /*
  * The structs above are the decoded, host-order form; their wire layout
  * (offsets and sizes) is the table in flowkit-records(5), not the C

@@ -15,16 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct fk_in in;
 	struct fk_rec r;
-	union {
-		struct fk_packet p;
-		struct fk_open o;
-		struct fk_data d;
-		struct fk_gap g;
-		struct fk_overlap v;
-		struct fk_close c;
-		struct fk_name n;
-		struct fk_http h;
-	} u;
+	union fk_body u;
 	volatile uint64_t sink = 0;
 
 	fk_in_open_mem(&in, data, len, "fuzz");
