@@ -46,6 +46,7 @@
 #include "fk_record.h"
 #include "fk_report.h"
 #include "fk_stage.h"
+#include "fk_text.h"
 #include "fk_util.h"
 
 #define MAX_OPEN	64	/* output files kept open at once, at most */
@@ -1189,14 +1190,10 @@ cb_end(void *arg, uint64_t wire_len, uint64_t ent_len, int fl)
 	}
 	if (h->unknown && h->body.created) {
 		char cs[64];
-		size_t i;
 
 		/* Printable ASCII only: the header is the peer's. */
 		snprintf(cs, sizeof(cs), "%s", h->cenc ? h->cenc : "");
-		for (i = 0; cs[i]; i++)
-			if ((unsigned char)cs[i] > 0x7e ||
-			    (unsigned char)cs[i] < 0x20)
-				cs[i] = '?';
+		fk_text_ascii(cs, strlen(cs));
 		st.unknown_coding++;
 		if (!opt_quiet)
 			warnx("%s/%s: content coding \"%s\" not known: kept as "

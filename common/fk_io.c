@@ -12,6 +12,7 @@
 
 #include "fk_io.h"
 #include "fk_sig.h"
+#include "fk_text.h"
 #include "fk_util.h"
 
 #define IN_CHUNK	(1u << 20)
@@ -69,11 +70,7 @@ worse(uint8_t *status, uint8_t *code, char *text, size_t tlen,
 			nlen = tlen - 1;
 		memcpy(text, ntext, nlen);
 		text[nlen] = '\0';
-		/* one line, printable: it is printed on stderr */
-		for (size_t i = 0; i < nlen; i++)
-			if ((unsigned char)text[i] < 0x20 ||
-			    (unsigned char)text[i] >= 0x7f)
-				text[i] = '?';
+		fk_text_ascii(text, nlen);	/* printed on stderr */
 	}
 }
 

@@ -57,3 +57,11 @@ fk_text_ctl(const unsigned char *s, size_t len, size_t *step)
 		*step = k;
 	return n;
 }
+
+void
+fk_text_ascii(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			s[i] = '?';
+}

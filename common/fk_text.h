@@ -29,4 +29,10 @@ size_t fk_utf8_len(const unsigned char *s, size_t len);
  */
 size_t fk_text_ctl(const unsigned char *s, size_t len, size_t *step);
 
+/*
+ * Make s[0..len) printable ASCII for one line of stderr: every other
+ * byte (NUL and the other controls, DEL, anything >= 0x80) becomes '?'.
+ */
+void fk_text_ascii(char *s, size_t len);
+
 #endif
