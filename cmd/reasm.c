@@ -678,9 +678,7 @@ segment(struct flow *f, int d, const struct fk_pkt *k,
 		 * still closes the flow.
 		 */
 		if ((fl & FK_TCP_RST) && !f->closing) {
-			fk_list_remove(&lru, &f->link);
-			f->closing = FK_CLOSE_RST;
-			fk_list_append(&closing, &f->link);
+			set_closing(f, FK_CLOSE_RST);
 			return;
 		}
 		fk_list_move_to_tail(list_of(f), &f->link);

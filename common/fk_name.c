@@ -284,15 +284,14 @@ fk_name_sanitize(char *buf, size_t len, const char *name, size_t namelen)
 			size_t step, k = fk_text_ctl(
 			    (const unsigned char *)name + s, cl, &step);
 
-			if (k > 0)	/* one '_' a byte, as fk_console */
+			if (k > 0) {	/* one '_' a byte, as fk_console */
 				buf[n++] = '_';
-			else if (n + step < len) {
+				step = 1;
+			} else if (n + step < len) {
 				memcpy(buf + n, name + s, step);
 				n += step;
 			} else
 				break;	/* no half characters */
-			if (k > 0)
-				step = 1;
 			s += step;
 			cl -= step;
 		}
