@@ -40,7 +40,7 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-C", "tcpflow format without the direction names" },
 	{ "-D", "tcpflow format in hex, as tcpflow -c -D" },
 	{ "-f format",
-	    "records json tcpflow strip hex C raw count null password" },
+	    "records json inline tcpflow strip hex C raw count null password" },
 	{ "-G", "colours, even when the output is not a terminal" },
 	{ "-g", "colours when the output is a terminal" },
 	{ "-s", "tcpflow format: non-printable bytes as '.' (the default)" },
@@ -255,7 +255,15 @@ static void
 dump_other(struct fk_stage *sg, const struct fk_rec *r)
 {
 	struct fk_end e;
+	struct fk_file f;
 
+	if (r->type == FK_REC_FILE && fk_file_decode(r, &f) == 0) {
+		printf(" id=%u size=%llu path=", f.id,
+		    (unsigned long long)f.size);
+		pr_quoted((const uint8_t *)f.path, f.pathlen, SIZE_MAX);
+		putchar('\n');
+		return;
+	}
 	if (r->type == FK_REC_END && fk_end_decode(r, &e) == 0) {
 		printf(" status=%s code=%u text=", fk_end_statusname(e.status),
 		    e.code);
@@ -279,6 +287,7 @@ int
 main(int argc, char *argv[])
 {
 	struct fk_in in;
+	struct fk_out out;
 	struct fk_rec rec;
 	struct fk_console con;
 	struct fk_stage sg;
@@ -342,6 +351,11 @@ main(int argc, char *argv[])
 			    "stream format with -f");
 		goto records;
 	}
+	if (strcmp(format, "inline") == 0) {
+		if (color || maxbytes >= 0 || tflags || xflag)
+			errx(FK_EX_USAGE, "-0BCDGgbsx do not go with -f inline");
+		goto inline_bytes;
+	}
 	if (strcmp(format, "json") == 0) {
 		if (color || maxbytes >= 0 || tflags || xflag)
 			errx(FK_EX_USAGE, "-0BCDGgbsx do not go with -f json");
@@ -369,6 +383,7 @@ main(int argc, char *argv[])
 records:
 	fk_in_open(&in, STDIN_FILENO, "<stdin>");
 	in.show_end = 1;	/* END records are shown too */
+	in.show_file = 1;	/* and where the bytes of references are */
 	fk_stage_init(&sg, &in, NULL, &dump_ops, NULL);
 	while (fk_in_read(&in, &rec)) {
 		const char *tn = fk_rec_typename(rec.type);
@@ -381,6 +396,17 @@ records:
 	}
 	fk_in_close(&in);
 	fk_stdout_check();
+	return fk_io_exit(&in, FK_EX_OK);
+
+inline_bytes:
+	/* The same records, with the bytes of references in them. */
+	fk_in_open(&in, STDIN_FILENO, "<stdin>");
+	fk_out_open(&out, STDOUT_FILENO, "<stdout>");
+	fk_out_inline(&out);
+	while (fk_in_read(&in, &rec))
+		fk_out_copy(&out, &rec);
+	fk_in_close(&in);
+	fk_out_close(&out);
 	return fk_io_exit(&in, FK_EX_OK);
 
 json:

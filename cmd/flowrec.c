@@ -149,8 +149,8 @@ main(int argc, char *argv[])
 			continue;
 		if (endrec != NULL) {
 			/* an END that was not the last: written as given */
-			struct fk_rec e = { FK_REC_END, 0, (uint32_t)endlen,
-			    endrec, 0 };
+			struct fk_rec e = { .type = FK_REC_END,
+			    .len = (uint32_t)endlen, .body = endrec };
 
 			fk_out_copy(&out, &e);
 		}
@@ -171,8 +171,8 @@ main(int argc, char *argv[])
 	}
 	if (endrec != NULL) {
 		/* the input's own END ends the stream */
-		struct fk_rec e = { FK_REC_END, 0, (uint32_t)endlen, endrec,
-		    0 };
+		struct fk_rec e = { .type = FK_REC_END,
+		    .len = (uint32_t)endlen, .body = endrec };
 
 		fk_out_copy(&out, &e);
 		out.ended = 1;

@@ -30,6 +30,7 @@
 #include "fk_io.h"
 #include "fk_record.h"
 #include "fk_progress.h"
+#include "fk_ref.h"
 #include "fk_sig.h"
 #include "fk_util.h"
 
@@ -86,6 +87,7 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-P seconds", "print a progress line every seconds (for logs)" },
 	{ "-p", "with -i, do not put the interface in promiscuous mode" },
 	{ "-q", "no progress on a terminal; with -i, no statistics either" },
+	{ "-R", "packet bytes inline: no references to the files read" },
 	{ "-r file", "read file (- is stdin; repeat for more files)" },
 	{ "-s snaplen", "keep at most snaplen bytes of each packet" },
 	{ "-v", "print a line per file and, with -i, the statistics" },
@@ -96,7 +98,7 @@ static const struct fk_opthelp opthelp[] = {
 
 static const struct fk_cmd cmdline = {
 	.usage =
-	    "usage: pcapcat [-hpqVv] [-B buffer_size] [-c count] [-i iface]\n"
+	    "usage: pcapcat [-hpqRVv] [-B buffer_size] [-c count] [-i iface]\n"
 	    "               [-P seconds] [-r file] ... "
 	    "[-s snaplen] [-Z user] [expression]\n",
 	.about = "Read packet captures, or capture live, as a record stream.",
@@ -277,29 +279,10 @@ open_input(const char *path)
 	return fd;
 }
 
-/*
- * A capture read in place (mmap) dies with SIGBUS if the file shrinks
- * under it: say so instead of dumping core.
- */
+/* A capture read in place (mmap). */
 static const uint8_t *map_base;
 static size_t map_len;
 static size_t map_skip;		/* bytes mapped before the capture */
-static char map_msg[PATH_MAX + 64];
-
-static void
-onbus(int sig, siginfo_t *si, void *ctx)
-{
-	uintptr_t a = (uintptr_t)si->si_addr;
-
-	(void)ctx;
-	if (map_base != NULL && a >= (uintptr_t)map_base &&
-	    a - (uintptr_t)map_base < map_len) {
-		(void)!write(2, map_msg, strlen(map_msg));
-		_exit(FK_EX_FAIL);
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 /* Bytes of the inputs read up to the packet pkt; UINT64_MAX: unknown. */
 static uint64_t
@@ -379,16 +362,18 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
 
 /*
  * A regular file that is not gzip'd is mapped (map_base, map_len) and
- * read in place: the packets go from the page cache to the output pipe
- * in one copy (the output refers to them: fk_out_stable).  It is read
- * from the descriptor's offset, as read(2) would (stdin may be a file
- * a script has read a prefix of): the mapping starts at the page that
- * holds it, map_skip bytes before.  0 if it cannot be.
+ * read in place.  To a pipe, packets are references to it (fk_ref.h):
+ * their bytes do not go through the pipes at all; elsewhere they go
+ * from the page cache to the output in one copy (the output refers to
+ * them: fk_out_stable).  It is read from the descriptor's offset, as
+ * read(2) would (stdin may be a file a script has read a prefix of):
+ * the mapping starts at the page that holds it, map_skip bytes before.
+ * 0 if it cannot be.  If the file shrinks meanwhile (SIGBUS), fk_ref
+ * says so and exits.
  */
 static int
-map_file(int fd, const char *name)
+map_file(int fd, const char *path)
 {
-	struct sigaction sa;
 	struct stat st;
 	uint8_t magic[2];
 	off_t off = lseek(fd, 0, SEEK_CUR), at;
@@ -407,13 +392,7 @@ map_file(int fd, const char *name)
 	if (p == MAP_FAILED)
 		return 0;
 	madvise(p, (size_t)(st.st_size - at), MADV_SEQUENTIAL);
-	snprintf(map_msg, sizeof(map_msg), "pcapcat: %s: the file shrank "
-	    "while being read\n", name);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = onbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	fk_ref_source(fd, path, p, (size_t)(st.st_size - at), (uint64_t)at);
 	map_len = (size_t)(st.st_size - at);
 	map_skip = (size_t)(off - at);
 	map_base = p;
@@ -434,7 +413,7 @@ read_file(const char *path, int fd, uint32_t fileidx)
 	prog_fileoff = (uint64_t)lseek(fd, 0, SEEK_CUR);
 	if (input_pipe || prog_fileoff == (uint64_t)-1)
 		prog_fileoff = 0;
-	if (map_file(fd, name)) {
+	if (map_file(fd, path)) {
 		close(fd);
 		fk_out_stable(&out, map_base, map_len, name);
 		r = fk_cap_open_mem(&cap, map_base + map_skip,
@@ -442,6 +421,7 @@ read_file(const char *path, int fd, uint32_t fileidx)
 		more = read_packets(&cap, r, name, fileidx);
 		fk_cap_close(&cap);
 		fk_out_stable(&out, NULL, 0, NULL);	/* written: unmap */
+		fk_ref_source_end();
 		munmap((void *)(uintptr_t)map_base, map_len);
 		map_base = NULL;
 		prog_base = prog_cut != UINT64_MAX ? prog_cut :
@@ -627,7 +607,7 @@ main(int argc, char *argv[])
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
-	while ((ch = getopt(argc, argv, "B:VP:c:hi:pqr:s:vZ:")) != -1) {
+	while ((ch = getopt(argc, argv, "B:VP:c:hi:pqRr:s:vZ:")) != -1) {
 		switch (ch) {
 		case 'B':
 			/* tcpdump's unit, KiB, unless a suffix says */
@@ -660,6 +640,9 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			qflag = 1;
+			break;
+		case 'R':
+			fk_ref_off();
 			break;
 		case 'r':
 			files = fk_reallocarray(files, nfiles + 1,

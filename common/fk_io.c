@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fk_io.h"
+#include "fk_ref.h"
 #include "fk_sig.h"
 #include "fk_text.h"
 #include "fk_util.h"
@@ -435,9 +436,33 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 		rec->len = len;
 		rec->body = p + FK_REC_HDR_LEN;
 		rec->offset = in->off;
+		rec->ref = NULL;
+		rec->reflen = 0;
 		consume(in, FK_REC_HDR_LEN + (size_t)len);
 		in->nrec++;
 		last_in = in;
+		if (rec->flags & FK_RF_REF) {
+			char why[sizeof(in->err) - 32];
+			int r = fk_ref_resolve(rec, why, sizeof(why));
+
+			if (r == -1)
+				return damaged(in, rec->offset, "%s", why);
+			if (r < 0) {
+				snprintf(in->err, sizeof(in->err), "%s", why);
+				in->errcode = FK_EX_FAIL;
+				return -1;
+			}
+		}
+		if (rec->type == FK_REC_FILE) {
+			char why[sizeof(in->err) - 32];
+
+			if (fk_ref_file(rec, why, sizeof(why)) != 0)
+				return damaged(in, rec->offset, "%s", why);
+			in->ended = 0;
+			if (!in->show_file)
+				continue;	/* announced again where needed */
+			return 1;
+		}
 		if (rec->type == FK_REC_END) {
 			struct fk_end e;
 
@@ -466,9 +491,10 @@ fk_in_read(struct fk_in *in, struct fk_rec *rec)
 
 		snprintf(t, sizeof(t), "%s: %s", program_invocation_short_name,
 		    in->err);
-		flush_active(FK_EX_DATA, t);
+		flush_active(in->errcode ? in->errcode : FK_EX_DATA, t);
 		/* the hooks run: files still being written become .partial */
-		fk_abort(FK_EX_DATA, "%s", in->err);
+		fk_abort(in->errcode ? in->errcode : FK_EX_DATA, "%s",
+		    in->err);
 	}
 	return r;
 }
@@ -527,6 +553,7 @@ out_open(struct fk_out *out, int fd, const char *name)
 {
 	static int hooked;
 	uint8_t hdr[FK_STREAM_HDR_LEN] = { 0 };
+	struct stat sb;
 
 	if (fd >= 0 && is_devnull(fd))
 		fd = -1;	/* discarded, as by fk_out_open_side */
@@ -544,6 +571,7 @@ out_open(struct fk_out *out, int fd, const char *name)
 	fk_put16(hdr + 10, FK_VERSION_MINOR);
 	memcpy(out->buf, hdr, sizeof(hdr));
 	out->len = sizeof(hdr);
+	out->refs = fd >= 0 && fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode);
 	active_out = out;
 	if (!hooked) {
 		hooked = 1;
@@ -746,14 +774,70 @@ fk_out_header(struct fk_out *out, uint16_t minor, uint32_t reserved)
 }
 
 void
+fk_out_inline(struct fk_out *out)
+{
+	out->refs = 0;
+}
+
+/* The FILE record of id, unless out has announced it already. */
+static void
+announce(struct fk_out *out, uint32_t id)
+{
+	const uint8_t *body;
+	uint8_t h[FK_REC_HDR_LEN];
+	uint32_t len;
+	uint64_t gen;
+
+	if ((body = fk_ref_filerec(id, &len, &gen)) == NULL)
+		errx(FK_EX_FAIL, "internal: file id %u unknown", id);
+	for (int i = 0; i < FK_OUT_ANN; i++)
+		if (out->ann[i] == gen)
+			return;
+	out->ann[out->annnext++ % FK_OUT_ANN] = gen;
+	fk_put16(h, FK_REC_FILE);
+	fk_put16(h + 2, 0);
+	fk_put32(h + 4, len);
+	put(out, h, sizeof(h));
+	put(out, body, len);
+}
+
+/* Header and fixed part of a record whose variable part is a reference. */
+static void
+put_refrec(struct fk_out *out, uint16_t type, uint16_t flags,
+    const void *fixed, size_t fixedlen, const uint8_t ref[FK_REF_LEN])
+{
+	uint8_t h[FK_REC_HDR_LEN];
+
+	announce(out, fk_le32(ref));
+	fk_put16(h, type);
+	fk_put16(h + 2, flags | FK_RF_REF);
+	fk_put32(h + 4, (uint32_t)(fixedlen + FK_REF_LEN));
+	put(out, h, sizeof(h));
+	put(out, fixed, fixedlen);
+	put(out, ref, FK_REF_LEN);
+}
+
+void
 fk_out_rec(struct fk_out *out, uint16_t type, const void *fixed,
     size_t fixedlen, const void *var, size_t varlen)
 {
 	uint8_t h[FK_REC_HDR_LEN];
 	size_t body = fixedlen + varlen;
+	uint64_t off;
+	uint32_t id;
 
 	if (body > FK_REC_MAX_BODY)
 		errx(FK_EX_FAIL, "internal: record of %zu bytes", body);
+	if (out->refs && varlen >= FK_REF_MIN &&
+	    (id = fk_ref_find(var, varlen, &off)) != 0) {
+		uint8_t ref[FK_REF_LEN];
+
+		fk_put32(ref, id);
+		fk_put32(ref + 4, (uint32_t)varlen);
+		fk_put64(ref + 8, off);
+		put_refrec(out, type, 0, fixed, fixedlen, ref);
+		return;
+	}
 	fk_put16(h, type);
 	fk_put16(h + 2, 0);
 	fk_put32(h + 4, (uint32_t)body);
@@ -767,6 +851,28 @@ fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 {
 	uint8_t h[FK_REC_HDR_LEN];
 	uintptr_t b = (uintptr_t)rec->body;
+
+	if (rec->type == FK_REC_FILE) {
+		/* announced before the first reference that needs it */
+		return;
+	}
+	if (rec->flags & FK_RF_REF) {
+		size_t fixed = rec->len - FK_REF_LEN;
+
+		if (out->refs) {
+			put_refrec(out, rec->type, rec->flags & ~FK_RF_REF,
+			    rec->body, fixed, rec->body + fixed);
+			return;
+		}
+		/* the bytes themselves */
+		fk_put16(h, rec->type);
+		fk_put16(h + 2, rec->flags & ~FK_RF_REF);
+		fk_put32(h + 4, (uint32_t)(fixed + rec->reflen));
+		put(out, h, sizeof(h));
+		put(out, rec->body, fixed);
+		put(out, rec->ref, rec->reflen);
+		return;
+	}
 
 	/* Straight from the reader's buffer, header and all, if it is there. */
 	if (last_in != NULL && rec->len + FK_REC_HDR_LEN >= REF_MIN &&

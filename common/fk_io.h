@@ -24,6 +24,7 @@ struct fk_in {
 	int need_hdr;		/* a stream header is expected next */
 	uint64_t nrec;
 	char err[160];		/* set when fk_in_next() returns -1 */
+	int errcode;		/* its exit status, if not FK_EX_DATA */
 	/*
 	 * How the input ended (see END in flowkit-records(5)), valid once
 	 * fk_in_next() returned 0: status is the worst enum fk_end_status
@@ -34,6 +35,7 @@ struct fk_in {
 	uint8_t end_status, end_code;
 	char end_text[200];
 	int show_end;		/* return END records too (flowcat) */
+	int show_file;		/* and FILE records (flowcat -f records) */
 	int drain;		/* a pipe: on SIGINT, read on to its end */
 	uint16_t minor;		/* minor version of the current stream */
 	uint32_t hdr_rsv;	/* its header's reserved field */
@@ -105,6 +107,14 @@ struct fk_out {
 	size_t stablelen;
 	const char *stablename;
 	int side;		/* a pass-through: EPIPE stops only it */
+	/*
+	 * References to capture files (fk_ref.h) may be written: the
+	 * output is a pipe.  Files announced on it: ann (their gens).
+	 */
+	int refs;
+#define FK_OUT_ANN	8
+	uint64_t ann[FK_OUT_ANN];
+	unsigned annnext;
 	int ended;		/* END written */
 };
 
@@ -131,8 +141,19 @@ void fk_out_header(struct fk_out *, uint16_t minor, uint32_t reserved);
 /* Append a record: header, then fixed part, then variable part. */
 void fk_out_rec(struct fk_out *, uint16_t type, const void *fixed,
     size_t fixedlen, const void *var, size_t varlen);
-/* Pass a record through unchanged. */
+/*
+ * Pass a record through unchanged.  A reference (FK_RF_REF) goes on as
+ * one if the output takes them, after the FILE record it needs; else
+ * the bytes it stands for are written instead.  FILE records are not
+ * passed: they are written where a reference needs them.
+ */
 void fk_out_copy(struct fk_out *, const struct fk_rec *);
+/*
+ * Bytes go inline on this output, never by reference (a pipe to
+ * another host, flowcat -f inline): by default only a pipe takes
+ * references, never a file, a terminal or a socket.
+ */
+void fk_out_inline(struct fk_out *);
 void fk_out_flush(struct fk_out *);
 /*
  * Bytes at p..p+len, the mapped file `name`, stay where they are until

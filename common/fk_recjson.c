@@ -229,8 +229,9 @@ fk_recjson_write(FILE *f, const struct fk_rec *r)
 	else
 		fprintf(f, "{\"type\":%u", r->type);
 	k_u(f, "at", r->offset);
-	if (r->flags != 0)
-		k_u(f, "hdr_flags", r->flags);
+	/* a reference is written as the bytes it stands for */
+	if ((r->flags & ~FK_RF_REF) != 0)
+		k_u(f, "hdr_flags", r->flags & ~FK_RF_REF);
 	switch (r->type) {
 	case FK_REC_PACKET:
 		k_time(f, "time", u.p.ts_ns);
@@ -314,8 +315,18 @@ fk_recjson_write(FILE *f, const struct fk_rec *r)
 		}
 		break;
 	}
-	if (tn == NULL || lossy || !fk_rec_canonical(r))
-		k_bytes(f, "raw_len", "raw", r->body, r->len);
+	if (tn == NULL || lossy || !fk_rec_canonical(r)) {
+		if (r->flags & FK_RF_REF) {
+			size_t fixed = r->len - FK_REF_LEN;
+			uint8_t *b = fk_malloc(fixed + r->reflen);
+
+			memcpy(b, r->body, fixed);
+			memcpy(b + fixed, r->ref, r->reflen);
+			k_bytes(f, "raw_len", "raw", b, fixed + r->reflen);
+			free(b);
+		} else
+			k_bytes(f, "raw_len", "raw", r->body, r->len);
+	}
 	fputs("}\n", f);
 	return 0;
 }
@@ -682,7 +693,7 @@ get_dir(struct ctx *c, uint8_t *dir)
 static struct fk_rec
 mkrec(uint16_t type, const uint8_t *b, size_t len)
 {
-	struct fk_rec x = { type, 0, (uint32_t)len, b, 0 };
+	struct fk_rec x = { .type = type, .len = (uint32_t)len, .body = b };
 
 	return x;
 }

@@ -23,6 +23,7 @@ fk_rec_typename(uint16_t type)
 	case FK_REC_STATS:	return "STATS";
 	case FK_REC_HTTP:	return "HTTP";
 	case FK_REC_END:	return "END";
+	case FK_REC_FILE:	return "FILE";
 	}
 	return NULL;
 }
@@ -58,12 +59,13 @@ fk_end_statusname(uint8_t s)
 int
 fk_end_decode(const struct fk_rec *r, struct fk_end *e)
 {
-	if (r->len < FK_END_FIXED)
+	const uint8_t *v;
+
+	if (fk_rec_var(r, FK_END_FIXED, &v, &e->len) != 0)
 		return -1;
 	e->status = r->body[0];
 	e->code = r->body[1];
-	e->len = r->len - FK_END_FIXED;
-	e->text = (const char *)r->body + FK_END_FIXED;
+	e->text = (const char *)v;
 	return 0;
 }
 
@@ -84,6 +86,68 @@ fk_end_emit(struct fk_out *o, const struct fk_end *e)
 	fk_out_rec(o, FK_REC_END, b, fk_end_encode(b, e), e->text, e->len);
 }
 
+int
+fk_rec_var(const struct fk_rec *r, size_t fixed, const uint8_t **p,
+    uint32_t *n)
+{
+	if (r->flags & FK_RF_REF) {
+		if (r->ref == NULL || r->len < fixed + FK_REF_LEN)
+			return -1;
+		*p = r->ref;
+		*n = r->reflen;
+		return 0;
+	}
+	if (r->len < fixed)
+		return -1;
+	*p = r->body + fixed;
+	*n = r->len - (uint32_t)fixed;
+	return 0;
+}
+
+/*
+ * ---- FILE: id 0/4, rsv 4/4, size 8/8, mtime 16/8, dev 24/8, ino 32/8,
+ * machine 40/16, rsv 56/8, path 64/...
+ */
+
+int
+fk_file_decode(const struct fk_rec *r, struct fk_file *f)
+{
+	const uint8_t *b = r->body, *v;
+
+	if (fk_rec_var(r, FK_FILE_FIXED, &v, &f->pathlen) != 0)
+		return -1;
+	f->id = fk_le32(b);
+	f->size = fk_le64(b + 8);
+	f->mtime_ns = fk_le64(b + 16);
+	f->dev = fk_le64(b + 24);
+	f->ino = fk_le64(b + 32);
+	memcpy(f->machine, b + 40, sizeof(f->machine));
+	f->path = (const char *)v;
+	return f->id != 0 ? 0 : -1;
+}
+
+size_t
+fk_file_encode(uint8_t *b, const struct fk_file *f)
+{
+	memset(b, 0, FK_FILE_FIXED);
+	fk_put32(b, f->id);
+	fk_put64(b + 8, f->size);
+	fk_put64(b + 16, f->mtime_ns);
+	fk_put64(b + 24, f->dev);
+	fk_put64(b + 32, f->ino);
+	memcpy(b + 40, f->machine, sizeof(f->machine));
+	return FK_FILE_FIXED;
+}
+
+void
+fk_file_emit(struct fk_out *o, const struct fk_file *f)
+{
+	uint8_t b[FK_FILE_FIXED];
+
+	fk_out_rec(o, FK_REC_FILE, b, fk_file_encode(b, f), f->path,
+	    f->pathlen);
+}
+
 /* ---- PACKET: ts 0/8, linktype 8/4, origlen 12/4, ifindex 16/4, rsv 20/4 */
 
 int
@@ -91,14 +155,12 @@ fk_packet_decode(const struct fk_rec *r, struct fk_packet *p)
 {
 	const uint8_t *b = r->body;
 
-	if (r->len < FK_PACKET_FIXED)
+	if (fk_rec_var(r, FK_PACKET_FIXED, &p->data, &p->caplen) != 0)
 		return -1;
 	p->ts_ns = fk_le64(b);
 	p->linktype = fk_le32(b + 8);
 	p->origlen = fk_le32(b + 12);
 	p->ifindex = fk_le32(b + 16);
-	p->caplen = r->len - FK_PACKET_FIXED;
-	p->data = b + FK_PACKET_FIXED;
 	return 0;
 }
 
@@ -230,15 +292,13 @@ fk_data_decode(const struct fk_rec *r, struct fk_data *d)
 {
 	const uint8_t *b = r->body;
 
-	if (r->len < FK_DATA_FIXED)
+	if (fk_rec_var(r, FK_DATA_FIXED, &d->data, &d->len) != 0)
 		return -1;
 	d->flow_id = fk_le64(b);
 	d->dir = b[8];
 	d->flags = b[9];
 	d->offset = fk_le64(b + 16);
 	d->ts_ns = fk_le64(b + 24);
-	d->len = r->len - FK_DATA_FIXED;
-	d->data = b + FK_DATA_FIXED;
 	return dir_ok(d->dir) ? 0 : -1;
 }
 
@@ -275,15 +335,13 @@ fk_overlap_decode(const struct fk_rec *r, struct fk_overlap *v)
 {
 	const uint8_t *b = r->body;
 
-	if (r->len < FK_OVERLAP_FIXED)
+	if (fk_rec_var(r, FK_OVERLAP_FIXED, &v->data, &v->len) != 0)
 		return -1;
 	v->flow_id = fk_le64(b);
 	v->dir = b[8];
 	v->flags = b[9];
 	v->offset = fk_le64(b + 16);
 	v->ts_ns = fk_le64(b + 24);
-	v->len = r->len - FK_OVERLAP_FIXED;
-	v->data = b + FK_OVERLAP_FIXED;
 	return dir_ok(v->dir) ? 0 : -1;
 }
 
@@ -412,14 +470,13 @@ fk_close_emit(struct fk_out *o, const struct fk_close *c)
 int
 fk_name_decode(const struct fk_rec *r, struct fk_name *n)
 {
-	const uint8_t *b = r->body;
+	const uint8_t *b = r->body, *v;
 
-	if (r->len < FK_NAME_FIXED)
+	if (fk_rec_var(r, FK_NAME_FIXED, &v, &n->len) != 0)
 		return -1;
 	n->flow_id = fk_le64(b);
 	n->dir = b[8];
-	n->len = r->len - FK_NAME_FIXED;
-	n->name = (const char *)b + FK_NAME_FIXED;
+	n->name = (const char *)v;
 	return dir_ok(n->dir) ? 0 : -1;
 }
 
@@ -450,9 +507,9 @@ fk_name_emit(struct fk_out *o, const struct fk_name *n)
 int
 fk_http_decode(const struct fk_rec *r, struct fk_http *h)
 {
-	const uint8_t *b = r->body;
+	const uint8_t *b = r->body, *v;
 
-	if (r->len < FK_HTTP_FIXED)
+	if (fk_rec_var(r, FK_HTTP_FIXED, &v, &h->varlen) != 0)
 		return -1;
 	h->flow_id = fk_le64(b);
 	h->dir = b[8];
@@ -465,8 +522,7 @@ fk_http_decode(const struct fk_rec *r, struct fk_http *h)
 	h->body_len = fk_le64(b + 40);
 	h->decoded_len = fk_le64(b + 48);
 	h->ts_ns = fk_le64(b + 56);
-	h->varlen = r->len - FK_HTTP_FIXED;
-	h->var = (const char *)b + FK_HTTP_FIXED;
+	h->var = (const char *)v;
 	return dir_ok(h->dir) ? 0 : -1;
 }
 
@@ -602,10 +658,22 @@ fk_rec_canonical(const struct fk_rec *r)
 			return 0;
 		n = fk_end_encode(b, &u.e);
 		break;
+	case FK_REC_FILE:
+		if (fk_file_decode(r, &u.f) != 0)
+			return 0;
+		n = fk_file_encode(b, &u.f);
+		break;
 	case FK_REC_STATS:
-		return 1;
+		return r->flags == 0;
 	default:
 		return 0;
 	}
+	if (r->flags & FK_RF_REF) {
+		/* a reference after exactly the fixed part, nothing else */
+		if (r->flags != FK_RF_REF || r->len != n + FK_REF_LEN ||
+		    fk_le32(r->body + n + 4) != r->reflen)
+			return 0;
+	} else if (r->flags != 0)
+		return 0;
 	return r->len >= n && memcmp(r->body, b, n) == 0;
 }

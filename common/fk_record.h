@@ -19,7 +19,7 @@
 #define FK_MAGIC		"FLOWKIT\0"	/* 8 bytes */
 #define FK_MAGIC_LEN		8
 #define FK_VERSION_MAJOR	1
-#define FK_VERSION_MINOR	1	/* 1: END records */
+#define FK_VERSION_MINOR	2	/* 1: END records; 2: FILE, references */
 #define FK_STREAM_HDR_LEN	16
 #define FK_REC_HDR_LEN		8
 /* A record whose type field reads 'F','L' is the start of a stream header. */
@@ -37,10 +37,21 @@ enum fk_rec_type {
 	FK_REC_FLOW_NAME	= 0x0007,
 	FK_REC_STATS		= 0x0008,
 	FK_REC_END		= 0x0009,	/* minor version 1 */
+	FK_REC_FILE		= 0x000a,	/* minor version 2 */
 	/* 0x0100-0x01ff: application layer (httpsplit and friends). */
 	FK_REC_HTTP		= 0x0100,
 	/* 0x8000-0xfffe: private / experimental, never assigned here. */
 };
+
+/*
+ * Record header flags.  FK_RF_REF (minor version 2): the body's last
+ * FK_REF_LEN bytes are a reference (file id 0/4, length 4/4, offset
+ * 8/8) to bytes of a capture file announced by a FILE record; the
+ * record is the one whose body is the rest followed by those bytes.
+ * The reader resolves it (see fk_rec.ref); a stage sees the same fields.
+ */
+#define FK_RF_REF		0x0001
+#define FK_REF_LEN		16
 
 /* Directions of a flow: A is the side that opened it (see fk_open). */
 #define FK_DIR_AB	0
@@ -253,6 +264,24 @@ enum fk_end_status {
 	FK_END_INCOMPLETE  = 2,	/* a stage failed or was killed: cut short */
 };
 
+/*
+ * FILE: a capture file whose bytes later records refer to (FK_RF_REF),
+ * as its reader opened it: the id binds it until another FILE record
+ * with that id.  The path is absolute; identity: a reader opens the
+ * path and refuses a different device, inode or machine, a smaller
+ * size, or the same size with another modification time.
+ */
+struct fk_file {
+	uint32_t id;		/* never 0 */
+	uint64_t size;		/* bytes, when announced */
+	uint64_t mtime_ns;	/* modification time, ns since the epoch */
+	uint64_t dev, ino;
+	uint8_t machine[16];	/* /etc/machine-id, or zeros */
+	uint32_t pathlen;
+	const char *path;	/* not NUL-terminated */
+};
+#define FK_FILE_FIXED	64
+
 /* Room for the decoded body of any record type above. */
 union fk_body {
 	struct fk_packet p;
@@ -264,6 +293,7 @@ union fk_body {
 	struct fk_name n;
 	struct fk_http h;
 	struct fk_end e;
+	struct fk_file f;
 };
 
 /*
@@ -272,13 +302,21 @@ union fk_body {
  * layout.  The *_FIXED constants are the wire sizes of the fixed parts.
  */
 
-/* A raw record as read from a stream. */
+/*
+ * A raw record as read from a stream.  A reference (FK_RF_REF) is
+ * resolved by the reader: ref..ref+reflen are the bytes that follow
+ * body[0..len - FK_REF_LEN) in the record it stands for (the decoders
+ * use them; fk_out_copy() passes the reference on, or writes the
+ * bytes).  ref is NULL for any other record.
+ */
 struct fk_rec {
 	uint16_t type;
 	uint16_t flags;
-	uint32_t len;		/* body length */
+	uint32_t len;		/* body length, as on the wire */
 	const uint8_t *body;	/* valid until the next read */
 	uint64_t offset;	/* stream offset of the record header */
+	const uint8_t *ref;	/* FK_RF_REF: the bytes, valid as body */
+	uint32_t reflen;
 };
 
 /* Little-endian accessors. */
@@ -329,6 +367,13 @@ int fk_close_decode(const struct fk_rec *, struct fk_close *);
 int fk_name_decode(const struct fk_rec *, struct fk_name *);
 int fk_http_decode(const struct fk_rec *, struct fk_http *);
 int fk_end_decode(const struct fk_rec *, struct fk_end *);
+int fk_file_decode(const struct fk_rec *, struct fk_file *);
+/*
+ * The variable part of a body whose fixed part is `fixed` bytes: in the
+ * body, or the bytes a reference stands for.  -1 if the body is shorter.
+ */
+int fk_rec_var(const struct fk_rec *, size_t fixed, const uint8_t **p,
+    uint32_t *n);
 
 /*
  * Encoders: append one record to an output stream (see fk_io.h).
@@ -346,6 +391,7 @@ void fk_name_emit(struct fk_out *, const struct fk_name *);
 void fk_http_emit(struct fk_out *, const struct fk_http *);
 void fk_stats_emit(struct fk_out *, const char *text, size_t len);
 void fk_end_emit(struct fk_out *, const struct fk_end *);
+void fk_file_emit(struct fk_out *, const struct fk_file *);
 
 /*
  * The fixed part of a body into b, as the emitters write it (reserved
@@ -363,6 +409,7 @@ size_t fk_close_encode(uint8_t *b, const struct fk_close *);
 size_t fk_name_encode(uint8_t *b, const struct fk_name *);
 size_t fk_http_encode(uint8_t *b, const struct fk_http *);
 size_t fk_end_encode(uint8_t *b, const struct fk_end *);
+size_t fk_file_encode(uint8_t *b, const struct fk_file *);
 /*
  * 1 if a record of a known type is what its decoded fields encode to:
  * it decodes, its reserved bytes are 0 and its body holds no bytes past
