@@ -19,6 +19,7 @@
  * waits for them all: the splitter may end early (EPIPE ends a flowkit
  * program quietly), and the supervisor still reports a failed command.
  */
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,7 @@ struct shard {
 static struct shard *shards;
 static unsigned nshards;
 static int vlan_key, verbose;
+static int remote;	/* -x may send the shards to another host */
 
 static const struct fk_opthelp opthelp[] = {
 	{ "-k key", "the hash key, decimal or 0x hex (default 0)" },
@@ -159,6 +161,24 @@ close_all(void)
 	}
 }
 
+/* 1 if cmd has the word w (delimited by anything but [A-Za-z0-9_.-]). */
+static int
+has_word(const char *cmd, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = strstr(cmd, w); p != NULL; p = strstr(p + 1, w)) {
+		int before = p == cmd || !(isalnum((unsigned char)p[-1]) ||
+		    strchr("_.-", p[-1]) != NULL);
+		int after = !(isalnum((unsigned char)p[n]) ||
+		    (p[n] != '\0' && strchr("_.-", p[n]) != NULL));
+
+		if (before && after)
+			return 1;
+	}
+	return 0;
+}
+
 /* Read stdin, write each record to its shard; returns an exit code. */
 static int
 split(void)
@@ -168,8 +188,11 @@ split(void)
 	struct shard *s;
 	int r, i;
 
-	for (unsigned j = 0; j < nshards; j++)
+	for (unsigned j = 0; j < nshards; j++) {
 		fk_out_open(&shards[j].out, shards[j].fd, shards[j].name);
+		if (remote)
+			fk_out_inline(&shards[j].out);
+	}
 	fk_in_open(&in, 0, "<stdin>");
 	while ((r = fk_in_next(&in, &rec)) > 0) {
 		i = rec.type == FK_REC_PACKET ? shard_of(&rec) : 0;
@@ -184,14 +207,19 @@ split(void)
 		s->bytes += FK_REC_HDR_LEN + (uint64_t)rec.len;
 		fk_out_copy(&s->out, &rec);
 	}
-	/* Damage: what came before it is written, then exit 3. */
+	/*
+	 * Damage (or a reference that cannot be resolved): what came
+	 * before it is written, then exit 3 (1).
+	 */
 	if (r < 0)
-		fk_io_status(FK_END_INCOMPLETE, FK_EX_DATA, "%s", in.err);
+		fk_io_status(FK_END_INCOMPLETE, in.errcode ? in.errcode :
+		    FK_EX_DATA, "%s", in.err);
 	close_all();
 	if (r < 0)
 		warnx("%s", in.err);
 	fk_in_close(&in);
-	return fk_io_exit(&in, r < 0 ? FK_EX_DATA : FK_EX_OK);
+	return fk_io_exit(&in, r < 0 ? (in.errcode ? in.errcode : FK_EX_DATA) :
+	    FK_EX_OK);
 }
 
 static int
@@ -324,6 +352,11 @@ main(int argc, char *argv[])
 			break;
 		case 'x':
 			cmd = optarg;
+			/*
+			 * Bytes go inline where they may leave this machine:
+			 * references to capture files mean nothing there.
+			 */
+			remote = has_word(cmd, "ssh");
 			break;
 		case 'h':
 			fk_help();
