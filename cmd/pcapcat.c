@@ -217,6 +217,14 @@ match(const struct fk_cap_pkt *pkt)
 	return pcap_offline_filter(&f->prog, &h, pkt->data) != 0;
 }
 
+/*
+ * A capture read as references (read_refs): its reader, and the file
+ * offset of the reader's offset 0.
+ */
+static struct fk_cap *refcap;
+static uint64_t ref_fileoff;
+static int rflag;		/* -R */
+
 /* Emit one packet unless filtered out; 0 when -c is reached. */
 static int
 emit(struct fk_cap_pkt *pkt, uint32_t ifbase, int filter)
@@ -235,6 +243,9 @@ emit(struct fk_cap_pkt *pkt, uint32_t ifbase, int filter)
 	p.ifindex = ifbase | (pkt->ifindex & 0xffff);
 	p.caplen = pkt->caplen;
 	p.data = pkt->data;
+	if (refcap != NULL)	/* where the bytes are in the file */
+		fk_ref_source_at(p.data, p.caplen, ref_fileoff + refcap->off +
+		    (uint64_t)(p.data - refcap->buf) - refcap->start);
 	fk_packet_emit(&out, &p);
 	npackets++;
 	return maxcount == 0 || npackets < maxcount;
@@ -371,20 +382,77 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
  * 0 if it cannot be.  If the file shrinks meanwhile (SIGBUS), fk_ref
  * says so and exits.
  */
+/*
+ * fd is a regular file that is not gzip'd, from its offset *off on; 0 if
+ * not.
+ */
+static int
+plain_file(int fd, off_t *off, struct stat *st)
+{
+	uint8_t magic[2];
+
+	*off = lseek(fd, 0, SEEK_CUR);
+	return *off >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+	    st->st_size >= *off + 24 &&
+	    (uintmax_t)st->st_size <= SIZE_MAX / 2 &&
+	    pread(fd, magic, 2, *off) == 2 &&
+	    !(magic[0] == 0x1f && magic[1] == 0x8b);
+}
+
+static ssize_t
+fd_read(void *ctx, void *buf, size_t len, char *why, size_t whylen)
+{
+	ssize_t n;
+
+	(void)why;
+	(void)whylen;
+	while ((n = read(*(int *)ctx, buf, len)) < 0 && errno == EINTR)
+		fk_sig_check();
+	return n;
+}
+
+/*
+ * To a pipe, the packets of a plain file are references to it: only
+ * their record headers are read and written (read(2), not mmap: on a
+ * virtual machine walking a mapped capture costs more in page faults
+ * and TLB misses than copying it).  0 if the file cannot be referred
+ * to; else *more as read_packets() says, and fd is closed.
+ */
+static int
+read_refs(int fd, const char *path, const char *name, uint32_t fileidx,
+    int *more)
+{
+	struct fk_cap cap;
+	struct stat st;
+	off_t off;
+	int r;
+
+	if (rflag || !out.refs || !plain_file(fd, &off, &st) ||
+	    fk_ref_source(fd, path, NULL, 0, 0) == 0)
+		return 0;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	ref_fileoff = (uint64_t)off;
+	r = fk_cap_open(&cap, fd_read, &fd, name, snaplen);
+	refcap = &cap;
+	*more = read_packets(&cap, r, name, fileidx);
+	refcap = NULL;
+	fk_cap_close(&cap);
+	fk_ref_source_end();
+	close(fd);
+	prog_base = prog_cut != UINT64_MAX ? prog_cut :
+	    prog_base + (uint64_t)st.st_size;
+	return 1;
+}
+
 static int
 map_file(int fd, const char *path)
 {
 	struct stat st;
-	uint8_t magic[2];
-	off_t off = lseek(fd, 0, SEEK_CUR), at;
+	off_t off, at;
 	long pg = sysconf(_SC_PAGESIZE);
 	void *p;
 
-	if (off < 0 || pg <= 0 || fstat(fd, &st) != 0 ||
-	    !S_ISREG(st.st_mode) || st.st_size < off + 24 ||
-	    (uintmax_t)st.st_size > SIZE_MAX / 2 ||
-	    pread(fd, magic, 2, off) != 2 ||
-	    (magic[0] == 0x1f && magic[1] == 0x8b))
+	if (pg <= 0 || !plain_file(fd, &off, &st))
 		return 0;
 	at = off - off % pg;
 	p = mmap(NULL, (size_t)(st.st_size - at), PROT_READ, MAP_PRIVATE, fd,
@@ -413,6 +481,8 @@ read_file(const char *path, int fd, uint32_t fileidx)
 	prog_fileoff = (uint64_t)lseek(fd, 0, SEEK_CUR);
 	if (input_pipe || prog_fileoff == (uint64_t)-1)
 		prog_fileoff = 0;
+	if (read_refs(fd, path, name, fileidx, &more))
+		return more;
 	if (map_file(fd, path)) {
 		close(fd);
 		fk_out_stable(&out, map_base, map_len, name);
@@ -642,6 +712,7 @@ main(int argc, char *argv[])
 			qflag = 1;
 			break;
 		case 'R':
+			rflag = 1;
 			fk_ref_off();
 			break;
 		case 'r':

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,16 +25,24 @@ struct rfile {
 	const char *shown;	/* as named in messages */
 	int fd;			/* open: fd + 1 (0: not open) */
 	char *err;		/* why its bytes cannot be had, or NULL */
-	/* a source: its mapping (fk_ref_source) */
+	/* a source (fk_ref_source): 1, 2 if mapped; where its bytes are */
+	int src;
 	const uint8_t *sbase;
 	size_t slen;
 	uint64_t soff;
 };
 
+/*
+ * A window: bytes [off, off+len) of a file, read into buf (pread, not
+ * mmap: on a virtual machine the page faults and TLB misses of walking
+ * a mapped capture cost more than copying it, and a file that shrinks
+ * is a short read, not a SIGBUS).
+ */
 struct win {
-	const uint8_t *addr;	/* NULL: unused */
-	size_t len;
-	uint64_t off;		/* file offset of addr[0] */
+	uint8_t *buf;
+	size_t cap;		/* allocated */
+	size_t len;		/* valid; 0: unused */
+	uint64_t off;
 	struct rfile *f;
 	uint64_t used;
 };
@@ -68,13 +75,9 @@ static const char *
 mapped_name(uintptr_t a)
 {
 	for (int i = 0; i < FK_REF_MAXFILES; i++)
-		if (files[i].sbase != NULL &&
+		if (files[i].src == 2 &&
 		    a - (uintptr_t)files[i].sbase < files[i].slen)
 			return files[i].shown;
-	for (int i = 0; i < FK_REF_MAXWIN; i++)
-		if (wins[i].addr != NULL &&
-		    a - (uintptr_t)wins[i].addr < wins[i].len)
-			return wins[i].f->shown;
 	return NULL;
 }
 
@@ -143,14 +146,12 @@ machine_id(void)
 }
 
 static void
-unmap_win(struct win *w)
+drop_win(struct win *w)
 {
-	if (w->addr == NULL)
-		return;
-	munmap((void *)(uintptr_t)w->addr, w->len);
+	w->len = 0;
+	w->f = NULL;
 	if (last_win == w)
 		last_win = NULL;
-	memset(w, 0, sizeof(*w));
 }
 
 static void
@@ -158,7 +159,7 @@ close_file(struct rfile *f)
 {
 	for (int i = 0; i < FK_REF_MAXWIN; i++)
 		if (wins[i].f == f)
-			unmap_win(&wins[i]);
+			drop_win(&wins[i]);
 	if (f->fd > 0)
 		close(f->fd - 1);
 	f->fd = 0;
@@ -194,7 +195,7 @@ slot(uint32_t id)
 	struct rfile *f = lookup(id), *old = NULL;
 
 	for (int i = 0; f == NULL && i < FK_REF_MAXFILES; i++) {
-		if (files[i].id == 0 && files[i].sbase == NULL) {
+		if (files[i].id == 0 && !files[i].src) {
 			f = &files[i];
 			break;
 		}
@@ -215,7 +216,7 @@ limit_open(void)
 	int n = 0;
 
 	for (int i = 0; i < FK_REF_MAXFILES; i++)
-		if (files[i].fd > 0 && files[i].sbase == NULL) {
+		if (files[i].fd > 0 && !files[i].src) {
 			n++;
 			if (old == NULL || files[i].used < old->used)
 				old = &files[i];
@@ -327,7 +328,7 @@ fk_ref_file(const struct fk_rec *rec, char *err, size_t errlen)
 		return -1;
 	}
 	f = lookup(nf.id);
-	if (f != NULL && f->sbase == NULL && f->reclen == rec->len &&
+	if (f != NULL && !f->src && f->reclen == rec->len &&
 	    memcmp(f->rec, rec->body, rec->len) == 0)
 		return 0;	/* announced again */
 	f = slot(nf.id);
@@ -337,49 +338,60 @@ fk_ref_file(const struct fk_rec *rec, char *err, size_t errlen)
 	return 0;
 }
 
-/* A window of f holding [off, off+len), mapped if need be; NULL: f->err. */
+/* A window of f holding [off, off+len), read if need be; NULL: f->err. */
 static struct win *
 window(struct rfile *f, uint64_t off, uint32_t len)
 {
 	struct win *w = NULL;
-	struct stat st;
-	uint64_t base, end;
-	void *p;
+	uint64_t base;
+	size_t want, got = 0;
 
 	for (int i = 0; i < FK_REF_MAXWIN; i++) {
 		struct win *x = &wins[i];
 
-		if (x->f == f && off >= x->off && off - x->off <= x->len &&
-		    len <= x->len - (off - x->off))
+		if (x->len > 0 && x->f == f && off >= x->off &&
+		    off - x->off <= x->len && len <= x->len - (off - x->off))
 			return x;
-		if (w == NULL || x->addr == NULL ||
-		    (w->addr != NULL && x->used < w->used))
+		if (w == NULL || x->len == 0 ||
+		    (w->len != 0 && x->used < w->used))
 			w = x;
 	}
 	if (open_file(f) != 0)
 		return NULL;
-	if (fstat(f->fd - 1, &st) != 0 || (uint64_t)st.st_size < off + len) {
-		set_err(f, "shorter than when it was read (%llu bytes, a "
-		    "reference goes to %llu)", (unsigned long long)st.st_size,
+	drop_win(w);
+	base = off & ~(uint64_t)4095;
+	want = FK_REF_WIN;
+	if (want < off + len - base)
+		want = (size_t)(off + len - base);
+	if (want > f->f.size - base)
+		want = (size_t)(f->f.size - base);
+	if (w->cap < want) {
+		free(w->buf);
+		w->cap = want > FK_REF_WIN ? want : FK_REF_WIN;
+		w->buf = fk_malloc(w->cap);
+	}
+	while (got < want) {
+		ssize_t n = pread(f->fd - 1, w->buf + got, want - got,
+		    (off_t)(base + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			set_err(f, "%s", strerror(errno));
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < off + len - base) {
+		set_err(f, "shorter than when it was read (it ends at %llu, "
+		    "a reference goes to %llu)",
+		    (unsigned long long)(base + got),
 		    (unsigned long long)(off + len));
 		return NULL;
 	}
-	base = off & ~(uint64_t)(FK_REF_WIN / 2 - 1);
-	end = base + FK_REF_WIN;
-	if (end < off + len)
-		end = off + len;
-	if (end > (uint64_t)st.st_size)
-		end = (uint64_t)st.st_size;
-	unmap_win(w);
-	p = mmap(NULL, (size_t)(end - base), PROT_READ, MAP_SHARED | MAP_POPULATE,
-	    f->fd - 1, (off_t)base);
-	if (p == MAP_FAILED) {
-		set_err(f, "mmap: %s", strerror(errno));
-		return NULL;
-	}
-	hook_bus();
-	w->addr = p;
-	w->len = (size_t)(end - base);
+	w->len = got;
 	w->off = base;
 	w->f = f;
 	return w;
@@ -406,7 +418,7 @@ fk_ref_resolve(struct fk_rec *rec, char *err, size_t errlen)
 	id = fk_le32(r);
 	len = fk_le32(r + 4);
 	off = fk_le64(r + 8);
-	if ((f = lookup(id)) == NULL || f->sbase != NULL) {
+	if ((f = lookup(id)) == NULL || f->src) {
 		snprintf(err, errlen, "reference to file id %u, which no FILE "
 		    "record announced", id);
 		return -1;
@@ -435,7 +447,7 @@ fk_ref_resolve(struct fk_rec *rec, char *err, size_t errlen)
 	}
 	w->used = ++tick;
 	last_win = w;
-	rec->ref = w->addr + (off - w->off);
+	rec->ref = w->buf + (off - w->off);
 	rec->reflen = len;
 	return 0;
 }
@@ -470,10 +482,12 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 	    ps.st_dev != st.st_dev || ps.st_ino != st.st_ino)
 		p = NULL;
 	f = source = slot(next_src_id);
+	f->src = base != NULL ? 2 : 1;
 	f->sbase = base;
 	f->slen = len;
 	f->soff = fileoff;
-	hook_bus();		/* a shrinking file is named, not a core dump */
+	if (base != NULL)
+		hook_bus();	/* a shrinking file is named, not a core dump */
 	if (refs_off || p == NULL) {
 		f->path = fk_strdup(path);	/* mapped, not referred to */
 		f->shown = f->path;
@@ -501,6 +515,16 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 }
 
 void
+fk_ref_source_at(const void *p, size_t len, uint64_t fileoff)
+{
+	if (source == NULL)
+		return;
+	source->sbase = p;
+	source->slen = len;
+	source->soff = fileoff;
+}
+
+void
 fk_ref_source_end(void)
 {
 	if (source != NULL)
@@ -514,16 +538,16 @@ fk_ref_find(const void *p, size_t n, uint64_t *off)
 	uintptr_t q = (uintptr_t)p;
 	struct win *w = last_win;
 
-	if (w != NULL && q - (uintptr_t)w->addr < w->len &&
-	    n <= w->len - (q - (uintptr_t)w->addr)) {
-		*off = w->off + (q - (uintptr_t)w->addr);
+	if (w != NULL && q - (uintptr_t)w->buf < w->len &&
+	    n <= w->len - (q - (uintptr_t)w->buf)) {
+		*off = w->off + (q - (uintptr_t)w->buf);
 		return w->f->id;
 	}
 	for (int i = 0; i < FK_REF_MAXWIN; i++) {
 		w = &wins[i];
-		if (w->addr != NULL && q - (uintptr_t)w->addr < w->len &&
-		    n <= w->len - (q - (uintptr_t)w->addr)) {
-			*off = w->off + (q - (uintptr_t)w->addr);
+		if (w->len > 0 && q - (uintptr_t)w->buf < w->len &&
+		    n <= w->len - (q - (uintptr_t)w->buf)) {
+			*off = w->off + (q - (uintptr_t)w->buf);
 			return w->f->id;
 		}
 	}
