@@ -184,3 +184,150 @@ PY
 		esac
 	done
 }
+
+# ---- references to capture files (flowkit-records(5), References)
+
+# nrecs TYPE FILE: how many records of TYPE (a number) FILE holds, and
+# how many carry the reference flag ("n refs").
+nrecs() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+t, b = int(sys.argv[1], 0), open(sys.argv[2], "rb").read()
+i, n, r = 16, 0, 0
+while i + 8 <= len(b):
+    ty, fl, ln = struct.unpack_from("<HHI", b, i)
+    if ty == 0x4c46:
+        i += 16
+        continue
+    if ty == t:
+        n += 1
+        r += fl & 1
+    i += 8 + ln
+print(n, r)
+PY
+}
+
+@test "references: a pipe carries references, a file the bytes; the same files either way" {
+	cp "$FK_ROOT/examples/http.pcap" c.pcap
+	pcapcat -r c.pcap | cat > piped.fk	# a pipe: references
+	pcapcat -r c.pcap > file.fk		# a file: the bytes
+	pcapcat -R -r c.pcap | cat > inline.fk	# -R: the bytes
+	[ "$(nrecs 0x000a piped.fk)" = "1 0" ]	# one FILE record
+	read -r np nr < <(nrecs 0x0001 piped.fk)
+	[ "$nr" -gt 0 ] && [ "$nr" -le "$np" ]
+	[ "$(nrecs 0x000a file.fk)" = "0 0" ]
+	[ "$(nrecs 0x000a inline.fk)" = "0 0" ]
+	cmp file.fk inline.fk
+	[ "$(stat -c %s piped.fk)" -lt "$(( $(stat -c %s file.fk) / 2 ))" ]
+	# every stage sees the same records: identical outputs
+	pcapcat -r c.pcap | reasm | flowname | flowsplit -o a
+	pcapcat -R -r c.pcap | reasm | flowname | flowsplit -o b
+	diff -r a b
+	pcapcat -r c.pcap | reasm | flowname | httpsplit -o ha -l ha.log
+	pcapcat -R -r c.pcap | reasm | flowname | httpsplit -o hb -l hb.log
+	diff -r ha hb
+	diff ha.log hb.log
+	pcapcat -r c.pcap | reasm | flowcat -f json > a.json
+	pcapcat -R -r c.pcap | reasm | flowcat -f json > b.json
+	# the same records and bytes (offsets in the stream differ)
+	diff <(sed 's/"at":[0-9]*,//' a.json) <(sed 's/"at":[0-9]*,//' b.json)
+	# reasm refers to the capture for in-order payload too
+	pcapcat -r c.pcap | reasm | cat > r.fk
+	read -r nd nr < <(nrecs 0x0003 r.fk)
+	[ "$nr" -gt 0 ]
+	[ "$(nrecs 0x000a r.fk)" = "1 0" ]
+	# ... and writes the bytes into a file
+	pcapcat -r c.pcap | reasm > r2.fk
+	[ "$(nrecs 0x000a r2.fk)" = "0 0" ]
+	pcapcat -R -r c.pcap | reasm > r3.fk
+	cmp r2.fk r3.fk
+}
+
+@test "references: a saved stream needs its capture; flowcat -f inline makes it self-contained" {
+	cp "$FK_ROOT/examples/http.pcap" c.pcap
+	pcapcat -r c.pcap | tee s.fk | reasm | flowsplit -o want > /dev/null
+	flowcat -f inline < s.fk > i.fk
+	[ "$(nrecs 0x000a i.fk)" = "0 0" ]
+	pcapcat -R -r c.pcap > direct.fk
+	cmp i.fk direct.fk
+	reasm < s.fk | flowsplit -o got1 > /dev/null
+	diff -r want got1
+	# modified in place, same size: refused, exit 1, naming the file
+	touch -d '2001-01-01' c.pcap
+	run reasm < s.fk
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"c.pcap: modified since it was read"* ]]
+	# shorter
+	cp "$FK_ROOT/examples/http.pcap" c2.pcap
+	pcapcat -r c2.pcap | cat > s2.fk
+	truncate -s 20000 c2.pcap
+	run flowcat -f inline < s2.fk > /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"c2.pcap: shorter than when it was read"* ]]
+	# replaced by another file of the same name
+	cp "$FK_ROOT/examples/http.pcap" c3.pcap
+	pcapcat -r c3.pcap | cat > s3.fk
+	cp c3.pcap c3.new && mv c3.new c3.pcap
+	run flowcat < s3.fk
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"c3.pcap: replaced since it was read"* ]]
+	# gone: the error names it; a later stage sees the failure (exit 4)
+	rm c.pcap
+	run sh -c 'reasm < s.fk | flowsplit -o gone'
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"c.pcap: No such file or directory"* ]]
+	# the self-contained stream does not need it
+	reasm < i.fk | flowsplit -o got2 > /dev/null
+	diff -r want got2
+	# a file that grew (a capture still being written) is still read
+	cp "$FK_ROOT/examples/http.pcap" c4.pcap
+	pcapcat -r c4.pcap | cat > s4.fk
+	head -c 1000 c4.pcap >> c4.pcap
+	reasm < s4.fk | flowsplit -o got4 > /dev/null
+	diff -r want got4
+}
+
+@test "references: forged FILE records and references are damage: exit 3, naming the offset" {
+	cp "$FK_ROOT/examples/http.pcap" c.pcap
+	python3 - "$PWD/c.pcap" <<'PY'
+import os, struct, sys
+path = sys.argv[1].encode()
+st = os.stat(sys.argv[1])
+h = b"FLOWKIT\0" + struct.pack("<HHI", 1, 2, 0)
+def rec(t, body, flags=0):
+    return struct.pack("<HHI", t, flags, len(body)) + body
+def filerec(fid, p, size=st.st_size):
+    return rec(0x000a, struct.pack("<IIQQQQ16sQ", fid, 0, size,
+        st.st_mtime_ns, st.st_dev, st.st_ino, bytes(16), 0) + p)
+pkt = struct.pack("<QIIII", 0, 1, 60, 0, 0)
+def ref(fid, ln, off):
+    return struct.pack("<IIQ", fid, ln, off)
+open("relative.fk", "wb").write(h + filerec(1, b"c.pcap"))
+open("unknown.fk", "wb").write(h + filerec(1, path) + rec(1, pkt + ref(2, 60, 24), 1))
+open("past.fk", "wb").write(h + filerec(1, path) + rec(1, pkt + ref(1, 60, st.st_size - 10), 1))
+open("short.fk", "wb").write(h + filerec(1, path) + rec(1, b"\0" * 8, 1))
+# announced bigger than it is: the file is shorter than announced
+open("bigger.fk", "wb").write(h + filerec(1, path, st.st_size + 100) + rec(1, pkt + ref(1, 60, st.st_size), 1))
+PY
+	for f in relative unknown past short; do
+		run reasm < $f.fk
+		[ "$status" -eq 3 ] || { echo "$f: $status $output"; return 1; }
+		[[ "$output" == *"offset 16: "* ]] || [[ "$output" == *"offset 16"[0-9]*": "* ]] ||
+			[[ "$output" == *"offset "[0-9]*": "* ]]
+	done
+	run reasm < bigger.fk
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"c.pcap: shorter than when it was read"* ]]
+}
+
+@test "references: flowshard writes the bytes for a command that runs ssh" {
+	cp "$FK_ROOT/examples/http.pcap" c.pcap
+	pcapcat -r c.pcap | flowshard -n 2 -x 'cat > local$FK_SHARD.fk'
+	pcapcat -r c.pcap | flowshard -n 2 -x ': ssh; cat > remote$FK_SHARD.fk'
+	read -r n r < <(nrecs 0x0001 local0.fk)
+	[ "$r" -gt 0 ]
+	[ "$(nrecs 0x000a remote0.fk)" = "0 0" ]
+	[ "$(nrecs 0x000a remote1.fk)" = "0 0" ]
+	read -r n r < <(nrecs 0x0001 remote1.fk)
+	[ "$n" -gt 0 ] && [ "$r" -eq 0 ]
+}
