@@ -40,7 +40,7 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-C", "tcpflow format without the direction names" },
 	{ "-D", "tcpflow format in hex, as tcpflow -c -D" },
 	{ "-f format",
-	    "records json inline tcpflow strip hex C raw count null password" },
+	    "records (default), json, inline, tcpflow... see flowcat(1)" },
 	{ "-G", "colours, even when the output is not a terminal" },
 	{ "-g", "colours when the output is a terminal" },
 	{ "-s", "tcpflow format: non-printable bytes as '.' (the default)" },
