@@ -26,7 +26,7 @@
 #define FK_REF_MAXWIN	2
 #define FK_REF_WIN	(2u << 20)
 /* Smaller pieces are written inline: a reference costs a lookup. */
-#define FK_REF_MIN	128
+#define FK_REF_MIN	32
 
 /*
  * Source side: bytes base..base+len of the open regular file fd, from
