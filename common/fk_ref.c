@@ -418,7 +418,7 @@ fk_ref_resolve(struct fk_rec *rec, char *err, size_t errlen)
 	id = fk_le32(r);
 	len = fk_le32(r + 4);
 	off = fk_le64(r + 8);
-	if ((f = lookup(id)) == NULL || f->src) {
+	if (id == 0 || (f = lookup(id)) == NULL || f->src) {
 		snprintf(err, errlen, "reference to file id %u, which no FILE "
 		    "record announced", id);
 		return -1;
