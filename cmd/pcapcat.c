@@ -399,15 +399,26 @@ plain_file(int fd, off_t *off, struct stat *st)
 	    !(magic[0] == 0x1f && magic[1] == 0x8b);
 }
 
+/* A plain file read with read(2): its descriptor and size when opened. */
+struct plain {
+	int fd;
+	off_t size;
+};
+
 static ssize_t
 fd_read(void *ctx, void *buf, size_t len, char *why, size_t whylen)
 {
+	struct plain *pl = ctx;
+	struct stat st;
 	ssize_t n;
 
-	(void)why;
-	(void)whylen;
-	while ((n = read(*(int *)ctx, buf, len)) < 0 && errno == EINTR)
+	while ((n = read(pl->fd, buf, len)) < 0 && errno == EINTR)
 		fk_sig_check();
+	/* the end, before the end: later stages would miss its bytes */
+	if (n == 0 && fstat(pl->fd, &st) == 0 && st.st_size < pl->size) {
+		snprintf(why, whylen, "the file shrank while being read");
+		return -3;
+	}
 	return n;
 }
 
@@ -424,6 +435,7 @@ read_refs(int fd, const char *path, const char *name, uint32_t fileidx,
 {
 	struct fk_cap cap;
 	struct stat st;
+	struct plain pl;
 	off_t off;
 	int r;
 
@@ -432,7 +444,9 @@ read_refs(int fd, const char *path, const char *name, uint32_t fileidx,
 		return 0;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	ref_fileoff = (uint64_t)off;
-	r = fk_cap_open(&cap, fd_read, &fd, name, snaplen);
+	pl.fd = fd;
+	pl.size = st.st_size;
+	r = fk_cap_open(&cap, fd_read, &pl, name, snaplen);
 	refcap = &cap;
 	*more = read_packets(&cap, r, name, fileidx);
 	refcap = NULL;

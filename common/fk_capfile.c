@@ -79,6 +79,9 @@ fill(struct fk_cap *c, size_t want)
 			return fail(c, FK_CAP_IOERR, c->off + (c->end - c->start),
 			    "read error: %s", strerror(errno));
 		}
+		if (n == -3)
+			return fail(c, FK_CAP_IOERR, c->off + (c->end - c->start),
+			    "%s", why);
 		if (n < 0)
 			return fail(c, FK_CAP_DAMAGED,
 			    c->off + (c->end - c->start), "%s",

@@ -32,9 +32,9 @@
 
 /*
  * The byte source: read up to len bytes into buf.  Return the count
- * (> 0), 0 at end of input, -1 for an I/O error (errno set), or -2 when
- * the source itself is damaged (e.g. a corrupt gzip stream); then put a
- * message in why.
+ * (> 0), 0 at end of input, -1 for an I/O error (errno set), -2 when
+ * the source itself is damaged (e.g. a corrupt gzip stream), -3 for an
+ * I/O error said in why; for -2 and -3, put a message in why.
  */
 typedef ssize_t (*fk_cap_readfn)(void *ctx, void *buf, size_t len,
     char *why, size_t whylen);

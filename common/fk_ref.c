@@ -489,7 +489,8 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 	if (base != NULL)
 		hook_bus();	/* a shrinking file is named, not a core dump */
 	if (refs_off || p == NULL) {
-		f->path = fk_strdup(path);	/* mapped, not referred to */
+		/* mapped, not referred to */
+		f->path = fk_strdup(strcmp(path, "-") ? path : "<stdin>");
 		f->shown = f->path;
 		return 0;
 	}
@@ -509,7 +510,8 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 	set_rec(f, body, FK_FILE_FIXED + nf.pathlen);
 	free(body);
 	free(f->path);
-	f->path = fk_strdup(path);	/* named as the user did */
+	/* named as the user did */
+	f->path = fk_strdup(strcmp(path, "-") ? path : "<stdin>");
 	f->shown = f->path;
 	return f->id;
 }
