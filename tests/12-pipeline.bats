@@ -18,7 +18,7 @@ sys.path.insert(0, __import__("os").environ["LIB"])
 from fkrec import read_records, stream_header, record
 recs = list(read_records(open(sys.argv[1], "rb")))
 with open(sys.argv[2], "wb") as f:
-    f.write(stream_header(1))
+    f.write(stream_header(2))
     for t, fl, b in recs[:int(sys.argv[3])]:
         f.write(record(t, b, fl))
 PY

@@ -191,7 +191,7 @@ no_end_text() {
 	python3 -c '
 import sys; sys.path.insert(0, sys.argv[1]); from fkrec import *
 o = sys.stdout.buffer
-o.write(stream_header(1))
+o.write(stream_header(2))
 for t, f, b in read_records(sys.stdin.buffer):
     o.write(record(t, b[:8] if t == END_REC else b, f))
 ' "$LIB"

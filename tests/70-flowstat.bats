@@ -28,7 +28,7 @@ mkstream() {
 	python3 - "$@" <<'PY'
 import os, sys; sys.path.insert(0, os.environ["LIB"])
 from fkrec import *
-w = Writer(sys.stdout.buffer, minor=1)
+w = Writer(sys.stdout.buffer, minor=2)
 S = 1258589770 * 10**9
 w.open(1, ts=S, a="192.168.1.102", pa=36861, b="193.1.193.64", pb=80,
        flags=1, vlan=7)

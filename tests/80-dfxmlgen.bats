@@ -25,7 +25,7 @@ mkstream() {
 	python3 - <<'PY'
 import os, sys; sys.path.insert(0, os.environ["LIB"])
 from fkrec import *
-w = Writer(sys.stdout.buffer, minor=1)
+w = Writer(sys.stdout.buffer, minor=2)
 S = 1258589770 * 10**9
 w.open(1, ts=S, a="192.168.1.102", pa=36861, b="193.1.193.64", pb=80,
        eth_a="00:0b:db:63:58:a6", eth_b="00:19:e3:e7:5d:23", flags=1, vlan=9)

@@ -141,7 +141,7 @@ import sys
 sys.path.insert(0, sys.argv[0] and __import__("os").environ["LIB"])
 from fkrec import *
 o = sys.stdout.buffer
-o.write(stream_header(1))
+o.write(stream_header(2))
 arp = bytes(12) + b"\x08\x06" + bytes(28)
 o.write(record(PACKET, packet_body(arp)))
 o.write(record(STATS, b"x.y=1\n"))
