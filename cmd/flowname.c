@@ -168,6 +168,7 @@ on_close(struct fk_stage *sg, const struct fk_close *c)
 
 static const struct fk_stage_ops ops = {
 	.open = on_open, .data = on_data, .name = on_name, .close = on_close,
+	.lengths_only = 1,
 	.needs = "stream records in the input: put reasm before flowname",
 };
 

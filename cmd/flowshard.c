@@ -207,19 +207,14 @@ split(void)
 		s->bytes += FK_REC_HDR_LEN + (uint64_t)rec.len;
 		fk_out_copy(&s->out, &rec);
 	}
-	/*
-	 * Damage (or a reference that cannot be resolved): what came
-	 * before it is written, then exit 3 (1).
-	 */
+	/* Damage: what came before it is written, then exit 3. */
 	if (r < 0)
-		fk_io_status(FK_END_INCOMPLETE, in.errcode ? in.errcode :
-		    FK_EX_DATA, "%s", in.err);
+		fk_io_status(FK_END_INCOMPLETE, FK_EX_DATA, "%s", in.err);
 	close_all();
 	if (r < 0)
 		warnx("%s", in.err);
 	fk_in_close(&in);
-	return fk_io_exit(&in, r < 0 ? (in.errcode ? in.errcode : FK_EX_DATA) :
-	    FK_EX_OK);
+	return fk_io_exit(&in, r < 0 ? FK_EX_DATA : FK_EX_OK);
 }
 
 static int

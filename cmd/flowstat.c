@@ -692,6 +692,7 @@ on_overlap(struct fk_stage *sg, const struct fk_overlap *v)
 }
 
 static const struct fk_stage_ops ops = {
+	.lengths_only = 1,
 	.open = on_open, .data = on_data, .gap = on_gap,
 	.overlap = on_overlap, .close = on_close, .stats = on_stats,
 	.needs = "stream records in the input: put reasm before flowstat",

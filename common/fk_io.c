@@ -443,15 +443,9 @@ fk_in_next(struct fk_in *in, struct fk_rec *rec)
 		last_in = in;
 		if (rec->flags & FK_RF_REF) {
 			char why[sizeof(in->err) - 32];
-			int r = fk_ref_resolve(rec, why, sizeof(why));
 
-			if (r == -1)
+			if (fk_ref_check(rec, why, sizeof(why)) != 0)
 				return damaged(in, rec->offset, "%s", why);
-			if (r < 0) {
-				snprintf(in->err, sizeof(in->err), "%s", why);
-				in->errcode = FK_EX_FAIL;
-				return -1;
-			}
 		}
 		if (rec->type == FK_REC_FILE) {
 			char why[sizeof(in->err) - 32];
@@ -491,10 +485,9 @@ fk_in_read(struct fk_in *in, struct fk_rec *rec)
 
 		snprintf(t, sizeof(t), "%s: %s", program_invocation_short_name,
 		    in->err);
-		flush_active(in->errcode ? in->errcode : FK_EX_DATA, t);
+		flush_active(FK_EX_DATA, t);
 		/* the hooks run: files still being written become .partial */
-		fk_abort(in->errcode ? in->errcode : FK_EX_DATA, "%s",
-		    in->err);
+		fk_abort(FK_EX_DATA, "%s", in->err);
 	}
 	return r;
 }
@@ -858,6 +851,8 @@ fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 	}
 	if (rec->flags & FK_RF_REF) {
 		size_t fixed = rec->len - FK_REF_LEN;
+		const uint8_t *bytes;
+		uint32_t n;
 
 		if (out->refs) {
 			put_refrec(out, rec->type, rec->flags & ~FK_RF_REF,
@@ -867,10 +862,11 @@ fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 		/* the bytes themselves */
 		fk_put16(h, rec->type);
 		fk_put16(h + 2, rec->flags & ~FK_RF_REF);
-		fk_put32(h + 4, (uint32_t)(fixed + rec->reflen));
+		(void)fk_rec_var(rec, fixed, &bytes, &n);
+		fk_put32(h + 4, (uint32_t)(fixed + n));
 		put(out, h, sizeof(h));
 		put(out, rec->body, fixed);
-		put(out, rec->ref, rec->reflen);
+		put(out, bytes, n);
 		return;
 	}
 

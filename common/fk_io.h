@@ -24,7 +24,6 @@ struct fk_in {
 	int need_hdr;		/* a stream header is expected next */
 	uint64_t nrec;
 	char err[160];		/* set when fk_in_next() returns -1 */
-	int errcode;		/* its exit status, if not FK_EX_DATA */
 	/*
 	 * How the input ended (see END in flowkit-records(5)), valid once
 	 * fk_in_next() returned 0: status is the worst enum fk_end_status

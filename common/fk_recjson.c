@@ -318,11 +318,15 @@ fk_recjson_write(FILE *f, const struct fk_rec *r)
 	if (tn == NULL || lossy || !fk_rec_canonical(r)) {
 		if (r->flags & FK_RF_REF) {
 			size_t fixed = r->len - FK_REF_LEN;
-			uint8_t *b = fk_malloc(fixed + r->reflen);
+			const uint8_t *v;
+			uint32_t n;
+			uint8_t *b;
 
+			(void)fk_rec_var(r, fixed, &v, &n);
+			b = fk_malloc(fixed + n);
 			memcpy(b, r->body, fixed);
-			memcpy(b + fixed, r->ref, r->reflen);
-			k_bytes(f, "raw_len", "raw", b, fixed + r->reflen);
+			memcpy(b + fixed, v, n);
+			k_bytes(f, "raw_len", "raw", b, fixed + n);
 			free(b);
 		} else
 			k_bytes(f, "raw_len", "raw", r->body, r->len);

@@ -7,6 +7,7 @@
 
 #include "fk_io.h"
 #include "fk_record.h"
+#include "fk_ref.h"
 #include "fk_util.h"
 
 const char *
@@ -86,14 +87,17 @@ fk_end_emit(struct fk_out *o, const struct fk_end *e)
 	fk_out_rec(o, FK_REC_END, b, fk_end_encode(b, e), e->text, e->len);
 }
 
+const uint8_t fk_ref_unread[1];
+
 int
 fk_rec_var(const struct fk_rec *r, size_t fixed, const uint8_t **p,
     uint32_t *n)
 {
 	if (r->flags & FK_RF_REF) {
-		if (r->ref == NULL || r->len < fixed + FK_REF_LEN)
+		if (r->len < fixed + FK_REF_LEN)
 			return -1;
-		*p = r->ref;
+		*p = r->ref == fk_ref_unread ? NULL :
+		    r->ref != NULL ? r->ref : fk_ref_bytes(r);
 		*n = r->reflen;
 		return 0;
 	}

@@ -370,8 +370,11 @@ int fk_end_decode(const struct fk_rec *, struct fk_end *);
 int fk_file_decode(const struct fk_rec *, struct fk_file *);
 /*
  * The variable part of a body whose fixed part is `fixed` bytes: in the
- * body, or the bytes a reference stands for.  -1 if the body is shorter.
+ * body, or the bytes a reference stands for (read then, see fk_ref.h;
+ * NULL, with their length, if rec->ref is fk_ref_unread: a stage that
+ * wants no bytes).  -1 if the body is shorter.
  */
+extern const uint8_t fk_ref_unread[1];
 int fk_rec_var(const struct fk_rec *, size_t fixed, const uint8_t **p,
     uint32_t *n);
 

@@ -397,59 +397,82 @@ window(struct rfile *f, uint64_t off, uint32_t len)
 	return w;
 }
 
-int
-fk_ref_resolve(struct fk_rec *rec, char *err, size_t errlen)
+/* The reference at the end of rec's body: its file, offset and length. */
+static struct rfile *
+parse_ref(const struct fk_rec *rec, uint64_t *off, uint32_t *len,
+    char *err, size_t errlen)
 {
 	const uint8_t *r;
 	struct rfile *f;
-	struct win *w;
-	uint32_t id, len;
-	uint64_t off;
+	uint32_t id;
 
-	rec->ref = NULL;
-	rec->reflen = 0;
 	if (rec->len < FK_REF_LEN) {
 		snprintf(err, errlen, "%s record too short for a reference",
 		    fk_rec_typename(rec->type) ? fk_rec_typename(rec->type) :
 		    "unknown");
-		return -1;
+		return NULL;
 	}
 	r = rec->body + rec->len - FK_REF_LEN;
 	id = fk_le32(r);
-	len = fk_le32(r + 4);
-	off = fk_le64(r + 8);
+	*len = fk_le32(r + 4);
+	*off = fk_le64(r + 8);
 	if (id == 0 || (f = lookup(id)) == NULL || f->src) {
 		snprintf(err, errlen, "reference to file id %u, which no FILE "
 		    "record announced", id);
-		return -1;
+		return NULL;
 	}
-	if (len > FK_REC_MAX_BODY - (rec->len - FK_REF_LEN) ||
-	    off > f->f.size || len > f->f.size - off) {
+	if (*len > FK_REC_MAX_BODY - (rec->len - FK_REF_LEN) ||
+	    *off > f->f.size || *len > f->f.size - *off) {
 		snprintf(err, errlen, "reference to bytes %llu-%llu of a file "
 		    "of %llu bytes, or past the record limit",
-		    (unsigned long long)off, (unsigned long long)off + len,
+		    (unsigned long long)*off, (unsigned long long)*off + *len,
 		    (unsigned long long)f->f.size);
+		return NULL;
+	}
+	return f;
+}
+
+int
+fk_ref_check(struct fk_rec *rec, char *err, size_t errlen)
+{
+	struct rfile *f;
+	uint64_t off;
+	uint32_t len;
+
+	rec->ref = NULL;
+	rec->reflen = 0;
+	if ((f = parse_ref(rec, &off, &len, err, errlen)) == NULL)
 		return -1;
-	}
 	f->used = ++tick;
-	if (len == 0) {
-		rec->ref = (const uint8_t *)"";
-		return 0;
-	}
+	rec->reflen = len;
+	return 0;
+}
+
+const uint8_t *
+fk_ref_bytes(const struct fk_rec *rec)
+{
+	struct rfile *f;
+	struct win *w;
+	char err[200];
+	uint64_t off;
+	uint32_t len;
+
+	if ((f = parse_ref(rec, &off, &len, err, sizeof(err))) == NULL)
+		fk_abort(FK_EX_DATA, "%s", err);	/* not checked: a bug */
+	if (len == 0)
+		return (const uint8_t *)"";
 	w = last_win;
 	if (w == NULL || w->f != f || off < w->off || off - w->off > w->len ||
 	    len > w->len - (off - w->off))
 		w = window(f, off, len);
 	if (w == NULL) {
-		snprintf(err, errlen, "%s: %s", f->shown, f->err);
+		snprintf(err, sizeof(err), "%s: %s", f->shown, f->err);
 		fk_text_ascii(err, strlen(err));
-		return -2;
+		fk_abort(FK_EX_FAIL, "%s", err);
 	}
 	w->used = ++tick;
 	last_win = w;
-	rec->ref = w->buf + (off - w->off);
-	rec->reflen = len;
-	return 0;
+	return w->buf + (off - w->off);
 }
 
 uint32_t

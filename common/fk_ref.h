@@ -51,12 +51,20 @@ void fk_ref_off(void);
  */
 int fk_ref_file(const struct fk_rec *, char *err, size_t errlen);
 /*
- * A record with FK_RF_REF: set rec->ref and rec->reflen.  0; -1 if the
- * reference is damaged (an unknown file id, a length past the record
- * limit); -2 if the file cannot give the bytes (gone, replaced,
- * shorter): why in err, naming the file.
+ * A record with FK_RF_REF was read: check its reference and set
+ * rec->reflen (rec->ref NULL: the bytes are read when first used).  0,
+ * or -1 if the reference is damaged (an unknown file id, bytes past the
+ * announced size or the record limit), why in err.
  */
-int fk_ref_resolve(struct fk_rec *, char *err, size_t errlen);
+int fk_ref_check(struct fk_rec *, char *err, size_t errlen);
+/*
+ * The bytes of a checked reference (valid until the next record is
+ * read).  A file that cannot give them (gone, replaced, shorter) is a
+ * fatal error naming it: exit FK_EX_FAIL through fk_abort(), so the
+ * stage's outputs are marked incomplete.  A stage that only passes a
+ * reference on never reads the file.
+ */
+const uint8_t *fk_ref_bytes(const struct fk_rec *);
 
 /*
  * Writer side: if p..p+n are bytes of a file (the source's, or a window

@@ -53,9 +53,17 @@ fk_stage_drop(struct fk_stage *s)
 int
 fk_stage_record(struct fk_stage *s, const struct fk_rec *rec)
 {
+	const struct fk_rec *orig = rec;
+	struct fk_rec unread;
 	int took = 0;
 
-	s->rec = rec;
+	if (s->ops->lengths_only && (rec->flags & FK_RF_REF) &&
+	    rec->ref == NULL) {
+		unread = *rec;
+		unread.ref = fk_ref_unread;
+		rec = &unread;
+	}
+	s->rec = orig;
 	s->done = 0;
 	switch (rec->type) {
 	DISPATCH(FK_REC_PACKET, packet, struct fk_packet, fk_packet_decode);
@@ -78,7 +86,7 @@ fk_stage_record(struct fk_stage *s, const struct fk_rec *rec)
 		break;
 	}
 	if (!took && s->ops->other != NULL)
-		s->ops->other(s, rec);
+		s->ops->other(s, orig);
 	fk_stage_pass(s);
 	s->rec = NULL;
 	return took;

@@ -40,6 +40,12 @@ struct fk_stage_ops {
 	 * printed once as "no <needs>", the likely fix for a missing stage.
 	 */
 	const char *needs;
+	/*
+	 * The callbacks use the lengths of PACKET, DATA and OVERLAP bytes,
+	 * never the bytes (their data is NULL when the bytes are a
+	 * reference): a capture file referred to is not read for them.
+	 */
+	int lengths_only;
 };
 
 struct fk_stage {
