@@ -82,8 +82,12 @@ ubsan: deps
 	FK_BIN=$(CURDIR)/build-ubsan/bin FK_SANITIZER=ubsan \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
+# The bench's helper (the write floor of flowsplit's job), not installed.
+$(B)/writefloor: tests/lib/writefloor.c $(LIB) $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(B)/writefloor
 	FK_BIN=$(CURDIR)/$(B)/bin bash tests/bench.sh
 
 clang:

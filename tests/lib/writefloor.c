@@ -1,0 +1,376 @@
+/*
+ * writefloor - the floor of flowsplit's job (make bench): write the same
+ * bytes into the same files, and do nothing else.
+ *
+ * writefloor [-v] [-c chunk] -o dir [stream]
+ *
+ * Reads a saved record stream (pcapcat -r F | reasm | flowname > stream;
+ * stdin if no operand), loads every DATA record's bytes and the name of
+ * its direction (FLOW_NAME, sanitized as flowsplit does) into memory
+ * first, and then, timed by itself (CLOCK_MONOTONIC), only creates the
+ * files below dir (O_RDWR | O_CREAT | O_TRUNC, 0666, as flowsplit), writes
+ * each DATA's bytes at its stream offset with pwrite(2), in the order of
+ * the stream (a GAP writes nothing: a hole, as flowsplit leaves it), and
+ * closes each file at its flow's FLOW_CLOSE (the rest at the end).  It
+ * prints the seconds of that write phase on stdout.
+ *
+ * A file is created at the first DATA of its direction.  Contiguous bytes
+ * of one file are written together, up to -c chunk bytes (default 128k,
+ * flowsplit's positional buffer, FK_OFILE_PBUF), when the next bytes do
+ * not follow on, the chunk is full, or the file is closed; -c 0 writes
+ * each DATA record on its own.  Not done (flowsplit's work besides
+ * writing): descriptor cache, one-component-at-a-time opens, mtimes,
+ * .partial files, the pass-through.  Names with a '/' get their
+ * directories made (mkdirat) in the timed phase, as flowsplit does.
+ *
+ * -v prints files, bytes, writes and the load time on stderr.
+ * Exit 0, 1 (I/O), 2 (usage), 3 (damaged stream or a DATA record of a
+ * direction without a FLOW_NAME: put flowname before it).
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fk_hash.h"
+#include "fk_io.h"
+#include "fk_name.h"
+#include "fk_ofile.h"
+#include "fk_record.h"
+#include "fk_stage.h"
+#include "fk_util.h"
+
+enum { OP_OPEN, OP_WRITE, OP_CLOSE };
+
+/* One step of the write phase; file indexes files[]. */
+struct op {
+	uint32_t kind;
+	uint32_t file;
+	uint64_t off;		/* OP_WRITE */
+	uint8_t *p;
+	size_t len;
+};
+
+struct file {
+	char *name;
+	int fd;
+};
+
+struct wdir {
+	char *name;		/* the latest FLOW_NAME (malloc'd) */
+	int64_t file;		/* -1: not created yet */
+	uint8_t *pend;		/* contiguous bytes not yet made an op */
+	size_t plen, pcap;
+	uint64_t poff;		/* stream offset of pend[0] */
+};
+
+struct flow {
+	struct wdir d[2];
+};
+
+static struct op *ops;
+static size_t nops, opcap;
+static struct file *files;
+static size_t nfiles, filecap;
+static struct fk_idmap flows;
+static size_t chunk = FK_OFILE_PBUF;
+static uint64_t nbytes, nwrites;
+static size_t maxopen, nopen;
+
+static const struct fk_opthelp opthelp[] = {
+	{ "-c chunk", "write contiguous bytes in pieces of up to chunk "
+	    "(default 128k; 0: each DATA record alone)" },
+	{ "-o dir", "the output directory, made if missing" },
+	{ "-v", "files, bytes, writes and the load time on stderr" },
+	{ "stream", "the saved record stream (default: stdin)" },
+	{ NULL, NULL }
+};
+
+static const struct fk_cmd cmdline = {
+	.usage = "usage: writefloor [-hVv] [-c chunk] -o dir [stream]\n",
+	.about = "Time writing a stream's DATA into flowsplit's files, "
+	    "and nothing else.",
+	.opts = opthelp,
+	.vopt = 'V',
+};
+
+static void
+add_op(uint32_t kind, size_t file, uint64_t off, uint8_t *p, size_t len)
+{
+	if (nops == opcap) {
+		opcap = opcap ? opcap * 2 : 4096;
+		ops = fk_reallocarray(ops, opcap, sizeof(*ops));
+	}
+	ops[nops++] = (struct op){ kind, (uint32_t)file, off, p, len };
+}
+
+/* The pending bytes of d become a write. */
+static void
+emit(struct wdir *d)
+{
+	if (d->plen == 0)
+		return;
+	add_op(OP_WRITE, (size_t)d->file, d->poff, d->pend, d->plen);
+	nwrites++;
+	d->pend = NULL;
+	d->plen = d->pcap = 0;
+}
+
+static void
+close_dir(struct wdir *d)
+{
+	if (d->file >= 0) {
+		emit(d);
+		add_op(OP_CLOSE, (size_t)d->file, 0, NULL, 0);
+		nopen--;
+	}
+	free(d->name);
+	d->name = NULL;
+	d->file = -1;
+}
+
+static void
+forget(uint64_t id)
+{
+	struct flow *f = fk_idmap_del(&flows, id);
+
+	if (f != NULL) {
+		close_dir(&f->d[0]);
+		close_dir(&f->d[1]);
+		free(f);
+	}
+}
+
+static struct flow *
+get_flow(uint64_t id)
+{
+	int added;
+	struct flow *f = fk_idmap_obtain(&flows, id, sizeof(*f), &added);
+
+	if (added)
+		f->d[0].file = f->d[1].file = -1;
+	return f;
+}
+
+static void
+on_open(struct fk_stage *sg, const struct fk_open *o)
+{
+	forget(o->flow_id);	/* reopened without a close (flowsplit too) */
+	(void)get_flow(o->flow_id);
+}
+
+static void
+on_name(struct fk_stage *sg, const struct fk_name *nm)
+{
+	struct wdir *d;
+	int unsafe;
+
+	if (nm->flow_id == 0)
+		return;
+	d = &get_flow(nm->flow_id)->d[nm->dir];
+	if (d->file >= 0)	/* created: keep writing it */
+		return;
+	free(d->name);
+	d->name = fk_name_dup_safe(nm->name, nm->len, 0, NULL, &unsafe);
+}
+
+static void
+on_data(struct fk_stage *sg, const struct fk_data *x)
+{
+	struct wdir *d;
+
+	if (x->flow_id == 0 || x->len == 0)
+		return;
+	d = &get_flow(x->flow_id)->d[x->dir];
+	if (d->file < 0) {
+		if (d->name == NULL) {
+			warnx("flow %llu dir %u: DATA without a FLOW_NAME: "
+			    "put flowname before writefloor",
+			    (unsigned long long)x->flow_id, x->dir);
+			exit(FK_EX_DATA);
+		}
+		if (nfiles == filecap) {
+			filecap = filecap ? filecap * 2 : 1024;
+			files = fk_reallocarray(files, filecap, sizeof(*files));
+		}
+		files[nfiles] = (struct file){ fk_strdup(d->name), -1 };
+		d->file = (int64_t)nfiles++;
+		add_op(OP_OPEN, (size_t)d->file, 0, NULL, 0);
+		if (++nopen > maxopen)
+			maxopen = nopen;
+	}
+	nbytes += x->len;
+	if (d->plen > 0 && (d->poff + d->plen != x->offset ||
+	    d->plen + x->len > chunk))
+		emit(d);
+	if (d->plen == 0)
+		d->poff = x->offset;
+	if (d->plen + x->len > d->pcap) {
+		size_t want = d->pcap ? d->pcap : 4096;
+
+		while (want < d->plen + x->len)
+			want *= 2;
+		if (chunk > 0 && want > chunk && d->plen + x->len <= chunk)
+			want = chunk;
+		d->pend = fk_realloc(d->pend, want);
+		d->pcap = want;
+	}
+	memcpy(d->pend + d->plen, x->data, x->len);
+	d->plen += x->len;
+	if (chunk == 0)
+		emit(d);
+}
+
+static void
+on_close(struct fk_stage *sg, const struct fk_close *c)
+{
+	forget(c->flow_id);
+}
+
+static const struct fk_stage_ops loadops = {
+	.open = on_open, .name = on_name, .data = on_data, .close = on_close,
+	.needs = "stream records with names: pcapcat | reasm | flowname",
+};
+
+/* openat, making the directories of a name with a '/' first. */
+static int
+create(int dirfd, char *name)
+{
+	const int flags = O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC;
+	int fd;
+
+	if ((fd = openat(dirfd, name, flags, 0666)) < 0 && errno == ENOENT) {
+		for (char *s = strchr(name, '/'); s != NULL;
+		    s = strchr(s + 1, '/')) {
+			*s = '\0';
+			if (mkdirat(dirfd, name, 0777) < 0 && errno != EEXIST)
+				fk_fail("%s", name);
+			*s = '/';
+		}
+		fd = openat(dirfd, name, flags, 0666);
+	}
+	if (fd < 0)
+		fk_fail("%s", name);
+	return fd;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *outdir = NULL;
+	struct fk_in in;
+	struct rlimit rl;
+	double t0, t1, t2;
+	int ch, fd = 0, dirfd, verbose = 0;
+
+	fk_init(argv[0]);
+	fk_cmdline(argc, argv, &cmdline);
+	while ((ch = getopt(argc, argv, "Vc:ho:v")) != -1)
+		switch (ch) {
+		case 'c':
+			chunk = (size_t)fk_strtosize(optarg, 0, 1 << 30, "-c");
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			fk_help();
+		case 'V':
+			fk_version();
+		default:
+			fk_usage();
+		}
+	if (outdir == NULL || argc - optind > 1)
+		fk_usage();
+	if (optind < argc && (fd = open(argv[optind], O_RDONLY)) < 0)
+		err(FK_EX_FAIL, "%s", argv[optind]);
+
+	t0 = now();
+	fk_idmap_init(&flows);
+	fk_in_open(&in, fd, optind < argc ? argv[optind] : "<stdin>");
+	fk_stage_run(&in, NULL, &loadops, NULL);
+	if (fk_in_cut(&in))
+		errx(FK_EX_UPSTREAM, "the stream is incomplete");
+	fk_in_close(&in);
+	if (fd > 0)
+		close(fd);
+	for (size_t i = 0; i <= flows.mask; i++)
+		if (flows.slot[i].id != 0) {
+			struct flow *f = flows.slot[i].val;
+
+			close_dir(&f->d[0]);
+			close_dir(&f->d[1]);
+			free(f);
+		}
+	fk_idmap_free(&flows);
+	/* as many descriptors as files open at once, if the limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < maxopen + 16 &&
+	    rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = maxopen + 16 < rl.rlim_max ? maxopen + 16 :
+		    rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (mkdir(outdir, 0777) < 0 && errno != EEXIST)
+		err(FK_EX_FAIL, "%s", outdir);
+	if ((dirfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err(FK_EX_FAIL, "%s", outdir);
+
+	/* the write phase, timed */
+	t1 = now();
+	for (size_t i = 0; i < nops; i++) {
+		struct op *o = &ops[i];
+		struct file *fl = &files[o->file];
+
+		switch (o->kind) {
+		case OP_OPEN:
+			fl->fd = create(dirfd, fl->name);
+			break;
+		case OP_WRITE:
+			if (fk_pwrite_all(fl->fd, o->p, o->len, (off_t)o->off,
+			    fl->name) != 0)
+				errx(FK_EX_FAIL, "%s: file too large",
+				    fl->name);
+			break;
+		case OP_CLOSE:
+			fk_close_checked(fl->fd, fl->name);
+			fl->fd = -1;
+			break;
+		}
+	}
+	t2 = now();
+
+	close(dirfd);
+	printf("%.3f\n", t2 - t1);
+	if (verbose)
+		fprintf(stderr, "writefloor: %zu files (at most %zu open), "
+		    "%llu bytes in %llu writes; loaded in %.3f s, written in "
+		    "%.3f s\n", nfiles, maxopen, (unsigned long long)nbytes,
+		    (unsigned long long)nwrites, t1 - t0, t2 - t1);
+	fk_stdout_check();
+	for (size_t i = 0; i < nops; i++)
+		free(ops[i].p);
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i].name);
+	free(ops);
+	free(files);
+	return FK_EX_OK;
+}
