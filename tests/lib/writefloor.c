@@ -2,28 +2,35 @@
  * writefloor - the floor of flowsplit's job (make bench): write the same
  * bytes into the same files, and do nothing else.
  *
- * writefloor [-v] [-c chunk] -o dir [stream]
+ * writefloor [-v] [-c chunk] -o dir stream
  *
- * Reads a saved record stream (pcapcat -r F | reasm | flowname > stream;
- * stdin if no operand), loads every DATA record's bytes and the name of
- * its direction (FLOW_NAME, sanitized as flowsplit does) into memory
- * first, and then, timed by itself (CLOCK_MONOTONIC), only creates the
- * files below dir (O_RDWR | O_CREAT | O_TRUNC, 0666, as flowsplit), writes
- * each DATA's bytes at its stream offset with pwrite(2), in the order of
- * the stream (a GAP writes nothing: a hole, as flowsplit leaves it), and
- * closes each file at its flow's FLOW_CLOSE (the rest at the end).  It
- * prints the seconds of that write phase on stdout.
+ * Reads a saved record stream (pcapcat -r F | reasm | flowname > stream, a
+ * regular file), loads every DATA record's bytes and the name of its
+ * direction (FLOW_NAME, sanitized as flowsplit does) into memory first,
+ * and then, timed by itself (CLOCK_MONOTONIC), only creates the files
+ * below dir (O_RDWR | O_CREAT | O_TRUNC, 0666, as flowsplit), writes each
+ * DATA's bytes at its stream offset, in the order of the stream (a GAP
+ * writes nothing: a hole, as flowsplit leaves it), and closes each file at
+ * its flow's FLOW_CLOSE (the rest at the end).  It prints the seconds of
+ * that write phase on stdout.
+ *
+ * The bytes stay where they are in the stream file, mapped and faulted in
+ * before the timed phase (MAP_POPULATE): copying 1 GB into fresh memory
+ * first costs more than writing it on this VM, and would crowd the page
+ * cache the files are written into.  A DATA record whose bytes are not in
+ * the file as read (a stream that is not one plain stream) is copied.
  *
  * A file is created at the first DATA of its direction.  Contiguous bytes
- * of one file are written together, up to -c chunk bytes (default 128k,
- * flowsplit's positional buffer, FK_OFILE_PBUF), when the next bytes do
- * not follow on, the chunk is full, or the file is closed; -c 0 writes
- * each DATA record on its own.  Not done (flowsplit's work besides
- * writing): descriptor cache, one-component-at-a-time opens, mtimes,
- * .partial files, the pass-through.  Names with a '/' get their
- * directories made (mkdirat) in the timed phase, as flowsplit does.
+ * of one file are written together with one pwritev(2), up to -c chunk
+ * bytes (default 128k, flowsplit's positional buffer, FK_OFILE_PBUF) and
+ * IOV_MAX pieces, when the next bytes do not follow on, the chunk is full,
+ * or the file is closed; -c 0 writes each DATA record on its own.  Not
+ * done (flowsplit's work besides writing): descriptor cache,
+ * one-component-at-a-time opens, mtimes, .partial files, the
+ * pass-through.  Names with a '/' get their directories made (mkdirat) in
+ * the timed phase, as flowsplit does.
  *
- * -v prints files, bytes, writes and the load time on stderr.
+ * -v prints files, bytes, writes, copies and the load time on stderr.
  * Exit 0, 1 (I/O), 2 (usage), 3 (damaged stream or a DATA record of a
  * direction without a FLOW_NAME: put flowname before it).
  */
@@ -34,8 +41,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,9 +63,8 @@ enum { OP_OPEN, OP_WRITE, OP_CLOSE };
 struct op {
 	uint32_t kind;
 	uint32_t file;
-	uint64_t off;		/* OP_WRITE */
-	uint8_t *p;
-	size_t len;
+	uint64_t off;		/* OP_WRITE: at off, iovs[iov..iov+niov) */
+	size_t iov, niov;
 };
 
 struct file {
@@ -66,9 +75,10 @@ struct file {
 struct wdir {
 	char *name;		/* the latest FLOW_NAME (malloc'd) */
 	int64_t file;		/* -1: not created yet */
-	uint8_t *pend;		/* contiguous bytes not yet made an op */
-	size_t plen, pcap;
-	uint64_t poff;		/* stream offset of pend[0] */
+	struct iovec *pend;	/* contiguous bytes not yet made an op */
+	size_t npend, pcap;
+	size_t plen;		/* their bytes */
+	uint64_t poff;		/* stream offset of the first */
 };
 
 struct flow {
@@ -77,6 +87,11 @@ struct flow {
 
 static struct op *ops;
 static size_t nops, opcap;
+static struct iovec *iovs;
+static size_t niovs, iovcap;
+static const uint8_t *map;	/* the stream file */
+static size_t maplen;
+static uint64_t ncopied;
 static struct file *files;
 static size_t nfiles, filecap;
 static struct fk_idmap flows;
@@ -88,13 +103,13 @@ static const struct fk_opthelp opthelp[] = {
 	{ "-c chunk", "write contiguous bytes in pieces of up to chunk "
 	    "(default 128k; 0: each DATA record alone)" },
 	{ "-o dir", "the output directory, made if missing" },
-	{ "-v", "files, bytes, writes and the load time on stderr" },
-	{ "stream", "the saved record stream (default: stdin)" },
+	{ "-v", "files, bytes, writes, copies and the load time on stderr" },
+	{ "stream", "the saved record stream, a regular file" },
 	{ NULL, NULL }
 };
 
 static const struct fk_cmd cmdline = {
-	.usage = "usage: writefloor [-hVv] [-c chunk] -o dir [stream]\n",
+	.usage = "usage: writefloor [-hVv] [-c chunk] -o dir stream\n",
 	.about = "Time writing a stream's DATA into flowsplit's files, "
 	    "and nothing else.",
 	.opts = opthelp,
@@ -102,25 +117,31 @@ static const struct fk_cmd cmdline = {
 };
 
 static void
-add_op(uint32_t kind, size_t file, uint64_t off, uint8_t *p, size_t len)
+add_op(uint32_t kind, size_t file, uint64_t off, size_t iov, size_t niov)
 {
 	if (nops == opcap) {
 		opcap = opcap ? opcap * 2 : 4096;
 		ops = fk_reallocarray(ops, opcap, sizeof(*ops));
 	}
-	ops[nops++] = (struct op){ kind, (uint32_t)file, off, p, len };
+	ops[nops++] = (struct op){ kind, (uint32_t)file, off, iov, niov };
 }
 
 /* The pending bytes of d become a write. */
 static void
 emit(struct wdir *d)
 {
-	if (d->plen == 0)
+	if (d->npend == 0)
 		return;
-	add_op(OP_WRITE, (size_t)d->file, d->poff, d->pend, d->plen);
+	if (niovs + d->npend > iovcap) {
+		while (niovs + d->npend > iovcap)
+			iovcap = iovcap ? iovcap * 2 : 65536;
+		iovs = fk_reallocarray(iovs, iovcap, sizeof(*iovs));
+	}
+	memcpy(iovs + niovs, d->pend, d->npend * sizeof(*iovs));
+	add_op(OP_WRITE, (size_t)d->file, d->poff, niovs, d->npend);
+	niovs += d->npend;
 	nwrites++;
-	d->pend = NULL;
-	d->plen = d->pcap = 0;
+	d->npend = d->plen = 0;
 }
 
 static void
@@ -128,11 +149,14 @@ close_dir(struct wdir *d)
 {
 	if (d->file >= 0) {
 		emit(d);
-		add_op(OP_CLOSE, (size_t)d->file, 0, NULL, 0);
+		add_op(OP_CLOSE, (size_t)d->file, 0, 0, 0);
 		nopen--;
 	}
 	free(d->name);
+	free(d->pend);
 	d->name = NULL;
+	d->pend = NULL;
+	d->pcap = 0;
 	d->file = -1;
 }
 
@@ -181,6 +205,31 @@ on_name(struct fk_stage *sg, const struct fk_name *nm)
 	d->name = fk_name_dup_safe(nm->name, nm->len, 0, NULL, &unsafe);
 }
 
+/*
+ * Where the bytes p..p+len of record rec are in the mapped stream file;
+ * a copy if they are not there.
+ */
+static const uint8_t *
+in_map(const struct fk_rec *rec, const uint8_t *p, size_t len)
+{
+	uint64_t pos = rec->offset + FK_REC_HDR_LEN + (uint64_t)(p - rec->body);
+	uint8_t *c;
+
+	if (pos <= maplen && len <= maplen - pos &&
+	    memcmp(map + pos, p, len) == 0)
+		return map + pos;
+	ncopied++;
+	c = fk_malloc(len);
+	memcpy(c, p, len);
+	return c;
+}
+
+static int
+is_copy(const void *p)
+{
+	return (const uint8_t *)p < map || (const uint8_t *)p >= map + maplen;
+}
+
 static void
 on_data(struct fk_stage *sg, const struct fk_data *x)
 {
@@ -202,27 +251,22 @@ on_data(struct fk_stage *sg, const struct fk_data *x)
 		}
 		files[nfiles] = (struct file){ fk_strdup(d->name), -1 };
 		d->file = (int64_t)nfiles++;
-		add_op(OP_OPEN, (size_t)d->file, 0, NULL, 0);
+		add_op(OP_OPEN, (size_t)d->file, 0, 0, 0);
 		if (++nopen > maxopen)
 			maxopen = nopen;
 	}
 	nbytes += x->len;
-	if (d->plen > 0 && (d->poff + d->plen != x->offset ||
-	    d->plen + x->len > chunk))
+	if (d->npend > 0 && (d->poff + d->plen != x->offset ||
+	    d->plen + x->len > chunk || d->npend == IOV_MAX))
 		emit(d);
-	if (d->plen == 0)
+	if (d->npend == 0)
 		d->poff = x->offset;
-	if (d->plen + x->len > d->pcap) {
-		size_t want = d->pcap ? d->pcap : 4096;
-
-		while (want < d->plen + x->len)
-			want *= 2;
-		if (chunk > 0 && want > chunk && d->plen + x->len <= chunk)
-			want = chunk;
-		d->pend = fk_realloc(d->pend, want);
-		d->pcap = want;
+	if (d->npend == d->pcap) {
+		d->pcap = d->pcap ? d->pcap * 2 : 16;
+		d->pend = fk_reallocarray(d->pend, d->pcap, sizeof(*d->pend));
 	}
-	memcpy(d->pend + d->plen, x->data, x->len);
+	d->pend[d->npend++] = (struct iovec){ (void *)(uintptr_t)
+	    in_map(sg->rec, x->data, x->len), x->len };
 	d->plen += x->len;
 	if (chunk == 0)
 		emit(d);
@@ -261,6 +305,31 @@ create(int dirfd, char *name)
 	return fd;
 }
 
+/* pwritev all of iov at off (the iovecs are changed on a short write) */
+static void
+writev_at(const struct file *fl, struct iovec *iov, size_t n, uint64_t off)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = pwritev(fl->fd, iov, (int)n, (off_t)off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			fk_fail("%s", fl->name);
+		}
+		off += (uint64_t)w;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+}
+
 static double
 now(void)
 {
@@ -276,8 +345,9 @@ main(int argc, char *argv[])
 	const char *outdir = NULL;
 	struct fk_in in;
 	struct rlimit rl;
+	struct stat sb;
 	double t0, t1, t2;
-	int ch, fd = 0, dirfd, verbose = 0;
+	int ch, fd, dirfd, verbose = 0;
 
 	fk_init(argv[0]);
 	fk_cmdline(argc, argv, &cmdline);
@@ -299,20 +369,26 @@ main(int argc, char *argv[])
 		default:
 			fk_usage();
 		}
-	if (outdir == NULL || argc - optind > 1)
+	if (outdir == NULL || argc - optind != 1)
 		fk_usage();
-	if (optind < argc && (fd = open(argv[optind], O_RDONLY)) < 0)
+	if ((fd = open(argv[optind], O_RDONLY)) < 0 || fstat(fd, &sb) < 0)
 		err(FK_EX_FAIL, "%s", argv[optind]);
+	if (!S_ISREG(sb.st_mode) || sb.st_size == 0)
+		errx(FK_EX_USAGE, "%s: not a regular file with records",
+		    argv[optind]);
 
 	t0 = now();
+	maplen = (size_t)sb.st_size;
+	map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED)
+		err(FK_EX_FAIL, "%s: mmap", argv[optind]);
 	fk_idmap_init(&flows);
-	fk_in_open(&in, fd, optind < argc ? argv[optind] : "<stdin>");
+	fk_in_open(&in, fd, argv[optind]);
 	fk_stage_run(&in, NULL, &loadops, NULL);
 	if (fk_in_cut(&in))
 		errx(FK_EX_UPSTREAM, "the stream is incomplete");
 	fk_in_close(&in);
-	if (fd > 0)
-		close(fd);
+	close(fd);
 	for (size_t i = 0; i <= flows.mask; i++)
 		if (flows.slot[i].id != 0) {
 			struct flow *f = flows.slot[i].val;
@@ -345,10 +421,7 @@ main(int argc, char *argv[])
 			fl->fd = create(dirfd, fl->name);
 			break;
 		case OP_WRITE:
-			if (fk_pwrite_all(fl->fd, o->p, o->len, (off_t)o->off,
-			    fl->name) != 0)
-				errx(FK_EX_FAIL, "%s: file too large",
-				    fl->name);
+			writev_at(fl, iovs + o->iov, o->niov, o->off);
 			break;
 		case OP_CLOSE:
 			fk_close_checked(fl->fd, fl->name);
@@ -362,15 +435,19 @@ main(int argc, char *argv[])
 	printf("%.3f\n", t2 - t1);
 	if (verbose)
 		fprintf(stderr, "writefloor: %zu files (at most %zu open), "
-		    "%llu bytes in %llu writes; loaded in %.3f s, written in "
-		    "%.3f s\n", nfiles, maxopen, (unsigned long long)nbytes,
-		    (unsigned long long)nwrites, t1 - t0, t2 - t1);
+		    "%llu bytes in %llu writes (%llu DATA copied); loaded in "
+		    "%.3f s, written in %.3f s\n", nfiles, maxopen,
+		    (unsigned long long)nbytes, (unsigned long long)nwrites,
+		    (unsigned long long)ncopied, t1 - t0, t2 - t1);
 	fk_stdout_check();
-	for (size_t i = 0; i < nops; i++)
-		free(ops[i].p);
+	for (size_t i = 0; i < niovs; i++)
+		if (is_copy(iovs[i].iov_base))
+			free(iovs[i].iov_base);
+	munmap((void *)(uintptr_t)map, maplen);
 	for (size_t i = 0; i < nfiles; i++)
 		free(files[i].name);
 	free(ops);
+	free(iovs);
 	free(files);
 	return FK_EX_OK;
 }
