@@ -268,13 +268,23 @@ tree_sum() {
 		awk '{ n++; b += $1 } END { printf "%.0f %.0f", n, b }'
 }
 
-# tree_digest DIR: md5 of the names and sizes, and of the bytes, of its
-# regular files in name order (report.xml excluded)
-tree_digest() {
-	(cd "$1" && {
-		find . -type f ! -name report.xml -printf '%P %s\n' | LC_ALL=C sort | md5sum | cut -c1-32
-		find . -type f ! -name report.xml -print0 | LC_ALL=C sort -z | xargs -0r cat | md5sum | cut -c1-32
-	} | tr '\n' ' ')
+# manifest DIR: "name md5" of each regular file, by name (report.xml
+# excluded; flow names hold no white space)
+manifest() {
+	(cd "$1" && find . -type f ! -name report.xml -printf '%P\0' | LC_ALL=C sort -z |
+		xargs -0r md5sum) | awk '{ print $2, $1 }'
+}
+
+# intact DIR: "files bytes" of DIR's files that are in the reference tree
+# with the same name and bytes (REF_MAN, REF_SIZES)
+intact() {
+	manifest "$1" | awk -v man="$REF_MAN" -v sizes="$REF_SIZES" '
+		BEGIN {
+			while ((getline l < man) > 0) { split(l, f, " "); m[f[1]] = f[2] }
+			while ((getline l < sizes) > 0) { split(l, f, " "); sz[f[1]] = f[2] }
+		}
+		($1 in m) && m[$1] == $2 { n++; b += sz[$1] }
+		END { printf "%.0f %.0f", n, b }'
 }
 
 # discard PATH...: output no longer needed (kept on the fresh file system,
@@ -290,22 +300,31 @@ tmpfs) FSNAME=tmpfs ;;
 *) FSNAME=$(df --output=fstype "$W" 2>/dev/null | tail -1) ;;
 esac
 
-# ref_tree [digest]: REF_SUM ("files bytes") of this profile's streams
+# ref_tree [manifest]: REF_SUM ("files bytes") of this profile's streams
 # tree (tcpflow's, from the streams rows, else the plain pipeline's, made
-# here untimed) and with "digest" REF_DIG (tree_digest); PAYLOAD_MB.
+# here untimed), PAYLOAD_MB, and with "manifest" REF_MAN and REF_SIZES
+# (files: the tree's manifest, "name size" of its files).
+REF_MAN=$RUNSD/ref.man REF_SIZES=$RUNSD/ref.sizes
 ref_tree() {
-	if [ -z "$REF_SUM" ] || { [ "${1:-}" = digest ] && [ -z "$REF_DIG" ]; }; then
+	if [ -z "$REF_SUM" ] || { [ "${1:-}" = manifest ] && [ ! -s "$REF_MAN" ]; }; then
 		remake
 		if [ "$have4" = 1 ]; then
 			sh -c "$P4 -o '$W/ref' > /dev/null" 2>"$W/log.ref" || note "$prof: the reference tree: $(tail -1 "$W/log.ref")"
 		else
 			tcpflow -r "$cap" -o "$W/ref" >"$W/log.ref" 2>&1
 		fi
-		REF_SUM=$(tree_sum "$W/ref")
-		[ "${1:-}" != digest ] || REF_DIG=$(tree_digest "$W/ref")
+		ref_set "$W/ref" "${1:-}"
 		discard "$W/ref"
 	fi
 	PAYLOAD_MB=$(awk -v b="${REF_SUM#* }" 'BEGIN { printf "%.1f", b / 1048576 }')
+}
+# ref_set DIR [manifest]: DIR is the reference tree
+ref_set() {
+	REF_SUM=$(tree_sum "$1")
+	if [ "${2:-}" = manifest ]; then
+		manifest "$1" >"$REF_MAN"
+		(cd "$1" && find . -type f ! -name report.xml -printf '%P %s\n') >"$REF_SIZES"
+	fi
 }
 
 # wfloor OUT: the write floor into OUT; T_S is writefloor's own time of
@@ -373,8 +392,7 @@ stream_runs() {
 	tf_s=$T_S tf_mb=$T_MB
 	MED[$fs.tcpflow]=$tf_s
 	if [ "$fs" = "$FSNAME" ]; then
-		REF_SUM=$(tree_sum "$TFTREE")
-		! want shard || REF_DIG=$(tree_digest "$TFTREE")
+		if want shard || want live; then ref_set "$TFTREE" manifest; else ref_set "$TFTREE"; fi
 		ref_tree
 		echo "payload: $PAYLOAD_MB MB in ${REF_SUM% *} stream files (tcpflow)"
 	fi
@@ -489,7 +507,8 @@ live_idle() {
 }
 # live_run TOOL RATE R: one live capture of this profile's capture replayed
 # at RATE (Mbit/s or "top"); appends "cpu_s rss_mb received dropped
-# captured sent mbps files bytes ok" to RUNSD/live.TOOL.RATE
+# captured sent mbps files bytes ok" to RUNSD/live.TOOL.RATE, files and
+# bytes: those of the reference tree's files it wrote intact
 live_run() {
 	local tool=$1 rate=$2 r=$3 out=$W/live.$1.$3 cmd pg ok=1 rargs
 	local cpu mb recv drop capd sent mbps files bytes
@@ -531,7 +550,7 @@ live_run() {
 		print r, d, e }' "$W/live.stats")
 	sent=$(awk '/^Actual:/ { print $2 }' "$W/live.replay")
 	mbps=$(awk '/^Rated:/ { print $4 }' "$W/live.replay")
-	read -r files bytes <<<"$(tree_sum "$out")"
+	read -r files bytes <<<"$(intact "$out")"
 	echo "${cpu:--} ${mb:--} ${recv:--} ${drop:--} ${capd:--} ${sent:--} ${mbps:--} $files $bytes $ok" >>"$RUNSD/live.$tool.$rate"
 	discard "$out"
 }
@@ -555,14 +574,14 @@ live_rows() {
 				  l = l (n > 1 ? "," : "") ($3 - $4 - $5) }
 				END {
 					printf "%s %s %s %s %s %s %s %s\n", mb + 0, d,
-					    rb > 0 ? sprintf("%.1f%%", 100 * minb / rb) : "-",
-					    tp > 0 ? sprintf("%.2f", 1e6 * tc / tp) : "-", bad ? 0 : 1, s, m, l }' "$f")
+					    (rb > 0 ? sprintf("%.1f%%", 100 * minb / rb) : "-"),
+					    (tp > 0 ? sprintf("%.2f", 1e6 * tc / tp) : "-"), (bad ? 0 : 1), s, m, l }' "$f")
 			printf -v "${t}_cpu" '%s' "$(cut -d' ' -f1 "$f" | sort -g | sed -n "$(((RUNS + 1) / 2))p")"
 		done
 		if [ "$rate" = top ]; then lbl="live top speed"; else lbl="live $rate Mbit/s"; fi
 		# shellcheck disable=SC2154
 		row "$prof" "$lbl" "$ours_cpu" "$ours_mb" "tcpflow -i" "$tcpflow_cpu" "$tcpflow_mb" \
-			"CPU s; drops ours $ours_drops, tcpflow $tcpflow_drops; bytes recovered (worst run) ours $ours_rec, tcpflow $tcpflow_rec; CPU us/captured packet ours $ours_us, tcpflow $tcpflow_us; sent $ours_sent pkts at $ours_mbps Mbit/s (ours), $tcpflow_mbps (tcpflow)$([ "$ours_ok$tcpflow_ok" = 11 ] || echo "; SOME RUNS FAILED")"
+			"CPU s; drops ours $ours_drops, tcpflow $tcpflow_drops; bytes in intact files (worst run) ours $ours_rec, tcpflow $tcpflow_rec; CPU us/captured packet ours $ours_us, tcpflow $tcpflow_us; sent $ours_sent pkts at $ours_mbps Mbit/s (ours), $tcpflow_mbps (tcpflow)$([ "$ours_ok$tcpflow_ok" = 11 ] || echo "; SOME RUNS FAILED")"
 		[ "$(echo "$ours_lost" | tr -d ',0')" = "" ] ||
 			echo "$prof $lbl: pcapcat received but did not emit (left in the ring at SIGINT): $ours_lost packets per run" >>"$NOTES"
 		o=$(echo "$ours_drops" | tr ',' '\n' | awk '{ s += $1 } END { print s + 0 }')
@@ -602,7 +621,8 @@ for prof in "$@"; do
 	PN="'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowname'"
 	P4="$PN | '$BIN/flowsplit'"
 	P3="'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowsplit'"
-	REF_SUM= REF_DIG= PAYLOAD_MB= STREAM=
+	REF_SUM= PAYLOAD_MB= STREAM=
+	rm -f "$REF_MAN" "$REF_SIZES"
 	MED=()
 
 	# Streams and the write floor: on the output file system, then tmpfs.
@@ -649,7 +669,7 @@ for prof in "$@"; do
 
 	# flowshard: one and two shards of the streams job into one directory.
 	if want shard && [ "$have4" = 1 ] && have flowshard; then
-		ref_tree digest
+		ref_tree manifest
 		rm -f "$RUNSD"/runs.*
 		for r in $(seq "$RUNS"); do
 			for n in 1 2; do
@@ -659,7 +679,7 @@ for prof in "$@"; do
 				bal=$(awk '/^flowshard: shard/ { printf "%s%s", n++ ? " / " : "", $4 }' "$W/log.shard$n")
 				echo "$bal" >"$RUNSD/bal.$n"
 				if [ "$r" = "$RUNS" ]; then
-					if [ "$(tree_digest "$W/shard$n.$r")" = "$REF_DIG" ]; then
+					if manifest "$W/shard$n.$r" | cmp -s - "$REF_MAN"; then
 						echo "identical to the plain pipeline's (${REF_SUM% *} files)"
 					else
 						echo "DIFFERS from the plain pipeline's: $(tree_sum "$W/shard$n.$r") against $REF_SUM (files bytes)"
@@ -673,7 +693,7 @@ for prof in "$@"; do
 			row "$prof" "flowshard -n $n" "$T_S" "$T_MB" "4-stage pipeline" "${MED[$FSNAME.ours]:--}" "-" \
 				"$(cat "$RUNSD/same.$n"); packets per shard $(cat "$RUNSD/bal.$n")"
 		done
-		grep -q 'flowshard -n' "$NOTES" || echo "flowshard: gains need more cores than this $(nproc)-core VM (the pipeline's stages already use both); and flowshard spreads by host pair: a capture between two hosts (bulk and many here) stays in one shard (the packets per shard show it)" >>"$NOTES"
+		grep -q '^flowshard:' "$NOTES" || echo "flowshard: gains need more cores than this $(nproc)-core VM (the pipeline's stages already use both); and flowshard spreads by host pair: a capture between two hosts (bulk and many here) stays in one shard (the packets per shard show it)" >>"$NOTES"
 	fi
 
 	# System calls per output file: flowsplit's and tcpflow's (strace -c).
@@ -681,11 +701,17 @@ for prof in "$@"; do
 		if ! command -v strace >/dev/null; then
 			note "syscalls: strace missing (apt-get install strace): skipped"
 		elif [ "$have4" = 1 ]; then
+			# on the first FK_BENCH_STRACE_PACKETS packets (default
+			# 200000): tracing every call of the whole capture takes
+			# minutes here, and the calls per file are the same
 			remake
-			timed strace_ours "'$BIN/pcapcat' -r '$cap' | '$BIN/reasm' | '$BIN/flowname' | strace -f -c -o '$W/strace.ours' '$BIN/flowsplit' -o '$W/st.ours' > /dev/null"
+			[ -n "$SCR" ] || SCR=$(mktemp -d "$DIR/scratch.XXXXXX")
+			spk=${FK_BENCH_STRACE_PACKETS:-200000}
+			tcpdump -r "$cap" -c "$spk" -w "$SCR/prefix.pcap" 2>/dev/null
+			timed strace_ours "'$BIN/pcapcat' -r '$SCR/prefix.pcap' | '$BIN/reasm' | '$BIN/flowname' | strace -f -c -o '$W/strace.ours' '$BIN/flowsplit' -o '$W/st.ours' > /dev/null"
 			so_ok=$T_OK
 			so_n=$(tree_sum "$W/st.ours")
-			timed strace_tf "strace -f -c -o '$W/strace.tf' tcpflow -r '$cap' -o '$W/st.tf'"
+			timed strace_tf "strace -f -c -o '$W/strace.tf' tcpflow -r '$SCR/prefix.pcap' -o '$W/st.tf'"
 			st_ok=$T_OK
 			st_n=$(tree_sum "$W/st.tf")
 			# calls per file: the total and the five most frequent calls
@@ -694,18 +720,19 @@ for prof in "$@"; do
 					if ($NF == "total") t = $4; else printf "%.0f %s\n", $4, $NF }
 					END { printf "%.0f total\n", t }' "$1" | sort -rn |
 					awk -v n="$2" '$2 == "total" { t = $1; next } k++ < 5 { s = s sprintf(" %s %.2f", $2, $1 / n) }
-						END { printf "%.2f (%s)\n", n > 0 ? t / n : 0, substr(s, 2) }'
+						END { printf "%.2f (%s)\n", (n > 0 ? t / n : 0), substr(s, 2) }'
 			}
 			po=$(percall "$W/strace.ours" "${so_n% *}")
 			pt=$(percall "$W/strace.tf" "${st_n% *}")
 			if [ "$so_ok$st_ok" = 11 ]; then
 				row "$prof" "syscalls/file" - - "tcpflow" - - \
-					"flowsplit $po, tcpflow $pt per file (${so_n% *} and ${st_n% *} files); ratio: tcpflow's calls / ours" \
+					"flowsplit $po, tcpflow $pt per file (${so_n% *} and ${st_n% *} files of the first $spk packets); ratio: tcpflow's calls / ours" \
 					"$(x "${pt%% *}" "${po%% *}")"
 			else
 				row "$prof" "syscalls/file" - - "tcpflow" - - "FAILED (see above)"
 			fi
 			discard "$W/st.ours" "$W/st.tf"
+			rm -f "$SCR/prefix.pcap"
 		fi
 	fi
 
@@ -779,9 +806,9 @@ for prof in "$@"; do
 		if [ -n "$why" ]; then
 			note "live: skipped: $why"
 		else
-			ref_tree
+			ref_tree manifest
 			live_rows
-			grep -q '^live:' "$NOTES" || echo "live: CPU s in the time columns (user + sys of the capturing processes, pinned to CPU $LCPU_CAP; tcpreplay on CPU $LCPU_SND); drops are libpcap's kernel drop counter per run; bytes recovered: the files' bytes against the streams tree of the file capture" >>"$NOTES"
+			grep -q '^live:' "$NOTES" || echo "live: CPU s in the time columns (user + sys of the capturing processes, pinned to CPU $LCPU_CAP; tcpreplay on CPU $LCPU_SND); drops are libpcap's kernel drop counter per run; bytes in intact files: the bytes of the files that are in the streams tree of the file capture with the same name and bytes, of all its bytes" >>"$NOTES"
 		fi
 	fi
 done
