@@ -28,8 +28,9 @@
 #             it, on the output file system and on tmpfs (/dev/shm; the
 #             streams jobs run there too)
 #   pipes     bytes through the pipes of pcapcat -r | reasm | flowname |
-#             flowsplit (each pipe's bytes counted by wc -c reading a pipe),
-#             as a percentage of the capture's size
+#             flowsplit and of pcapcat -r | reasm | flowsplit (each pipe's
+#             bytes counted by wc -c reading a pipe), as a percentage of
+#             the capture's size
 #   stages    pcapcat -r F > recs (pcap decoding alone); reasm < recs
 #             > /dev/null (MB/s of payload, packets/s)
 #   http      ... | httpsplit -o   vs  tcpflow -e http  vs  tshark --export-objects
@@ -37,17 +38,21 @@
 #   shard     pcapcat -r | flowshard -n 1 and -n 2 -x 'reasm | flowname |
 #             flowsplit -o' (the tree must equal the plain pipeline's)
 #   syscalls  strace -c -f: system calls per output file of flowsplit and
-#             of tcpflow (profile many only; untimed; needs strace)
+#             of tcpflow (profile many only; untimed; needs strace), on the
+#             first FK_BENCH_STRACE_PACKETS packets (default 200000:
+#             tracing every call of 1.8 M packets takes minutes)
 #   live      (root) tcpreplay replays the capture into one end of a veth
 #             pair between two network namespaces of our own, at each rate
 #             of FK_BENCH_LIVE_RATES (Mbit/s, "top" for --topspeed; default
 #             "1000 top"), sender on CPU 0, while on the other end
 #             pcapcat -i | reasm | flowsplit -o, then tcpflow -i -o,
-#             capture on CPU 1; then, once the capture has gone idle, SIGINT
-#             to its process group.  Per tool: kernel drops (libpcap's
-#             counters: pcapcat's, tcpflow's through build/pcapstats.so),
-#             bytes recovered against the file capture's tree, CPU seconds
-#             (user + sys); FK_BENCH_RUNS runs per rate and tool
+#             capture on CPU 1; then, once the capture has gone idle (at
+#             most FK_BENCH_LIVE_SETTLE seconds, default 60), SIGINT to its
+#             process group.  Per tool: kernel drops (libpcap's counters:
+#             pcapcat's, tcpflow's through build/pcapstats.so), the bytes
+#             of the files it wrote intact (same name and bytes as in the
+#             file capture's streams tree) of all, CPU seconds (user + sys)
+#             and per captured packet; FK_BENCH_RUNS runs per rate and tool
 # A row whose program is not built yet is skipped.  "ratio" is the
 # reference's time over ours (above 1: we are faster).  The results table
 # is followed by a compact Markdown summary of the same rows (for README),
@@ -69,6 +74,7 @@
 #
 # Env: FK_BIN (default build/bin), FK_BENCH_DIR, FK_BENCH_TIMEOUT,
 # FK_BENCH_RUNS, FK_BENCH_ROWS (row groups, above), FK_BENCH_LIVE_RATES,
+# FK_BENCH_LIVE_SETTLE, FK_BENCH_STRACE_PACKETS, FK_BENCH_HOSTILE_N,
 # FK_BENCH_OUT (where output trees go), FK_BENCH_KEEP=1 keeps the last
 # output trees, FK_WRITEFLOOR and FK_PCAPSTATS_SO (the helpers; default
 # next to FK_BIN: build/writefloor, build/pcapstats.so, made if missing).
@@ -356,7 +362,7 @@ stream_runs() {
 	local fs=$1 out=$2 r j sfx= tf_s tf_mb o_s check task
 	local do3=0 docat=0 dowf=0
 	[ "$fs" = "$FSNAME" ] || sfx=" $fs"
-	[ "$have3" = 1 ] && { want streams || [ "$fs" != "$FSNAME" ]; } && do3=1
+	[ "$have3" = 1 ] && do3=1
 	[ "$fs" = "$FSNAME" ] && want streams && docat=1
 	[ -n "$STREAM" ] && want floor && dowf=1
 	rm -f "$RUNSD"/runs.*
