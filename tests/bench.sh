@@ -893,6 +893,6 @@ if [ -s "$NOTES" ]; then
 fi
 if [ -s "$TARGETS" ]; then
 	echo
-	echo "== targets (issue #15; $(grep -c '^PASS' "$TARGETS") PASS, $(grep -c '^MISS' "$TARGETS") MISS)"
+	echo "== targets (issue #15, and the hostile shapes; $(grep -c '^PASS' "$TARGETS") PASS, $(grep -c '^MISS' "$TARGETS") MISS)"
 	cat "$TARGETS"
 fi
