@@ -10,9 +10,11 @@
  * and then, timed by itself (CLOCK_MONOTONIC), only creates the files
  * below dir (O_RDWR | O_CREAT | O_TRUNC, 0666, as flowsplit), writes each
  * DATA's bytes at its stream offset, in the order of the stream (a GAP
- * writes nothing: a hole, as flowsplit leaves it), and closes each file at
- * its flow's FLOW_CLOSE (the rest at the end).  It prints the seconds of
- * that write phase on stdout.
+ * writes nothing: a hole, as flowsplit leaves it), and closes each file
+ * right after its last write.  It prints the seconds of that write phase
+ * on stdout.  (flowsplit closes a file at its flow's FLOW_CLOSE, which
+ * reasm may send long after the last byte, and keeps at most -f files
+ * open, reopening the ones it evicted: that is its cost, not the floor's.)
  *
  * The bytes stay where they are in the stream file, mapped and faulted in
  * before the timed phase (MAP_POPULATE): copying 1 GB into fresh memory
@@ -20,7 +22,9 @@
  * cache the files are written into.  A DATA record whose bytes are not in
  * the file as read (a stream that is not one plain stream) is copied.
  *
- * A file is created at the first DATA of its direction.  Contiguous bytes
+ * A file is created at its first write, and closed after its last, so
+ * that few are open at once (the floor needs no descriptor cache).
+ * Contiguous bytes
  * of one file are written together with one pwritev(2), up to -c chunk
  * bytes (default 128k, flowsplit's positional buffer, FK_OFILE_PBUF) and
  * IOV_MAX pieces, when the next bytes do not follow on, the chunk is full,
@@ -57,19 +61,17 @@
 #include "fk_stage.h"
 #include "fk_util.h"
 
-enum { OP_OPEN, OP_WRITE, OP_CLOSE };
-
-/* One step of the write phase; file indexes files[]. */
+/* One write of the write phase; file indexes files[]. */
 struct op {
-	uint32_t kind;
 	uint32_t file;
-	uint64_t off;		/* OP_WRITE: at off, iovs[iov..iov+niov) */
+	uint64_t off;		/* at off, iovs[iov..iov+niov) */
 	size_t iov, niov;
 };
 
 struct file {
 	char *name;
 	int fd;
+	size_t last;		/* ops[last] is its last write: close after */
 };
 
 struct wdir {
@@ -97,7 +99,7 @@ static size_t nfiles, filecap;
 static struct fk_idmap flows;
 static size_t chunk = FK_OFILE_PBUF;
 static uint64_t nbytes, nwrites;
-static size_t maxopen, nopen;
+static size_t maxopen;
 
 static const struct fk_opthelp opthelp[] = {
 	{ "-c chunk", "write contiguous bytes in pieces of up to chunk "
@@ -117,13 +119,13 @@ static const struct fk_cmd cmdline = {
 };
 
 static void
-add_op(uint32_t kind, size_t file, uint64_t off, size_t iov, size_t niov)
+add_op(size_t file, uint64_t off, size_t iov, size_t niov)
 {
 	if (nops == opcap) {
 		opcap = opcap ? opcap * 2 : 4096;
 		ops = fk_reallocarray(ops, opcap, sizeof(*ops));
 	}
-	ops[nops++] = (struct op){ kind, (uint32_t)file, off, iov, niov };
+	ops[nops++] = (struct op){ (uint32_t)file, off, iov, niov };
 }
 
 /* The pending bytes of d become a write. */
@@ -138,7 +140,8 @@ emit(struct wdir *d)
 		iovs = fk_reallocarray(iovs, iovcap, sizeof(*iovs));
 	}
 	memcpy(iovs + niovs, d->pend, d->npend * sizeof(*iovs));
-	add_op(OP_WRITE, (size_t)d->file, d->poff, niovs, d->npend);
+	files[d->file].last = nops;
+	add_op((size_t)d->file, d->poff, niovs, d->npend);
 	niovs += d->npend;
 	nwrites++;
 	d->npend = d->plen = 0;
@@ -147,11 +150,8 @@ emit(struct wdir *d)
 static void
 close_dir(struct wdir *d)
 {
-	if (d->file >= 0) {
+	if (d->file >= 0)
 		emit(d);
-		add_op(OP_CLOSE, (size_t)d->file, 0, 0, 0);
-		nopen--;
-	}
 	free(d->name);
 	free(d->pend);
 	d->name = NULL;
@@ -249,11 +249,8 @@ on_data(struct fk_stage *sg, const struct fk_data *x)
 			filecap = filecap ? filecap * 2 : 1024;
 			files = fk_reallocarray(files, filecap, sizeof(*files));
 		}
-		files[nfiles] = (struct file){ fk_strdup(d->name), -1 };
+		files[nfiles] = (struct file){ fk_strdup(d->name), -1, 0 };
 		d->file = (int64_t)nfiles++;
-		add_op(OP_OPEN, (size_t)d->file, 0, 0, 0);
-		if (++nopen > maxopen)
-			maxopen = nopen;
 	}
 	nbytes += x->len;
 	if (d->npend > 0 && (d->poff + d->plen != x->offset ||
@@ -398,6 +395,19 @@ main(int argc, char *argv[])
 			free(f);
 		}
 	fk_idmap_free(&flows);
+	for (size_t i = 0, n = 0; i < nops; i++) {
+		struct file *fl = &files[ops[i].file];
+
+		if (fl->fd == -1) {	/* opened here */
+			fl->fd = -2;
+			if (++n > maxopen)
+				maxopen = n;
+		}
+		if (fl->last == i) {
+			fl->fd = -1;
+			n--;
+		}
+	}
 	/* as many descriptors as files open at once, if the limit allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < maxopen + 16 &&
 	    rl.rlim_cur < rl.rlim_max) {
@@ -416,17 +426,12 @@ main(int argc, char *argv[])
 		struct op *o = &ops[i];
 		struct file *fl = &files[o->file];
 
-		switch (o->kind) {
-		case OP_OPEN:
+		if (fl->fd < 0)
 			fl->fd = create(dirfd, fl->name);
-			break;
-		case OP_WRITE:
-			writev_at(fl, iovs + o->iov, o->niov, o->off);
-			break;
-		case OP_CLOSE:
+		writev_at(fl, iovs + o->iov, o->niov, o->off);
+		if (fl->last == i) {
 			fk_close_checked(fl->fd, fl->name);
 			fl->fd = -1;
-			break;
 		}
 	}
 	t2 = now();
