@@ -417,8 +417,12 @@ stream_runs() {
 	fi
 	if [ $dowf = 1 ]; then
 		runs_median wfloor
-		MED[$fs.wfloor]=$T_S
-		if [ "$T_OK" = 1 ]; then check=$(same_tree "$out/wfloor.$RUNS"); else check="FAILED (see above)"; fi
+		if [ "$T_OK" = 1 ]; then
+			MED[$fs.wfloor]=$T_S
+			check=$(same_tree "$out/wfloor.$RUNS")
+		else
+			T_S=- check="FAILED (see above)"
+		fi
 		check="ours $(x "${MED[$fs.ours]:-}" "$T_S")x it, 3-stage $(x "${MED[$fs.ours3]:-}" "$T_S")x, tcpflow $(x "$tf_s" "$T_S")x; files $check"
 		row "$prof" "write floor$sfx" "$T_S" "-" "tcpflow" "$tf_s" "$tf_mb" "$check"
 	fi
