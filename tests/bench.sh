@@ -550,14 +550,14 @@ live_run() {
 	CUR=
 	read -r cpu mb < <(awk 'NF == 4 && $1 ~ /^[0-9.]+$/ { printf "%.2f %.0f\n", $2 + $3, $4 / 1024 }' "$W/live.time")
 	# "[E packets emitted, ]R received by filter, D dropped by kernel, ..."
-	read -r recv drop capd < <(awk '/received by filter/ {
+	read -r recv drop capd < <(cat "$W/live.stats" "$W/live.log" 2>/dev/null | awk '/received by filter/ {
 		for (i = 2; i <= NF; i++) {
 			if ($i == "emitted,") e = $(i - 2)
 			if ($i == "received") r = $(i - 1)
 			if ($i == "dropped" && $(i + 2) == "kernel,") d = $(i - 1)
 		}
 		if (e == "") e = r - d
-		print r, d, e }' "$W/live.stats")
+		print r, d, e; exit }')
 	sent=$(awk '/^Actual:/ { print $2 }' "$W/live.replay")
 	mbps=$(awk '/^Rated:/ { print $4 }' "$W/live.replay")
 	read -r files bytes <<<"$(intact "$out")"

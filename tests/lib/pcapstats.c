@@ -6,18 +6,23 @@
  *
  *   pcapstats: R received by filter, D dropped by kernel, I dropped by interface
  *
- * to the file named by FK_PCAPSTATS (else standard error).  Only the
- * last live capture opened (pcap_open_live, pcap_activate) is reported.
+ * to the file named by FK_PCAPSTATS (else standard error), opened when the
+ * capture is (at exit a program may have no descriptor left: tcpflow
+ * uses them all).  Only the last live capture opened (pcap_open_live,
+ * pcap_activate) is reported.
  *
  * LD_PRELOAD=build/pcapstats.so FK_PCAPSTATS=stats tcpflow -i eth0 -o out
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static pcap_t *live;
 static int reported;
+static int out = -1;		/* FK_PCAPSTATS, opened with the capture */
 
 static void *
 real(const char *sym)
@@ -32,21 +37,26 @@ real(const char *sym)
 }
 
 static void
+opened(pcap_t *p)
+{
+	const char *path = getenv("FK_PCAPSTATS");
+
+	live = p;
+	if (out < 0 && path != NULL)
+		out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
+static void
 report(pcap_t *p)
 {
 	struct pcap_stat st;
-	const char *path = getenv("FK_PCAPSTATS");
-	FILE *f = stderr;
 
 	if (reported || p == NULL || pcap_stats(p, &st) != 0)
 		return;
 	reported = 1;
-	if (path != NULL && (f = fopen(path, "w")) == NULL)
-		f = stderr;
-	fprintf(f, "pcapstats: %u received by filter, %u dropped by kernel, "
-	    "%u dropped by interface\n", st.ps_recv, st.ps_drop, st.ps_ifdrop);
-	if (f != stderr)
-		fclose(f);
+	dprintf(out >= 0 ? out : 2, "pcapstats: %u received by filter, "
+	    "%u dropped by kernel, %u dropped by interface\n", st.ps_recv,
+	    st.ps_drop, st.ps_ifdrop);
 }
 
 pcap_t *
@@ -58,7 +68,7 @@ pcap_open_live(const char *dev, int snaplen, int promisc, int ms, char *ebuf)
 	pcap_t *p = fn(dev, snaplen, promisc, ms, ebuf);
 
 	if (p != NULL)
-		live = p;
+		opened(p);
 	return p;
 }
 
@@ -69,7 +79,7 @@ pcap_activate(pcap_t *p)
 	int r = fn(p);
 
 	if (r >= 0)
-		live = p;
+		opened(p);
 	return r;
 }
 

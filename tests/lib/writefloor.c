@@ -22,15 +22,14 @@
  * cache the files are written into.  A DATA record whose bytes are not in
  * the file as read (a stream that is not one plain stream) is copied.
  *
- * A file is created at its first write, and closed after its last, so
+ * A file is created at its first write and closed after its last, so
  * that few are open at once (the floor needs no descriptor cache).
- * Contiguous bytes
- * of one file are written together with one pwritev(2), up to -c chunk
- * bytes (default 128k, flowsplit's positional buffer, FK_OFILE_PBUF) and
- * IOV_MAX pieces, when the next bytes do not follow on, the chunk is full,
- * or the file is closed; -c 0 writes each DATA record on its own.  Not
- * done (flowsplit's work besides writing): descriptor cache,
- * one-component-at-a-time opens, mtimes, .partial files, the
+ * Contiguous bytes of one file are written together with one pwritev(2),
+ * up to -c chunk bytes (default 128k, flowsplit's positional buffer,
+ * FK_OFILE_PBUF) and IOV_MAX pieces: when the next bytes do not follow on,
+ * the chunk is full, or the flow is closed; -c 0 writes each DATA record
+ * on its own.  Not done (flowsplit's work besides writing): descriptor
+ * cache, one-component-at-a-time opens, mtimes, .partial files, the
  * pass-through.  Names with a '/' get their directories made (mkdirat) in
  * the timed phase, as flowsplit does.
  *
@@ -41,11 +40,11 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
