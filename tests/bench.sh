@@ -39,8 +39,8 @@
 #             flowsplit -o' (the tree must equal the plain pipeline's)
 #   syscalls  strace -c -f: system calls per output file of flowsplit and
 #             of tcpflow (profile many only; untimed; needs strace), on the
-#             first FK_BENCH_STRACE_PACKETS packets (default 200000:
-#             tracing every call of 1.8 M packets takes minutes)
+#             first FK_BENCH_STRACE_PACKETS packets (default 200000, or
+#             "all": tracing every call of 1.8 M packets takes minutes)
 #   live      (root) tcpreplay replays the capture into one end of a veth
 #             pair between two network namespaces of our own, at each rate
 #             of FK_BENCH_LIVE_RATES (Mbit/s, "top" for --topspeed; default
@@ -716,7 +716,11 @@ for prof in "$@"; do
 			remake
 			[ -n "$SCR" ] || SCR=$(mktemp -d "$DIR/scratch.XXXXXX")
 			spk=${FK_BENCH_STRACE_PACKETS:-200000}
-			tcpdump -r "$cap" -c "$spk" -w "$SCR/prefix.pcap" 2>/dev/null
+			if [ "$spk" = all ]; then
+				ln -sf "$cap" "$SCR/prefix.pcap"
+			else
+				tcpdump -r "$cap" -c "$spk" -w "$SCR/prefix.pcap" 2>/dev/null
+			fi
 			timed strace_ours "'$BIN/pcapcat' -r '$SCR/prefix.pcap' | '$BIN/reasm' | '$BIN/flowname' | strace -f -c -o '$W/strace.ours' '$BIN/flowsplit' -o '$W/st.ours' > /dev/null"
 			so_ok=$T_OK
 			so_n=$(tree_sum "$W/st.ours")
@@ -735,7 +739,7 @@ for prof in "$@"; do
 			pt=$(percall "$W/strace.tf" "${st_n% *}")
 			if [ "$so_ok$st_ok" = 11 ]; then
 				row "$prof" "syscalls/file" - - "tcpflow" - - \
-					"flowsplit $po, tcpflow $pt per file (${so_n% *} and ${st_n% *} files of the first $spk packets); ratio: tcpflow's calls / ours" \
+					"flowsplit $po, tcpflow $pt per file (${so_n% *} and ${st_n% *} files of $([ "$spk" = all ] && echo all the || echo the first $spk) packets); ratio: tcpflow's calls / ours" \
 					"$(x "${pt%% *}" "${po%% *}")"
 			else
 				row "$prof" "syscalls/file" - - "tcpflow" - - "FAILED (see above)"
