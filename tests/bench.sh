@@ -109,11 +109,11 @@ want() {
 HB=$(dirname "$BIN")
 WF=${FK_WRITEFLOOR:-$HB/writefloor}
 SHIM=${FK_PCAPSTATS_SO:-$HB/pcapstats.so}
-# helper PATH: make it if missing (BIN is B/bin of the Makefile)
+# helper PATH: make it if missing, when BIN is B/bin of this tree's Makefile
 helper() {
 	[ -e "$1" ] && return 0
-	[ "$(basename "$BIN")" = bin ] &&
-		make -s -C "$ROOT" B="$HB" "$1" >&2 2>&1 && [ -e "$1" ]
+	[ "$(basename "$BIN")" = bin ] && [ "$(dirname "$HB")" = "$ROOT" ] &&
+		make -s -C "$ROOT" B="$(basename "$HB")" "$1" >&2 2>&1 && [ -e "$1" ]
 }
 
 echo "== machine"
