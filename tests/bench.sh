@@ -113,7 +113,7 @@ SHIM=${FK_PCAPSTATS_SO:-$HB/pcapstats.so}
 helper() {
 	[ -e "$1" ] && return 0
 	[ "$(basename "$BIN")" = bin ] && [ "$(dirname "$HB")" = "$ROOT" ] &&
-		make -s -C "$ROOT" B="$(basename "$HB")" "$1" >&2 2>&1 && [ -e "$1" ]
+		make -s -C "$ROOT" B="$(basename "$HB")" "$(basename "$HB")/$(basename "$1")" >&2 2>&1 && [ -e "$1" ]
 }
 
 echo "== machine"
