@@ -336,8 +336,11 @@ ref_set() {
 # wfloor OUT: the write floor into OUT; T_S is writefloor's own time of
 # its write phase (its RSS holds the whole payload: not shown)
 wfloor() {
-	timed wfloor "'$WF' -o '$1' '$STREAM' > '$W/wfloor.s'"
-	if [ "$T_OK" = 1 ]; then T_S=$(cat "$W/wfloor.s"); fi
+	timed wfloor "'$WF' -v -o '$1' '$STREAM' > '$W/wfloor.s'"
+	if [ "$T_OK" = 1 ]; then
+		T_S=$(cat "$W/wfloor.s")
+		note "$(tail -1 "$W/log.wfloor")"
+	fi
 	T_MB=-
 }
 
@@ -354,6 +357,16 @@ same_tree() {
 	fi
 }
 
+# job_done FS OUT JOB R: JOB's tree of run R is made: in the last run,
+# compared with tcpflow's (RUNSD/same.JOB); on tmpfs, removed at once
+# (what tmpfs holds is memory: the next jobs would have less)
+job_done() {
+	if [ "$4" = "$RUNS" ]; then
+		if [ "$T_OK" = 1 ]; then same_tree "$2/$3.$4"; else echo "FAILED (see above)"; fi >"$RUNSD/same.$3"
+	fi
+	if [ "$1" = "$FSNAME" ]; then discard "$2/$3.$4"; else rm -rf "$2/$3.$4"; fi
+}
+
 # stream_runs FS OUT: the stream jobs with output in OUT on file system FS
 # (the output file system, remade before each run, or tmpfs): tcpflow, our
 # pipelines, the pipe floor (streams) and the write floor (floor), RUNS
@@ -365,7 +378,8 @@ stream_runs() {
 	[ "$have3" = 1 ] && do3=1
 	[ "$fs" = "$FSNAME" ] && want streams && docat=1
 	[ -n "$STREAM" ] && want floor && dowf=1
-	rm -f "$RUNSD"/runs.*
+	rm -f "$RUNSD"/runs.* "$RUNSD"/same.*
+	TFTREE=$out/tcpflow.$RUNS
 	for r in $(seq "$RUNS"); do
 		[ "$fs" != "$FSNAME" ] || [ "$r" = 1 ] || remake
 		timed tcpflow "tcpflow -r '$cap' -o '$out/tcpflow.$r'"
@@ -373,10 +387,12 @@ stream_runs() {
 		if [ "$have4" = 1 ]; then
 			timed ours "$P4 -o '$out/ours.$r' > /dev/null"
 			runs_add ours
+			job_done "$fs" "$out" ours "$r"
 		fi
 		if [ $do3 = 1 ]; then
 			timed ours3 "$P3 -o '$out/ours3.$r' > /dev/null"
 			runs_add ours3
+			job_done "$fs" "$out" ours3 "$r"
 		fi
 		if [ $docat = 1 ]; then
 			timed floor "cat '$cap' | cat | cat | cat > '$W/floor.$r'"
@@ -386,14 +402,12 @@ stream_runs() {
 		if [ $dowf = 1 ]; then
 			wfloor "$out/wfloor.$r"
 			runs_add wfloor
+			job_done "$fs" "$out" wfloor "$r"
 		fi
 		if [ "$r" -lt "$RUNS" ]; then
-			for j in tcpflow ours ours3 wfloor; do
-				if [ "$fs" = "$FSNAME" ]; then discard "$out/$j.$r"; else rm -rf "$out/$j.$r"; fi
-			done
+			if [ "$fs" = "$FSNAME" ]; then discard "$out/tcpflow.$r"; else rm -rf "$out/tcpflow.$r"; fi
 		fi
 	done
-	TFTREE=$out/tcpflow.$RUNS
 	runs_median tcpflow
 	tf_s=$T_S tf_mb=$T_MB
 	MED[$fs.tcpflow]=$tf_s
@@ -406,7 +420,7 @@ stream_runs() {
 		[ -s "$RUNSD/runs.$j" ] || continue
 		runs_median $j
 		MED[$fs.$j]=$T_S
-		if [ "$T_OK" = 1 ]; then check=$(same_tree "$out/$j.$RUNS"); else check="FAILED (see above)"; fi
+		if [ "$T_OK" = 1 ]; then check=$(cat "$RUNSD/same.$j"); else check="FAILED (see above)"; fi
 		if [ $j = ours ]; then task="streams$sfx"; else task="streams 3-stage$sfx"; fi
 		row "$prof" "$task" "$T_S" "$T_MB" "tcpflow" "$tf_s" "$tf_mb" "$check"
 	done
@@ -419,16 +433,14 @@ stream_runs() {
 		runs_median wfloor
 		if [ "$T_OK" = 1 ]; then
 			MED[$fs.wfloor]=$T_S
-			check=$(same_tree "$out/wfloor.$RUNS")
+			check=$(cat "$RUNSD/same.wfloor")
 		else
 			T_S=- check="FAILED (see above)"
 		fi
 		check="ours $(x "${MED[$fs.ours]:-}" "$T_S")x it, 3-stage $(x "${MED[$fs.ours3]:-}" "$T_S")x, tcpflow $(x "$tf_s" "$T_S")x; files $check"
 		row "$prof" "write floor$sfx" "$T_S" "-" "tcpflow" "$tf_s" "$tf_mb" "$check"
 	fi
-	for j in tcpflow ours ours3 wfloor; do
-		if [ "$fs" = "$FSNAME" ]; then discard "$out/$j.$RUNS"; else rm -rf "$out/$j.$RUNS"; fi
-	done
+	if [ "$fs" = "$FSNAME" ]; then discard "$out/tcpflow.$RUNS"; else rm -rf "$out/tcpflow.$RUNS"; fi
 	stream_targets "$fs"
 }
 
@@ -649,6 +661,7 @@ for prof in "$@"; do
 		stream_runs "$FSNAME" "$W"
 		if want floor && [ "$FSNAME" != tmpfs ]; then
 			if [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((capb / 1024 * 5)) ] 2>/dev/null; then
+				remake	# its cached pages go too
 				TMPW=$(mktemp -d /dev/shm/flowkit-bench.XXXXXX)
 				stream_runs tmpfs "$TMPW"
 				rm -rf "$TMPW"
