@@ -2,6 +2,8 @@
 #
 #   make            build bin/*
 #   make check      install missing packages (tests/deps.sh test), build, run all tests
+#   make bench      install what it needs (tests/deps.sh bench), build, run
+#                   tests/bench.sh (root; FK_BENCH_* in its header)
 #   make demo       install what building needs (tests/deps.sh build), run the
 #                   pipeline on examples/
 #   make asan       the whole suite under AddressSanitizer + UBSan
@@ -59,6 +61,9 @@ deps:
 deps-build:
 	@sh tests/deps.sh build
 
+deps-bench:
+	@sh tests/deps.sh bench
+
 check: deps
 	$(MAKE) all
 	FK_BIN=$(CURDIR)/$(B)/bin sh tests/run.sh
@@ -82,8 +87,16 @@ ubsan: deps
 	FK_BIN=$(CURDIR)/build-ubsan/bin FK_SANITIZER=ubsan \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
-bench: deps
-	$(MAKE) all
+# The bench's helpers, not installed: the write floor of flowsplit's
+# job, and a shim that prints libpcap's drop counters for tcpflow.
+$(B)/writefloor: tests/lib/writefloor.c $(LIB) $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/pcapstats.so: tests/lib/pcapstats.c
+	$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -ldl -lpcap
+
+bench: deps-bench
+	$(MAKE) all $(B)/writefloor $(B)/pcapstats.so
 	FK_BIN=$(CURDIR)/$(B)/bin bash tests/bench.sh
 
 clang:
@@ -101,7 +114,7 @@ lint-man:
 clean:
 	rm -rf build build-asan build-ubsan build-clang build-fuzz
 
-.PHONY: all deps deps-build check demo bench asan ubsan clang install lint-man clean
+.PHONY: all deps deps-build deps-bench check demo bench asan ubsan clang install lint-man clean
 
 # Fuzzing (libFuzzer, clang): every tests/fuzz/fuzz_NAME.c is a harness,
 # run for FUZZ_SECONDS each, starting from tests/fuzz/seeds/NAME/ and

@@ -1,10 +1,11 @@
 #!/bin/sh
-# deps.sh [build|test] - install what flowkit needs, if it is missing.
+# deps.sh [build|test|bench] - install what flowkit needs, if it is missing.
 #
 #   build  what building and `make demo` need: a compiler, make and the
 #          libpcap, zlib, brotli, zstd and OpenSSL headers
-#   test   the build set and every tool the tests, the sanitizer builds
-#          and the bench use (the default)
+#   test   the build set and every tool the tests and the sanitizer
+#          builds use (the default)
+#   bench  the test set and what only make bench uses (tcpreplay, strace)
 #
 # Debian package names; run as root or with sudo available.
 set -e
@@ -13,10 +14,12 @@ TEST="clang bats tcpdump tshark tcpflow tcpreen python3 python3-scapy
 libxml2-utils mandoc man-db bsdextrautils iproute2 nginx curl hyperfine time
 ethtool parallel rsync openssh-server openssh-client nftables apache2-utils
 xxd brotli zstd jq"
+BENCH="tcpreplay strace"
 case ${1:-test} in
 build)	PKGS=$BUILD ;;
 test)	PKGS="$BUILD $TEST" ;;
-*)	echo "usage: sh tests/deps.sh [build|test]" >&2; exit 2 ;;
+bench)	PKGS="$BUILD $TEST $BENCH" ;;
+*)	echo "usage: sh tests/deps.sh [build|test|bench]" >&2; exit 2 ;;
 esac
 missing=
 for p in $PKGS; do
