@@ -28,7 +28,7 @@ static int
 out_openat(int dfd, const char *name, int flags, int mode, int hostile)
 {
 	struct stat sb;
-	int fd, fl, e;
+	int fd, e;
 
 	fd = openat(dfd, name, (flags & ~O_TRUNC) | O_CLOEXEC |
 	    (hostile ? O_NOFOLLOW | O_NONBLOCK : 0), mode);
@@ -45,11 +45,12 @@ out_openat(int dfd, const char *name, int flags, int mode, int hostile)
 			errno = FK_ENOTREG;
 			goto fail;
 		}
-	} else if ((flags & O_TRUNC) && ftruncate(fd, 0) < 0)
+	} else if ((flags & O_TRUNC) && sb.st_size > 0 && ftruncate(fd, 0) < 0)
 		goto fail;
-	if (hostile && ((fl = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
-		goto fail;
+	/*
+	 * A hostile name's O_NONBLOCK stays: on the regular file it now is
+	 * known to be, reads and writes ignore it (two calls a file saved).
+	 */
 	return fd;
 fail:
 	e = errno;
