@@ -859,6 +859,11 @@ fk_out_copy(struct fk_out *out, const struct fk_rec *rec)
 			    rec->body, fixed, rec->body + fixed);
 			return;
 		}
+		if (out->fd < 0) {	/* discarded: the bytes are not read */
+			out->off += FK_REC_HDR_LEN + (uint64_t)fixed +
+			    rec->reflen;
+			return;
+		}
 		/* the bytes themselves */
 		fk_put16(h, rec->type);
 		fk_put16(h + 2, rec->flags & ~FK_RF_REF);
