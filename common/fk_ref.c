@@ -500,9 +500,14 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 			p = real;
 		}
 	}
-	/* the name must lead to this very file, for later stages too */
+	/*
+	 * The name must lead to this very file, for later stages too, and
+	 * they may run as another user (sudo pcapcat -Z): only a file that
+	 * every user may read is referred to.
+	 */
 	if (p == NULL || p[0] != '/' || stat(p, &ps) != 0 ||
-	    ps.st_dev != st.st_dev || ps.st_ino != st.st_ino)
+	    ps.st_dev != st.st_dev || ps.st_ino != st.st_ino ||
+	    !(st.st_mode & S_IROTH))
 		p = NULL;
 	f = source = slot(next_src_id);
 	f->src = base != NULL ? 2 : 1;

@@ -219,6 +219,12 @@ PY
 	[ "$(nrecs 0x000a inline.fk)" = "0 0" ]
 	cmp file.fk inline.fk
 	[ "$(stat -c %s piped.fk)" -lt "$(( $(stat -c %s file.fk) / 2 ))" ]
+	# a capture not every user may read: the bytes (later stages may
+	# run as another user)
+	cp c.pcap private.pcap
+	chmod 600 private.pcap
+	pcapcat -r private.pcap | cat > private.fk
+	[ "$(nrecs 0x000a private.fk)" = "0 0" ]
 	# every stage sees the same records: identical outputs
 	pcapcat -r c.pcap | reasm | flowname | flowsplit -o a
 	pcapcat -R -r c.pcap | reasm | flowname | flowsplit -o b
