@@ -607,15 +607,7 @@ writev_all(struct fk_out *out, struct iovec *iov, int n)
 			    out->name);
 			w = (ssize_t)iov->iov_len;
 		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
+		fk_iov_advance(&iov, &n, (size_t)w);
 	}
 }
 

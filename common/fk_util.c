@@ -362,3 +362,20 @@ fk_fmt_time(char *buf, size_t len, uint64_t ts_ns)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%09uZ", date, (unsigned)(ts_ns % 1000000000u));
 }
+
+void
+fk_iov_advance(struct iovec **iovp, int *n, size_t w)
+{
+	struct iovec *iov = *iovp;
+
+	while (*n > 0 && w >= iov->iov_len) {
+		w -= iov->iov_len;
+		iov++;
+		(*n)--;
+	}
+	if (*n > 0) {
+		iov->iov_base = (uint8_t *)iov->iov_base + w;
+		iov->iov_len -= w;
+	}
+	*iovp = iov;
+}

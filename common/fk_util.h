@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* Exit codes, the same for every program (see EXIT STATUS in the pages). */
 #define FK_EX_OK	0	/* success */
@@ -78,6 +79,11 @@ void fk_write_all(int fd, const void *, size_t, const char *name);
  * not is returned, for the caller to deal with; else 0.
  */
 size_t fk_pwrite_all(int fd, const void *, size_t, off_t, const char *name);
+/*
+ * After a short writev() of w bytes: skip the pieces written, shorten
+ * the first one left; *n is how many remain.
+ */
+void fk_iov_advance(struct iovec **iov, int *n, size_t w);
 /*
  * Fatal errors and cleanup.  A program registers hooks (at most 8) that
  * fk_fail() runs, once, newest first, before it exits FK_EX_FAIL: e.g.

@@ -303,7 +303,7 @@ create(int dirfd, char *name)
 
 /* pwritev all of iov at off (the iovecs are changed on a short write) */
 static void
-writev_at(const struct file *fl, struct iovec *iov, size_t n, uint64_t off)
+writev_at(const struct file *fl, struct iovec *iov, int n, uint64_t off)
 {
 	ssize_t w;
 
@@ -314,15 +314,7 @@ writev_at(const struct file *fl, struct iovec *iov, size_t n, uint64_t off)
 			fk_fail("%s", fl->name);
 		}
 		off += (uint64_t)w;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
+		fk_iov_advance(&iov, &n, (size_t)w);
 	}
 }
 
@@ -427,7 +419,7 @@ main(int argc, char *argv[])
 
 		if (fl->fd < 0)
 			fl->fd = create(dirfd, fl->name);
-		writev_at(fl, iovs + o->iov, o->niov, o->off);
+		writev_at(fl, iovs + o->iov, (int)o->niov, o->off);
 		if (fl->last == i) {
 			fk_close_checked(fl->fd, fl->name);
 			fl->fd = -1;
