@@ -382,6 +382,14 @@ read_packets(struct fk_cap *cap, int r, const char *name, uint32_t fileidx)
  * 0 if it cannot be.  If the file shrinks meanwhile (SIGBUS), fk_ref
  * says so and exits.
  */
+/* A regular file of `size` bytes was read (up to -c: prog_cut). */
+static void
+whole_file(off_t size)
+{
+	prog_base = prog_cut != UINT64_MAX ? prog_cut :
+	    prog_base + (uint64_t)size;
+}
+
 /*
  * fd is a regular file that is not gzip'd, from its offset *off on; 0 if
  * not.
@@ -453,8 +461,7 @@ read_refs(int fd, const char *path, const char *name, uint32_t fileidx,
 	fk_cap_close(&cap);
 	fk_ref_source_end();
 	close(fd);
-	prog_base = prog_cut != UINT64_MAX ? prog_cut :
-	    prog_base + (uint64_t)st.st_size;
+	whole_file(st.st_size);
 	return 1;
 }
 
@@ -508,8 +515,7 @@ read_file(const char *path, int fd, uint32_t fileidx)
 		fk_ref_source_end();
 		munmap((void *)(uintptr_t)map_base, map_len);
 		map_base = NULL;
-		prog_base = prog_cut != UINT64_MAX ? prog_cut :
-		    prog_base + (uint64_t)sb.st_size;
+		whole_file(sb.st_size);
 		return more;
 	}
 	if ((gz = gzdopen(fd, "rb")) == NULL)

@@ -21,8 +21,11 @@ struct rfile {
 	uint8_t *rec;		/* the FILE record's body */
 	uint32_t reclen;
 	struct fk_file f;
-	char *path;		/* f.path, NUL-terminated (opened) */
-	const char *shown;	/* as named in messages */
+	/*
+	 * f.path, NUL-terminated (opened); a source's as the user named
+	 * it (messages)
+	 */
+	char *path;
 	int fd;			/* open: fd + 1 (0: not open) */
 	char *err;		/* why its bytes cannot be had, or NULL */
 	/* a source (fk_ref_source): 1, 2 if mapped; where its bytes are */
@@ -77,7 +80,7 @@ mapped_name(uintptr_t a)
 	for (int i = 0; i < FK_REF_MAXFILES; i++)
 		if (files[i].src == 2 &&
 		    a - (uintptr_t)files[i].sbase < files[i].slen)
-			return files[i].shown;
+			return files[i].path;
 	return NULL;
 }
 
@@ -309,7 +312,6 @@ set_rec(struct rfile *f, const uint8_t *body, uint32_t len)
 	f->path = fk_malloc((size_t)f->f.pathlen + 1);
 	memcpy(f->path, f->f.path, f->f.pathlen);
 	f->path[f->f.pathlen] = '\0';
-	f->shown = f->path;
 	f->gen = ++gens;
 	f->used = ++tick;
 }
@@ -461,12 +463,8 @@ fk_ref_bytes(const struct fk_rec *rec)
 		fk_abort(FK_EX_DATA, "%s", err);	/* not checked: a bug */
 	if (len == 0)
 		return (const uint8_t *)"";
-	w = last_win;
-	if (w == NULL || w->f != f || off < w->off || off - w->off > w->len ||
-	    len > w->len - (off - w->off))
-		w = window(f, off, len);
-	if (w == NULL) {
-		snprintf(err, sizeof(err), "%s: %s", f->shown, f->err);
+	if ((w = window(f, off, len)) == NULL) {
+		snprintf(err, sizeof(err), "%s: %s", f->path, f->err);
 		fk_text_ascii(err, strlen(err));
 		fk_abort(FK_EX_FAIL, "%s", err);
 	}
@@ -519,7 +517,6 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 	if (refs_off || p == NULL) {
 		/* mapped, not referred to */
 		f->path = fk_strdup(strcmp(path, "-") ? path : "<stdin>");
-		f->shown = f->path;
 		return 0;
 	}
 	memset(&nf, 0, sizeof(nf));
@@ -540,7 +537,6 @@ fk_ref_source(int fd, const char *path, const void *base, size_t len,
 	free(f->path);
 	/* named as the user did */
 	f->path = fk_strdup(strcmp(path, "-") ? path : "<stdin>");
-	f->shown = f->path;
 	return f->id;
 }
 
